@@ -1,0 +1,122 @@
+"""Parsing the model's citations and verifying them against the passages it was given."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .language import tokenize
+from .retriever import Hit
+
+# [3]  [3, 5]  [3-5]  [¶3]  [Paragraph 3]  [doc.txt ¶3]  [doc.txt:3]  【3】  (3)  (¶3, 4)
+_BRACKET = re.compile(r"[\[【]\s*([^\[\]【】\n]{0,80}?)\s*[\]】]")
+_PAREN = re.compile(r"\(\s*((?:¶|§|paragraf\s*|paragraph\s*|para\.?\s*|p\.\s*)?\d{1,3}(?:\s*(?:,|-|–|dan|and)\s*(?:¶\s*)?\d{1,3})*)\s*\)", re.I)
+_PILCROW = re.compile(r"(?<![\w\[])¶\s*(\d{1,4})")
+_NUM_LIST = re.compile(r"^(?:(?P<doc>[^\[\]:¶]+?)\s*(?::|¶|,)\s*)?(?:¶|§|paragraf|paragraph|para\.?|p\.|#)?\s*"
+                       r"(?P<nums>\d{1,4}(?:\s*(?:,|;|-|–|dan|and|&)\s*(?:¶|paragraf|paragraph)?\s*\d{1,4})*)$", re.I)
+_SPLIT_NUMS = re.compile(r"\d{1,4}|[-–]")
+_SENTENCE = re.compile(r"[^.!?。]+(?:[.!?。]+|$)")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified citation: a paragraph that was in the model's context."""
+
+    doc: str
+    paragraph: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.doc, self.paragraph)
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    text: str  # what the user sees: valid citations normalized to [n], invalid ones removed
+    citations: tuple[Citation, ...]  # valid, in order of first appearance
+    invalid: tuple[str, ...]  # raw citation strings that were dropped
+
+
+def _numbers(spec: str) -> list[int]:
+    out: list[int] = []
+    parts = _SPLIT_NUMS.findall(spec)
+    i = 0
+    while i < len(parts):
+        if parts[i] in "-–":
+            i += 1
+            continue
+        n = int(parts[i])
+        if i + 2 < len(parts) and parts[i + 1] in "-–" and parts[i + 2].isdigit():
+            m = int(parts[i + 2])
+            out.extend(range(n, m + 1) if 0 < m - n <= 10 else [n, m])
+            i += 3
+        else:
+            out.append(n)
+            i += 1
+    return out
+
+
+def _resolve(doc_hint: str | None, number: int, passages: Sequence[Hit]) -> Hit | None:
+    matches = [h for h in passages if h.paragraph == number]
+    if doc_hint:
+        hint = doc_hint.strip().strip("()").lower()
+        named = [h for h in matches if h.doc.lower() == hint or h.doc.lower().startswith(hint)]
+        matches = named or matches
+    return matches[0] if matches else None  # ambiguous without a document: the higher-ranked one
+
+
+def _label(hit: Hit, multi_doc: bool) -> str:
+    return f"[{hit.doc} ¶{hit.paragraph}]" if multi_doc else f"[{hit.paragraph}]"
+
+
+def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
+    """Find every citation in `text`; keep those naming a passage given to the model."""
+    multi_doc = len({h.doc for h in passages}) > 1
+    found: list[Citation] = []
+    invalid: list[str] = []
+
+    def cite(doc_hint: str | None, spec: str, raw: str) -> str:
+        labels = []
+        for n in _numbers(spec):
+            hit = _resolve(doc_hint, n, passages)
+            if hit is None:
+                invalid.append(raw)
+                continue
+            c = Citation(hit.doc, hit.paragraph)
+            if c not in found:
+                found.append(c)
+            label = _label(hit, multi_doc)
+            if label not in labels:
+                labels.append(label)
+        return "".join(labels)
+
+    def bracket(m: re.Match) -> str:
+        inner = m.group(1)
+        parsed = _NUM_LIST.match(inner)
+        if not parsed:
+            return m.group(0)  # "[sic]", "[Reuters]": not a citation
+        return cite(parsed.group("doc"), parsed.group("nums"), m.group(0))
+
+    def paren(m: re.Match) -> str:
+        return cite(None, m.group(1), m.group(0))
+
+    def pilcrow(m: re.Match) -> str:
+        return cite(None, m.group(1), m.group(0))
+
+    out = _BRACKET.sub(bracket, text)
+    out = _PAREN.sub(paren, out)
+    out = _PILCROW.sub(pilcrow, out)
+    out = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
+    return ParsedAnswer(out, tuple(found), tuple(invalid))
+
+
+def content_words(text: str) -> set[str]:
+    """Content tokens of a text with citations removed (for the answer-has-substance check)."""
+    return set(tokenize(_BRACKET.sub(" ", text)))
+
+
+def unsupported(parsed: ParsedAnswer, passages: Sequence[Hit], lang: str) -> list[Citation]:
+    """Citations whose paragraph shares no content word with the answer (likely mis-cited)."""
+    words = content_words(parsed.text)
+    by_key = {h.key: h for h in passages}
+    return [c for c in parsed.citations if not words & set(tokenize(by_key[c.key].text, lang))]

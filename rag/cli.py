@@ -1,0 +1,192 @@
+"""The `rag` command line. Heavy libraries are imported inside the commands that need them."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from .errors import RagError
+from .settings import Settings
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Turn RagError (and Ctrl-C) into one line on stderr and a non-zero exit, no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RagError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            sys.exit(130)
+
+    return wrapper
+
+
+def common(fn: Callable) -> Callable:
+    """--seeds and --index, taken by every command."""
+    fn = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
+                      help="Index folder (default: RAG_INDEX, or one per seeds folder under ./index).")(fn)
+    fn = click.option("--seeds", type=click.Path(path_type=Path), default=None,
+                      help="Folder of .txt/.md documents (default: RAG_SEEDS or ./seeds).")(fn)
+    return fn
+
+
+def settings_from(seeds: Path | None, index: Path | None, **extra) -> Settings:
+    return Settings.load(seeds=seeds, index=index, **extra)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rag")
+def cli() -> None:
+    """Ask questions about a folder of documents; every answer cites its paragraphs."""
+
+
+@cli.command()
+@common
+@click.option("--watch", is_flag=True, help="Keep running and rebuild whenever the seeds folder changes.")
+@friendly
+def index(seeds: Path | None, index: Path | None, watch: bool) -> None:
+    """Build or update the index (only changed documents are re-embedded)."""
+    from .indexer import build_index
+
+    settings = settings_from(seeds, index)
+
+    def once() -> None:
+        _, report = build_index(settings, progress=True)
+        click.echo(report.summary())
+
+    once()
+    if watch:
+        from watchfiles import watch as watch_changes
+
+        _err(f"watching {settings.seeds} for changes (Ctrl-C to stop)")
+        for _changes in watch_changes(settings.seeds, debounce=800, raise_interrupt=False):
+            try:
+                once()
+            except RagError as exc:  # keep watching: the old index stays live
+                _err(f"error: {exc}")
+
+
+@cli.command()
+@common
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, passages, timings).")
+@click.option("--k", type=int, default=None, help="Passages handed to the model (default 4).")
+@click.option("--history", multiple=True, help="An earlier question of the same chat (repeatable, oldest first).")
+@friendly
+def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: bool, k: int | None,
+        history: tuple[str, ...]) -> None:
+    """Answer QUESTION from the documents, streaming, then list the cited sources."""
+    from .answer import Answer, Reset, Token
+    from .pipeline import Pipeline, clean_question
+
+    settings = settings_from(seeds, index, k=k)
+    if question is None and not sys.stdin.isatty():
+        question = sys.stdin.read()
+    clean_question(question, settings.max_question_chars)  # fail fast, before loading models
+    pipe = Pipeline(settings)
+    pipe.ensure_index(progress=False)
+    answer: Answer | None = None
+    streamed = ""
+    for event in pipe.ask_stream(question or "", list(history)):
+        if isinstance(event, Token) and not as_json:
+            streamed += event.text
+            click.echo(event.text, nl=False)
+        elif isinstance(event, Reset) and not as_json:
+            if streamed:
+                click.echo(f"\n({event.reason})")
+            streamed = ""
+        elif isinstance(event, Answer):
+            answer = event
+    assert answer is not None
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return
+    if streamed.strip() != answer.text.strip():
+        click.echo(("\n" if streamed else "") + answer.text, nl=False)
+    click.echo("")
+    if not answer.verified:
+        click.echo("[unverified: no citation could be checked against the documents]")
+    from .render import source_lines
+
+    for line in source_lines(answer):
+        click.echo(line)
+
+
+@cli.command(name="eval")
+@common
+@click.option("--qa", "qa", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="QA file (JSON Lines, schema in the eval README).")
+@click.option("--k", type=int, default=None, help="Passages handed to the model (default 4).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--retrieval-only", is_flag=True, help="Skip the LLM; report retrieval figures only.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical", "all"]), default="hybrid",
+              help="Retriever to evaluate (retrieval-only; 'all' reports the three side by side).")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+@friendly
+def eval_cmd(seeds: Path | None, index: Path | None, qa: Path, k: int | None, limit: int | None,
+             retrieval_only: bool, mode: str, as_json: bool) -> None:
+    """Score retrieval and answers against a QA file."""
+    from .evaluate import format_table, run_eval
+
+    settings = settings_from(seeds, index, k=k)
+    result = run_eval(settings, qa, limit=limit, retrieval_only=retrieval_only, mode=mode)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_table(result))
+
+
+@cli.command()
+@common
+@friendly
+def models(seeds: Path | None, index: Path | None) -> None:
+    """Show the models in use and where they live."""
+    from .models import describe
+
+    for key, value in describe(settings_from(seeds, index)).items():
+        click.echo(f"{key:>20}: {value}")
+
+
+@cli.command()
+@common
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; 0.0.0.0 exposes it to the network.")
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--auth", default=None, help="user:password required to open the app (or RAG_AUTH).")
+@friendly
+def chat(seeds: Path | None, index: Path | None, host: str, port: int, auth: str | None) -> None:
+    """Start the browser chat (Gradio)."""
+    from ui.app import serve
+
+    serve(settings_from(seeds, index), host=host, port=port, auth=auth)
+
+
+@cli.command()
+@common
+@click.option("--qa", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Questions to time (default: the seed dev set if present).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+@friendly
+def bench(seeds: Path | None, index: Path | None, qa: Path | None, limit: int | None, as_json: bool) -> None:
+    """Measure cold start, indexing, retrieval and answer latency against raw baselines."""
+    from .bench import format_bench, run_bench
+
+    result = run_bench(settings_from(seeds, index), qa=qa, limit=limit)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_bench(result))
+
+
+def main() -> None:
+    cli(prog_name="rag")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

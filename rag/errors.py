@@ -1,0 +1,26 @@
+"""User-facing errors. Every message is one line that says what to do."""
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """An error shown to the user as one line, without a traceback."""
+
+
+class IndexMissing(RagError):
+    """No index has been built for this seeds folder yet."""
+
+
+class IndexCorrupt(RagError):
+    """The index folder exists but cannot be trusted."""
+
+
+class ModelMismatch(IndexCorrupt):
+    """The index was built with another embedding model."""
+
+
+class ModelMissing(RagError):
+    """A model file or package is missing or damaged."""
+
+
+class BadQuestion(RagError):
+    """The question cannot be answered as given (empty, too long...)."""

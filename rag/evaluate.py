@@ -1,0 +1,169 @@
+"""`rag eval`: retrieval and answer metrics over a QA file (schema: shared eval README)."""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import RagError
+from .pipeline import Pipeline
+from .settings import Settings
+
+MODES = ("dense", "lexical", "hybrid")
+
+
+def load_qa(path: Path) -> list[dict]:
+    """Read a JSON Lines QA file; a malformed line is a one-line error naming it."""
+    out = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RagError(f"cannot read QA file {path} ({exc}); pass a UTF-8 JSON Lines file") from None
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            row["question"], row["answerable"]  # noqa: B018 - required keys
+        except (ValueError, KeyError, TypeError):
+            raise RagError(f"{path}:{i} is not a QA record (JSON with question, answerable...); fix that line") from None
+        row.setdefault("id", str(i))
+        row.setdefault("gold_paragraphs", [])
+        row.setdefault("answer_keywords", [])
+        row.setdefault("history", [])
+        out.append(row)
+    return out
+
+
+def keywords_match(text: str, keywords: Sequence[str]) -> bool:
+    """Every keyword present (case-insensitive); 'a|b' accepts either alternative."""
+    low = text.lower()
+    return all(any(alt.strip().lower() in low for alt in kw.split("|")) for kw in keywords)
+
+
+def _gold(q: dict) -> set[tuple[str, int]]:
+    return {(q.get("doc", ""), int(p)) for p in q["gold_paragraphs"]}
+
+
+def _median(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def _p90(xs: list[float]) -> float | None:
+    if not xs:
+        return None
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+
+
+def _progress(items: list, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, file=sys.stderr, leave=False, disable=len(items) < 2)
+
+
+def run_eval(settings: Settings, qa_path: Path, limit: int | None = None, retrieval_only: bool = False,
+             mode: str = "hybrid", pipeline: Pipeline | None = None) -> dict[str, Any]:
+    """Run the QA file through retrieval (and the answer step unless retrieval_only)."""
+    questions = load_qa(qa_path)[: limit if limit is not None else None]
+    pipe = pipeline or Pipeline(settings)
+    pipe.ensure_index(progress=True)
+    k = settings.k
+    answerable = [q for q in questions if q["answerable"]]
+    result: dict[str, Any] = {"n": len(questions), "n_answerable": len(answerable), "k": k,
+                              "seeds": str(settings.seeds), "qa": str(qa_path)}
+    modes = MODES if mode == "all" else (mode,)
+    if retrieval_only:
+        by_mode = {}
+        records = []
+        for m in modes:
+            hits_found, latencies, rewrites, recs = 0, [], [], []
+            for q in _progress(questions, f"retrieval ({m})"):
+                r = pipe.retrieve(q["question"], q["history"], k, m)
+                retrieved = [[h.doc, h.paragraph] for h in r.hits]
+                found = bool(_gold(q) & {tuple(x) for x in retrieved})
+                hits_found += found and q["answerable"]
+                latencies.append(r.seconds * 1000)
+                rewrites.append(r.rewrite_seconds * 1000)
+                recs.append({"id": q["id"], "retrieved": retrieved, "gold_retrieved": found if q["answerable"] else None,
+                             "retrieval_ms": round(r.seconds * 1000, 2), "rewrite_ms": round(r.rewrite_seconds * 1000, 1)})
+            by_mode[m] = {"retrieval_recall_at_k": hits_found / len(answerable) if answerable else None,
+                          "retrieval_median_ms": _median(latencies), "retrieval_p90_ms": _p90(latencies),
+                          "rewrite_median_ms": _median(rewrites)}
+            records = recs if m == modes[-1] or m == "hybrid" else records
+        main = by_mode.get("hybrid", by_mode[modes[-1]])
+        result.update(main)
+        if len(modes) > 1:
+            result["by_mode"] = by_mode
+        result["questions"] = records
+        return result
+    return _answer_eval(pipe, questions, answerable, result)
+
+
+def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], result: dict) -> dict:
+    recs, ttfts, totals, retr_ms = [], [], [], []
+    found = correct = cite_gold_q = refusals_ok = false_ref = invalid = dropped = 0
+    n_cited = n_cited_gold = 0
+    for q in _progress(questions, "answering"):
+        a = pipe.ask(q["question"], q["history"])
+        gold = _gold(q)
+        given = {h.key for h in a.passages}
+        cites = [c.key for c in a.citations]
+        bad = [c for c in cites if c not in given or pipe.store.row(*c) is None]
+        invalid += len(bad)
+        dropped += len(a.dropped)
+        retrieved = [[h.doc, h.paragraph] for h in a.retrieved]
+        ok = q["answerable"] and not a.refused and keywords_match(a.text, q["answer_keywords"])
+        if q["answerable"]:
+            found += bool(gold & {tuple(x) for x in retrieved})
+            correct += ok
+            cite_gold_q += bool(gold & set(cites))
+            false_ref += a.refused
+        else:
+            refusals_ok += a.refused and not cites
+        n_cited += len(cites)
+        n_cited_gold += len(gold & set(cites))
+        ttfts.append(a.timings.get("ttft_s", 0.0))
+        totals.append(a.timings.get("total_s", 0.0))
+        retr_ms.append(a.timings.get("retrieval_s", 0.0) * 1000)
+        recs.append({"id": q["id"], "question": q["question"], "retrieved": retrieved, "answer": a.text,
+                     "citations": [list(c) for c in cites], "correct": bool(ok), "refused": a.refused,
+                     "verified": a.verified, "retried": a.retried, "dropped_citations": list(a.dropped),
+                     "ttft_s": round(a.timings.get("ttft_s", 0.0), 3), "total_s": round(a.timings.get("total_s", 0.0), 3)})
+    n_ans, n_unans = len(answerable), len(questions) - len(answerable)
+    result.update({
+        "retrieval_recall_at_k": found / n_ans if n_ans else None,
+        "answer_accuracy": correct / n_ans if n_ans else None,
+        "citation_precision": n_cited_gold / n_cited if n_cited else None,
+        "citation_recall": cite_gold_q / n_ans if n_ans else None,
+        "invalid_citations": invalid,
+        "dropped_model_citations": dropped,
+        "refusal_accuracy": refusals_ok / n_unans if n_unans else None,
+        "false_refusals": false_ref / n_ans if n_ans else None,
+        "ttft_median_s": _median(ttfts), "ttft_p90_s": _p90(ttfts),
+        "total_median_s": _median(totals), "total_p90_s": _p90(totals),
+        "retrieval_median_ms": _median(retr_ms),
+        "questions": recs,
+    })
+    return result
+
+
+def format_table(result: dict) -> str:
+    """A readable summary of `run_eval`'s result."""
+    rows = [("questions", result["n"]), ("answerable", result["n_answerable"]), ("k", result["k"])]
+    if "by_mode" in result:
+        for m, figures in result["by_mode"].items():
+            rows.append((f"recall@k ({m})", figures["retrieval_recall_at_k"]))
+            rows.append((f"retrieval median ms ({m})", figures["retrieval_median_ms"]))
+    keys = ["retrieval_recall_at_k", "retrieval_median_ms", "rewrite_median_ms", "answer_accuracy",
+            "citation_precision", "citation_recall", "invalid_citations", "dropped_model_citations",
+            "refusal_accuracy", "false_refusals", "ttft_median_s", "ttft_p90_s", "total_median_s", "total_p90_s"]
+    rows += [(key, result[key]) for key in keys if key in result]
+    width = max(len(str(r[0])) for r in rows)
+
+    def fmt(v: Any) -> str:
+        return "n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    return "\n".join(f"{name:<{width}}  {fmt(v)}" for name, v in rows)

@@ -1,0 +1,151 @@
+"""Incremental index builds: diff the seeds folder against the live index, embed only what changed."""
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import Callable
+
+import numpy as np
+
+from .documents import Document, Paragraph, Skipped, read_seeds
+from .errors import IndexCorrupt, IndexMissing
+from .language import ID, detect_language
+from .lexical import TOKENIZER_VERSION, LexicalIndex
+from .models import Embedder, embed_location, get_embedder
+from .settings import Settings
+from .store import FORMAT, Store, build_lock, load_index, publish
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI, the UI and the benchmark."""
+
+    up_to_date: bool
+    n_documents: int
+    n_paragraphs: int
+    embedded: int = 0  # paragraphs sent to the embedding model
+    reused: int = 0  # vectors taken over from the previous index
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    encode_seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.up_to_date:
+            return f"index up to date ({self.n_documents} documents, {self.n_paragraphs} paragraphs)"
+        parts = [f"+{len(self.added)}" if self.added else "", f"~{len(self.changed)}" if self.changed else "",
+                 f"-{len(self.removed)}" if self.removed else ""]
+        docs = " ".join(p for p in parts if p)
+        return (f"indexed {self.n_documents} documents, {self.n_paragraphs} paragraphs"
+                f" ({docs or 'rebuilt'} documents; {self.embedded} paragraphs embedded, {self.reused} reused)"
+                f" in {self.seconds:.1f}s")
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("rag", "sentence-transformers", "torch", "faiss-cpu", "bm25s", "PyStemmer", "llama-cpp-python"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def corpus_language(paragraphs: list[Paragraph]) -> str:
+    """The dominant language of a corpus, from a sample of its paragraphs."""
+    sample = " ".join(p.text for p in paragraphs[:200])[:20000]
+    lang = detect_language(sample)
+    return lang if lang in ("id", "en") else ID
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True,
+                log: Callable[[str], None] | None = None) -> tuple[Store, BuildReport]:
+    """Bring the index of `settings.seeds` up to date; returns the live index and what was done.
+
+    `embedder` defaults to the configured model, loaded only when something needs embedding."""
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    start = time.perf_counter()
+    docs, skipped = read_seeds(settings.seeds)
+    for s in skipped:
+        log(str(s))
+    index_dir = settings.index_dir
+    model_id = embedder.model_id if embedder is not None else embed_location(settings)[0]
+
+    with build_lock(index_dir):
+        notes: list[str] = []
+        try:
+            old: Store | None = load_index(index_dir)
+        except IndexMissing:
+            old = None
+        except IndexCorrupt as exc:
+            old = None
+            notes.append(f"previous index unusable ({exc}); rebuilding from scratch")
+        if old is not None and old.embed_model != model_id:
+            notes.append(f"embedding model changed ({old.embed_model} -> {model_id}); full rebuild")
+            old = None
+        for note in notes:
+            log(note)
+
+        new_docs = {d.name: d.sha256 for d in docs}
+        old_docs = {name: info["sha256"] for name, info in old.documents.items()} if old else {}
+        report = BuildReport(
+            up_to_date=False, n_documents=len(docs), n_paragraphs=sum(len(d.paragraphs) for d in docs),
+            added=sorted(set(new_docs) - set(old_docs)), removed=sorted(set(old_docs) - set(new_docs)),
+            changed=sorted(n for n in new_docs if n in old_docs and old_docs[n] != new_docs[n]),
+            skipped=skipped, notes=notes,
+        )
+        if old is not None and new_docs == old_docs and old.manifest.get("tokenizer") == TOKENIZER_VERSION:
+            report.up_to_date = True
+            report.seconds = time.perf_counter() - start
+            return old, report
+
+        paragraphs = [p for d in docs for p in d.paragraphs]
+        cache: dict[str, np.ndarray] = {}
+        if old is not None:
+            cache = dict(zip((p.hash for p in old.paragraphs), old.embeddings()))
+        todo = list(dict.fromkeys(p.hash for p in paragraphs if p.hash not in cache))
+        if todo:
+            embedder = embedder or get_embedder(settings)
+            texts = {p.hash: p.text for p in paragraphs}
+            t0 = time.perf_counter()
+            fresh = embedder.encode([texts[h] for h in todo], progress=progress and len(todo) > 64)
+            report.encode_seconds = time.perf_counter() - t0
+            cache.update(zip(todo, fresh))
+        report.embedded = len(todo)
+        report.reused = len(paragraphs) - len(todo)
+        dim = old.vectors.d if old is not None else embedder.dim  # type: ignore[union-attr]
+        store = _make_store(settings, docs, skipped, paragraphs, cache, model_id, dim)
+        publish(index_dir, store)
+    report.seconds = time.perf_counter() - start
+    return store, report
+
+
+def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped], paragraphs: list[Paragraph],
+                cache: dict[str, np.ndarray], model_id: str, dim: int) -> Store:
+    import faiss
+
+    matrix = np.zeros((len(paragraphs), dim), np.float32)
+    for i, p in enumerate(paragraphs):
+        matrix[i] = cache[p.hash]
+    vectors = faiss.IndexFlatIP(dim)
+    vectors.add(matrix)
+    lang = corpus_language(paragraphs)
+    manifest = {
+        "format": FORMAT,
+        "embedding": {"model": model_id, "dim": dim, "normalized": True},
+        "tokenizer": TOKENIZER_VERSION,
+        "corpus_lang": lang,
+        "seeds": str(settings.seeds.resolve()),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": _versions(),
+        "n_paragraphs": len(paragraphs),
+        "documents": {d.name: {"sha256": d.sha256, "paragraphs": len(d.paragraphs)} for d in docs},
+        "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
+    }
+    return Store(manifest, paragraphs, vectors, LexicalIndex.build([p.text for p in paragraphs], lang))

@@ -1,0 +1,72 @@
+"""Language detection (Indonesian / English / other) and the lexical tokenizer."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Callable
+
+ID, EN, OTHER = "id", "en", "other"
+
+_ID_WORDS = frozenset("""
+yang dan di ke dari untuk dengan pada ini itu apa siapa berapa bagaimana mengapa kenapa kapan
+dimana mana adalah ialah tidak akan oleh dalam sebagai juga telah karena atau menurut tersebut
+para saat bisa ada sudah belum sedang harus dapat lebih kata bahwa namun tetapi serta hingga
+sejak agar supaya jika kalau maka lalu kemudian selama antara terhadap tentang seperti yaitu
+dia ia mereka kami kita saya anda nya siapakah apakah berapakah manakah bilamana pun lagi
+sebelum sesudah setelah masih hanya sangat banyak semua setiap tahun bulan hari orang jadi
+""".split())
+_EN_WORDS = frozenset("""
+the of and to in is are was were what who whom whose when where why how which did does do
+that this these those for with on by from according as at be been has have had it its
+he she they them his her their there an a not no but or if then than about into after before
+said say says will would should could can may might also only over under between during
+""".split())
+STOPWORDS = _ID_WORDS | _EN_WORDS | frozenset("yg utk dgn tsb".split())
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_LATIN = re.compile(r"[a-zA-Z]")
+_ID_AFFIX = re.compile(r"^(me[mnr]?|ber|ter|di|pe[mnr]?)\w{3,}|\w{3,}(nya|kan|lah|kah)$")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, NFKC-normalized, punctuation dropped."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def detect_language(text: str) -> str:
+    """'id', 'en' or 'other', from function words (good enough for questions and corpora)."""
+    tokens = words(text)
+    if not tokens:
+        return OTHER
+    latin = sum(1 for t in tokens if _LATIN.search(t))
+    if latin < len(tokens) / 2:
+        return OTHER
+    id_score = sum(t in _ID_WORDS for t in tokens) + 0.5 * sum(bool(_ID_AFFIX.match(t)) for t in tokens)
+    en_score = sum(t in _EN_WORDS for t in tokens)
+    if id_score == en_score == 0:
+        return OTHER
+    return ID if id_score >= en_score else EN
+
+
+@lru_cache(maxsize=4)
+def _stemmer(lang: str) -> Callable[[str], str]:
+    if lang == ID:
+        # Sastrawi (Nazief-Adriani with a root-word dictionary) undoes Indonesian affixes
+        # correctly where Snowball's Indonesian stemmer breaks words ("mengirim" -> "irim").
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        sastrawi = StemmerFactory().create_stemmer()
+        return lru_cache(maxsize=200_000)(lambda w: sastrawi.stem(w) or w)
+    import Stemmer  # PyStemmer: Snowball
+
+    snowball = Stemmer.Stemmer("english")
+    return lru_cache(maxsize=200_000)(snowball.stemWord)
+
+
+def tokenize(text: str, lang: str = ID) -> list[str]:
+    """BM25 tokens: words minus stop words, stemmed for the corpus language.
+
+    Single letters are dropped; numbers are kept as they are ("2012", "49")."""
+    stem = _stemmer(lang if lang in (ID, EN) else EN)
+    return [t if not t.isalpha() else stem(t) for t in words(text)
+            if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]

@@ -1,0 +1,142 @@
+"""The one object the CLI, the UI, `rag eval` and `rag bench` share: index, retrieve, answer."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
+
+from .answer import Answer, Event, generate
+from .errors import BadQuestion
+from .indexer import BuildReport, build_index
+from .language import OTHER, detect_language, words
+from .llm import LLM, LlamaCppLLM
+from .models import Embedder, get_embedder, get_llm
+from .retriever import Hit, Query, Retriever
+from .rewrite import QueryRewriter
+from .settings import Settings
+from .store import Store, load_index
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_question(question: str | None, max_chars: int) -> str:
+    """The question without control characters; BadQuestion when it cannot be asked."""
+    q = _CONTROL.sub(" ", question or "").strip()
+    if not q:
+        raise BadQuestion("the question is empty; type a question")
+    if len(q) > max_chars:
+        raise BadQuestion(f"the question is {len(q):,} characters long; keep it under {max_chars:,} (RAG_MAX_QUESTION_CHARS)")
+    if not words(q):
+        raise BadQuestion("the question has no words in it; ask it in words")
+    return q
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    queries: list[Query]
+    lang: str  # language of the question
+    seconds: float  # retrieval alone (embedding + search + fusion)
+    rewrite_seconds: float = 0.0  # LLM translation / condensation, if any
+    extra: dict = field(default_factory=dict)
+
+
+class Pipeline:
+    """Index + embedder + LLM, loaded lazily and once. Safe to share between threads."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, llm: LLM | None = None,
+                 log: Callable[[str], None] | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._llm = llm
+        self.log = log
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+        self.rewriter = QueryRewriter(self.llm if settings.translate or settings.condense == "llm" else None,
+                                      settings.condense)
+
+    # ------------------------------------------------------------ components
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    def llm(self) -> LLM:
+        with self._lock:
+            if self._llm is None:
+                self._llm = LlamaCppLLM(get_llm(self.settings), self.settings.prefix_cache)
+            return self._llm
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = load_index(self.settings.index_dir, self._embed_id())
+        return self._store
+
+    def _embed_id(self) -> str:
+        if self._embedder is not None:
+            return self._embedder.model_id
+        from .models import embed_location
+
+        return embed_location(self.settings)[0]
+
+    def ensure_index(self, progress: bool = True) -> BuildReport:
+        """Build or update the index for the seeds folder, then use it (chats keep the old one until then)."""
+        store, report = build_index(self.settings, self._embedder, progress, self.log)
+        self._store = store
+        return report
+
+    def reload(self) -> Store:
+        """Pick up an index rebuilt by another process."""
+        self._store = load_index(self.settings.index_dir, self._embed_id())
+        return self._store
+
+    # ------------------------------------------------------------ retrieval
+
+    def retrieve(self, question: str, history: Sequence[str] = (), k: int | None = None,
+                 mode: str = "hybrid") -> Retrieval:
+        """Hybrid search with the question's variants (translation, follow-up context)."""
+        q = clean_question(question, self.settings.max_question_chars)
+        store = self.store
+        lang = detect_language(q)
+        queries = [Query(q, 1.0, "q")]
+        t0 = time.perf_counter()
+        if self.settings.translate and lang != store.lang:
+            translated = self.rewriter.translate(q, store.lang)
+            if translated and translated.strip().lower() != q.lower():
+                queries.append(Query(translated, 1.0, "translated"))
+        queries += self.rewriter.condense(q, list(history)[-self.settings.max_history:])
+        t1 = time.perf_counter()
+        hits = Retriever(store, self.embedder).search(queries, k or self.settings.k, mode)
+        return Retrieval(hits, queries, lang, time.perf_counter() - t1, t1 - t0)
+
+    # ------------------------------------------------------------ answers
+
+    def ask_stream(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Iterator[Event]:
+        """Retrieve, then stream the answer: Token / Reset events, finally the Answer."""
+        start = time.perf_counter()
+        q = clean_question(question, self.settings.max_question_chars)
+        hist = [h for h in (_CONTROL.sub(" ", h or "").strip() for h in history) if h][-self.settings.max_history:]
+        r = self.retrieve(q, hist, k)
+        lang = r.lang if r.lang != OTHER else "en"
+        gen_start = time.perf_counter()
+        for event in generate(self.llm(), q, r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits):
+            if isinstance(event, Answer):
+                event.timings["ttft_s"] = gen_start - start + event.timings.get("ttft_s", 0.0)
+                event.timings.update({
+                    "retrieval_s": r.seconds, "rewrite_s": r.rewrite_seconds,
+                    "queries": [q_.text for q_ in r.queries], "total_s": time.perf_counter() - start,
+                })
+            yield event
+
+    def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
+        answer = None
+        for event in self.ask_stream(question, history, k):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer

@@ -1,0 +1,134 @@
+"""Hybrid retrieval: dense (FAISS) + BM25, fused by weighted reciprocal rank, over query variants."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+
+from .models import Embedder
+from .store import Store
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved paragraph, with the evidence of each retriever (what CLI, UI and answer use)."""
+
+    doc: str
+    paragraph: int  # 1-based number within `doc`, the number answers cite
+    text: str
+    score: float  # fused score (higher is better)
+    dense: float | None = None  # best cosine similarity over query variants
+    lexical: float | None = None  # best BM25 score over query variants
+    ranks: dict[str, int] = field(default_factory=dict)  # "dense:0" -> rank, per variant and retriever
+    neighbour_of: int | None = None  # set when added as the neighbour of a strong hit
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.doc, self.paragraph)
+
+
+Passage = Hit
+
+
+@dataclass(frozen=True)
+class Query:
+    """One retrieval variant of the user's question (original, translation, condensed...)."""
+
+    text: str
+    weight: float = 1.0
+    name: str = "q"
+
+
+def rrf(rankings: Sequence[tuple[np.ndarray, float]], n: int, k: int = RRF_K) -> np.ndarray:
+    """Weighted reciprocal rank fusion: sum of weight / (k + rank + 1) over rankings.
+
+    Each ranking is (row ids best first, weight); rows absent from a ranking get nothing from it."""
+    fused = np.zeros(n, dtype=np.float64)
+    for order, weight in rankings:
+        fused[order] += weight / (k + np.arange(len(order)) + 1)
+    return fused
+
+
+class Retriever:
+    """Searches one loaded index. Cheap to create; holds no per-question state."""
+
+    def __init__(self, store: Store, embedder: Embedder, depth: int = 50,
+                 dense_weight: float = 1.0, lexical_weight: float = 1.0):
+        self.store = store
+        self.embedder = embedder
+        self.depth = depth
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+
+    def search(self, queries: Sequence[Query] | str, k: int, mode: str = "hybrid") -> list[Hit]:
+        """The k best paragraphs for the query variants; mode is 'hybrid', 'dense' or 'lexical'."""
+        if isinstance(queries, str):
+            queries = [Query(queries)]
+        n = len(self.store.paragraphs)
+        if n == 0 or k <= 0 or not queries:
+            return []
+        depth = min(n, max(self.depth, k))
+        rankings: list[tuple[np.ndarray, float]] = []
+        dense_best = np.full(n, -np.inf, dtype=np.float32)
+        lex_best = np.zeros(n, dtype=np.float32)
+        ranks: dict[int, dict[str, int]] = {}
+        if mode in ("hybrid", "dense"):
+            vecs = self.embedder.encode([q.text for q in queries])
+            sims, ids = self.store.vectors.search(np.ascontiguousarray(vecs, dtype=np.float32), depth)
+            for qi, q in enumerate(queries):
+                order = ids[qi][ids[qi] >= 0]
+                rankings.append((order, q.weight * self.dense_weight))
+                np.maximum.at(dense_best, order, sims[qi][: len(order)])
+                for r, row in enumerate(order[:depth]):
+                    ranks.setdefault(int(row), {})[f"dense:{q.name}"] = r
+        if mode in ("hybrid", "lexical"):
+            for q in queries:
+                scores = self.store.lexical.scores(q.text)
+                positive = np.flatnonzero(scores > 0)
+                order = positive[np.argsort(-scores[positive], kind="stable")][:depth]
+                rankings.append((order, q.weight * self.lexical_weight))
+                np.maximum(lex_best, scores, out=lex_best)
+                for r, row in enumerate(order):
+                    ranks.setdefault(int(row), {})[f"lexical:{q.name}"] = r
+        fused = rrf(rankings, n)
+        top = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
+        return [self._hit(i, float(fused[i]), dense_best, lex_best, ranks) for i in top]
+
+    def _hit(self, row: int, score: float, dense: np.ndarray, lex: np.ndarray, ranks: dict) -> Hit:
+        p = self.store.paragraphs[row]
+        return Hit(p.doc, p.number, p.text, score,
+                   float(dense[row]) if np.isfinite(dense[row]) else None,
+                   float(lex[row]) if lex[row] > 0 else None, ranks.get(row, {}))
+
+    def neighbour(self, hit: Hit, offset: int) -> Hit | None:
+        """The paragraph `offset` away from `hit` in the same document, if any."""
+        row = self.store.row(hit.doc, hit.paragraph + offset)
+        if row is None:
+            return None
+        p = self.store.paragraphs[row]
+        return Hit(p.doc, p.number, p.text, 0.0, neighbour_of=hit.paragraph)
+
+
+def with_neighbours(retriever: Retriever, hits: list[Hit], k: int, min_share: float = 0.0) -> list[Hit]:
+    """Hook for adding adjacent paragraphs of strong hits within the budget of k passages."""
+    if min_share <= 0 or not hits:
+        return hits[:k]
+    out: list[Hit] = []
+    seen: set[tuple[str, int]] = set()
+    best = hits[0].score
+    for h in hits:
+        if len(out) >= k:
+            break
+        if h.key not in seen:
+            out.append(h)
+            seen.add(h.key)
+        if h.score >= min_share * best:
+            for off in (1, -1):
+                nb = retriever.neighbour(h, off)
+                if nb is not None and nb.key not in seen and len(out) < k:
+                    out.append(replace(nb, score=h.score * 0.5))
+                    seen.add(nb.key)
+    return out

@@ -1,0 +1,102 @@
+"""Query rewriting before retrieval: translation across languages and follow-up condensation."""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from typing import Sequence
+
+from .language import EN, ID
+from .llm import LLM
+from .retriever import Query
+
+_NAMES = {ID: "Indonesian", EN: "English"}
+_TRANSLATE_SYSTEM = "You translate questions. Reply with the translation only, no explanation."
+_TRANSLATE_EXAMPLE = {
+    ID: ("Who signed the trade agreement with Japan last year?",
+         "Siapa yang menandatangani perjanjian perdagangan dengan Jepang tahun lalu?"),
+    EN: ("Siapa yang menandatangani perjanjian perdagangan dengan Jepang tahun lalu?",
+         "Who signed the trade agreement with Japan last year?"),
+}
+_CONDENSE_SYSTEM = ("Rewrite the user's last question so that it can be understood without the chat: "
+                    "replace words like he, she, it, that, dia, itu, tersebut with what they refer to. "
+                    "Keep the language of the question. Reply with the rewritten question only.")
+
+
+def _turn(role: str, text: str) -> str:
+    return f"<|im_start|>{role}\n{text}<|im_end|>\n"
+
+
+class LRU(OrderedDict):
+    def __init__(self, size: int = 512):
+        super().__init__()
+        self.size = size
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+def _clean(text: str, fallback: str) -> str:
+    line = text.strip().splitlines()[0].strip().strip('"').strip() if text.strip() else ""
+    return line[:500] if len(line) >= 3 else fallback
+
+
+class QueryRewriter:
+    """Turns the user's question (+ history) into retrieval query variants."""
+
+    def __init__(self, llm_factory=None, condense: str = "concat", max_tokens: int = 48):
+        self.llm_factory = llm_factory  # called only when an LLM rewrite is needed
+        self.condense_mode = condense
+        self.max_tokens = max_tokens
+        self.cache: LRU = LRU()
+
+    def _llm(self) -> LLM | None:
+        return self.llm_factory() if self.llm_factory else None
+
+    def translate(self, question: str, target: str) -> str | None:
+        """The question in `target` language (cached), or None without an LLM."""
+        key = ("t", target, question)
+        if key in self.cache:
+            return self.cache[key]
+        llm = self._llm()
+        if llm is None or target not in _NAMES:
+            return None
+        src, dst = _TRANSLATE_EXAMPLE[target]
+        system = _turn("system", _TRANSLATE_SYSTEM)
+        instr = f"Translate into {_NAMES[target]}:\n"
+        prompt = (system + _turn("user", instr + src) + _turn("assistant", dst)
+                  + _turn("user", instr + question) + "<|im_start|>assistant\n")
+        out = _clean("".join(llm.stream(prompt, self.max_tokens, system)), question)
+        self.cache.put(key, out)
+        return out
+
+    def condense(self, question: str, history: Sequence[str]) -> list[Query]:
+        """Extra query variants that carry the context of earlier questions."""
+        if not history or self.condense_mode == "off":
+            return []
+        recent = [h for h in history if h.strip()][-2:]
+        if not recent:
+            return []
+        if self.condense_mode == "llm":
+            key = ("c", tuple(recent), question)
+            if key not in self.cache:
+                llm = self._llm()
+                if llm is None:
+                    return [Query(f"{recent[-1]} {question}", 1.0, "history")]
+                chat = "\n".join(f"Earlier question: {h}" for h in recent)
+                prompt = (_turn("system", _CONDENSE_SYSTEM)
+                          + _turn("user", f"{chat}\nLast question: {question}") + "<|im_start|>assistant\n")
+                self.cache.put(key, _clean("".join(llm.stream(prompt, self.max_tokens)), question))
+            return [Query(self.cache[key], 1.0, "condensed")]
+        # "concat": the latest earlier question supplies the referent of "itu", "he", ...
+        return [Query(f"{recent[-1]} {question}", 1.0, "history")]
+
+
+_FOLLOWUP_HINT = re.compile(r"\b(dia|ia|itu|tersebut|nya|beliau|mereka|he|she|it|they|that|this|those|his|her|their)\b", re.I)
+
+
+def looks_like_followup(question: str) -> bool:
+    """Pronouns or demonstratives that need an antecedent."""
+    return bool(_FOLLOWUP_HINT.search(question)) or bool(re.search(r"\w{3,}nya\b", question, re.I))

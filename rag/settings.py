@@ -1,0 +1,112 @@
+"""One Settings object: defaults, overridden by RAG_* environment variables, then by CLI flags."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+BUNDLED = "bundled"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag"
+
+
+def _default_seeds() -> Path:
+    return PROJECT_ROOT / "seeds"
+
+
+def available_cpus() -> int:
+    """Cores this process may run on (affinity-aware), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration for every command. Build it with `Settings.load(**overrides)`."""
+
+    home: Path = field(default_factory=_default_home)  # RAG_HOME: all app data (model cache)
+    seeds: Path = field(default_factory=_default_seeds)  # RAG_SEEDS
+    index: Path | None = None  # RAG_INDEX; None: derived from `seeds` under PROJECT_ROOT/index
+    embed_model: str = BUNDLED  # RAG_EMBED_MODEL: folder, hub id, or "bundled"
+    llm_model: str = BUNDLED  # RAG_LLM_MODEL: .gguf path or "bundled"
+    k: int = 4  # passages handed to the LLM
+    n_ctx: int = 2048
+    threads: int = field(default_factory=available_cpus)
+    n_batch: int = 512
+    max_tokens: int = 160
+    embed_batch: int = 64
+    translate: bool = True  # translate questions whose language differs from the corpus
+    condense: str = "concat"  # follow-up condensation: "concat", "llm" or "off"
+    prefix_cache: bool = True  # reuse the KV cache of the fixed prompt prefix
+    max_history: int = 4  # earlier user turns kept for follow-ups
+    max_question_chars: int = 2000
+
+    ENV = {
+        "home": "RAG_HOME", "seeds": "RAG_SEEDS", "index": "RAG_INDEX",
+        "embed_model": "RAG_EMBED_MODEL", "llm_model": "RAG_LLM_MODEL", "k": "RAG_K",
+        "n_ctx": "RAG_N_CTX", "threads": "RAG_THREADS", "n_batch": "RAG_N_BATCH",
+        "max_tokens": "RAG_MAX_TOKENS", "embed_batch": "RAG_EMBED_BATCH",
+        "translate": "RAG_TRANSLATE", "condense": "RAG_CONDENSE",
+        "prefix_cache": "RAG_PREFIX_CACHE", "max_history": "RAG_MAX_HISTORY",
+        "max_question_chars": "RAG_MAX_QUESTION_CHARS",
+    }
+
+    @classmethod
+    def load(cls, **overrides: Any) -> "Settings":
+        """Defaults, then RAG_* variables, then non-None `overrides` (CLI flags)."""
+        values: dict[str, Any] = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, var in cls.ENV.items():
+            raw = os.environ.get(var)
+            if raw is None or raw == "":
+                continue
+            values[name] = _convert(types[name], raw, var)
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = value
+        for name in ("home", "seeds", "index"):
+            if values.get(name) is not None:
+                values[name] = Path(values[name]).expanduser()
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def index_dir(self) -> Path:
+        """The index folder: explicit, or one per seeds folder under the project's index/."""
+        if self.index is not None:
+            return self.index
+        seeds = self.seeds.resolve()
+        digest = hashlib.sha256(str(seeds).encode()).hexdigest()[:8]
+        return PROJECT_ROOT / "index" / f"{seeds.name}-{digest}"
+
+    @property
+    def model_cache(self) -> Path:
+        return self.home / "models"
+
+
+def _convert(type_name: Any, raw: str, var: str) -> Any:
+    from .errors import RagError
+
+    t = str(type_name)
+    try:
+        if t == "int":
+            return int(raw)
+        if t == "bool":
+            return _bool(raw)
+    except ValueError:
+        raise RagError(f"{var}={raw!r} is not a number; unset it or give an integer.") from None
+    return raw

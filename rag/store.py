@@ -1,0 +1,231 @@
+"""The on-disk index: FAISS vectors + BM25 + paragraph table + manifest, as plain files.
+
+Layout of an index folder:
+
+    CURRENT                 name of the live generation (replaced atomically)
+    gen-<time>-<id>/        one complete, immutable build
+        manifest.json       build info, embedding model, per-document hashes, file hashes
+        paragraphs.jsonl    doc, paragraph number, text, hash (row i = FAISS id i)
+        vectors.faiss       normalized embeddings (inner product = cosine)
+        bm25/               bm25s files (JSON + .npy, no pickle)
+
+A build writes a new generation beside the old one and only then points CURRENT at it,
+so a crash, Ctrl-C or a full disk at any moment leaves the previous index loadable.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .documents import Paragraph
+from .errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError
+from .lexical import LexicalIndex
+
+FORMAT = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+PARAGRAPHS = "paragraphs.jsonl"
+VECTORS = "vectors.faiss"
+BM25_DIR = "bm25"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _rebuild_hint(index_dir: Path) -> str:
+    return f"run `rag index --index {index_dir}` to rebuild it"
+
+
+@dataclass
+class Store:
+    """A loaded (or freshly built) index generation."""
+
+    manifest: dict[str, Any]
+    paragraphs: list[Paragraph]
+    vectors: Any  # faiss.IndexFlatIP
+    lexical: LexicalIndex
+
+    def __post_init__(self) -> None:
+        self._by_key = {(p.doc, p.number): i for i, p in enumerate(self.paragraphs)}
+
+    @property
+    def embed_model(self) -> str:
+        return self.manifest["embedding"]["model"]
+
+    @property
+    def lang(self) -> str:
+        return self.manifest.get("corpus_lang", "id")
+
+    @property
+    def documents(self) -> dict[str, dict]:
+        return self.manifest["documents"]
+
+    def row(self, doc: str, number: int) -> int | None:
+        """Row of paragraph `number` of `doc`, or None when there is no such paragraph."""
+        return self._by_key.get((doc, number))
+
+    def embeddings(self) -> np.ndarray:
+        """All stored vectors (row i = paragraph i), reused by incremental builds."""
+        n = self.vectors.ntotal
+        return self.vectors.reconstruct_n(0, n) if n else np.zeros((0, self.vectors.d), np.float32)
+
+    # ------------------------------------------------------------ save / load
+
+    def save(self, folder: Path) -> None:
+        """Write every file into `folder` (which must not exist), manifest last, all fsynced."""
+        import faiss
+
+        folder.mkdir(parents=True)
+        with open(folder / PARAGRAPHS, "w", encoding="utf-8") as f:
+            for p in self.paragraphs:
+                f.write(json.dumps({"doc": p.doc, "n": p.number, "text": p.text, "hash": p.hash}, ensure_ascii=False) + "\n")
+        faiss.write_index(self.vectors, str(folder / VECTORS))
+        self.lexical.save(folder / BM25_DIR)
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        self.manifest["files"] = {p.relative_to(folder).as_posix(): _sha256(p) for p in files}
+        (folder / MANIFEST).write_text(json.dumps(self.manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        for p in [*files, folder / MANIFEST]:
+            _fsync(p)
+        for d in {p.parent for p in files} | {folder}:
+            _fsync(d)
+
+    @classmethod
+    def load(cls, folder: Path, embed_model: str | None = None) -> "Store":
+        """Load and validate one generation; refuse one built with another embedding model."""
+        import faiss
+
+        hint = _rebuild_hint(folder.parent)
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            if manifest.get("format") != FORMAT:
+                raise IndexCorrupt(f"index at {folder.parent} has format {manifest.get('format')}, expected {FORMAT}; {hint}")
+            for name, digest in manifest["files"].items():
+                if ".." in Path(name).parts or _sha256(folder / name) != digest:
+                    raise IndexCorrupt(f"index file {folder.name}/{name} is damaged; {hint}")
+            if embed_model is not None and manifest["embedding"]["model"] != embed_model:
+                raise ModelMismatch(
+                    f"index at {folder.parent} was built with embedding model {manifest['embedding']['model']}, "
+                    f"not {embed_model}; run `rag index` to rebuild it for this model")
+            paragraphs = []
+            with open(folder / PARAGRAPHS, encoding="utf-8") as f:
+                for line in f:
+                    r = json.loads(line)
+                    paragraphs.append(Paragraph(str(r["doc"]), int(r["n"]), str(r["text"]), str(r["hash"])))
+            vectors = faiss.read_index(str(folder / VECTORS))
+            lexical = LexicalIndex.load(folder / BM25_DIR, manifest.get("corpus_lang", "id"))
+        except RagError:
+            raise
+        except FileNotFoundError as exc:
+            raise IndexCorrupt(f"index at {folder.parent} is incomplete ({Path(exc.filename or '?').name} missing); {hint}") from None
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise IndexCorrupt(f"index at {folder.parent} cannot be read ({type(exc).__name__}); {hint}") from None
+        n = len(paragraphs)
+        if vectors.ntotal != n or manifest.get("n_paragraphs") != n or vectors.d != manifest["embedding"]["dim"]:
+            raise IndexCorrupt(f"index at {folder.parent} is inconsistent ({vectors.ntotal} vectors, {n} paragraphs); {hint}")
+        return cls(manifest, paragraphs, vectors, lexical)
+
+
+# ---------------------------------------------------------------- index folder
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder, or None when nothing was ever published."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexCorrupt(f"cannot read {index_dir / CURRENT} ({exc.strerror}); {_rebuild_hint(index_dir)}") from None
+    if not name.startswith("gen-") or "/" in name or not (index_dir / name).is_dir():
+        raise IndexCorrupt(f"index at {index_dir} points at a missing build ({name!r}); {_rebuild_hint(index_dir)}")
+    return index_dir / name
+
+
+def load_index(index_dir: Path, embed_model: str | None = None) -> Store:
+    """Load the live index of `index_dir` (validated); IndexMissing when there is none."""
+    for attempt in range(2):  # a concurrent build may delete the generation we just found
+        gen = current_generation(index_dir)
+        if gen is None:
+            raise IndexMissing(f"no index at {index_dir}; run `rag index` first")
+        try:
+            return Store.load(gen, embed_model)
+        except IndexCorrupt:
+            if attempt == 0 and current_generation(index_dir) != gen:
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Serialize builds of one index folder across processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            import sys
+
+            print(f"waiting for another `rag index` on {index_dir}...", file=sys.stderr)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def publish(index_dir: Path, store: Store) -> Path:
+    """Write `store` as a new generation and atomically make it the live one.
+
+    Call with `build_lock` held. On any failure the previous generation stays live."""
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        store.save(tmp)
+        gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        os.rename(tmp, gen)
+        pointer = index_dir / f".{CURRENT}.tmp"
+        with open(pointer, "w", encoding="utf-8") as f:
+            f.write(gen.name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(pointer, index_dir / CURRENT)
+        _fsync(index_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+        raise RagError(f"could not write the index to {index_dir} ({reason}); the previous index is unchanged; fix that and run `rag index` again") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    cleanup(index_dir)
+    return gen
+
+
+def cleanup(index_dir: Path) -> None:
+    """Remove generations that are not live and leftovers of interrupted builds."""
+    live = current_generation(index_dir)
+    for child in index_dir.iterdir():
+        if child.is_dir() and child != live and (child.name.startswith("gen-") or child.name.startswith(".tmp-")):
+            shutil.rmtree(child, ignore_errors=True)
