@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from .answer import Answer
+from .citations import Citation
+from .retriever import Hit
 
 
 def snippet(text: str, words: int = 12) -> str:
@@ -18,3 +20,19 @@ def source_lines(answer: Answer) -> list[str]:
         hit = by_key.get(c.key)
         lines.append(f"  {c.doc} ¶{c.paragraph}: {snippet(hit.text) if hit else ''}")
     return (["Sources:"] + lines) if lines else []
+
+
+def cited_passages(answer: Answer) -> list[tuple[Citation, Hit | None]]:
+    """Each citation of the answer with the paragraph it names (None if it cannot be found)."""
+    by_key = {h.key: h for h in (*answer.retrieved, *answer.passages)}  # passages win: the text the model saw
+    return [(c, by_key.get(c.key)) for c in answer.citations]
+
+
+def uncited_passages(answer: Answer) -> list[Hit]:
+    """Paragraphs retrieved or given to the model but not cited, in retrieval order, once each."""
+    cited = {c.key for c in answer.citations}
+    out: dict[tuple[str, int], Hit] = {}
+    for h in (*answer.retrieved, *answer.passages):
+        if h.key not in cited and h.key not in out:
+            out[h.key] = h
+    return list(out.values())

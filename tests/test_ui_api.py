@@ -1,0 +1,147 @@
+"""The chat app's `ask` API through gradio_client, and `serve` / `rag chat` options, with the fake models."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from rag.errors import RagError
+from tests.conftest import FakeLLM
+from tests.ui_helpers import RecordingPipeline, SlowFakeLLM, running_app
+
+pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
+
+QUESTION = "Siapa yang dipromosikan menjadi menteri luar negeri China?"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_app(tmp_path_factory.mktemp("ui-api")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False, download_files=False)
+
+
+@pytest.fixture
+def fresh(server):
+    server.pipeline._llm = FakeLLM()
+    server.pipeline.calls.clear()
+    server.pipeline.max_active = 0
+    return server
+
+
+def test_ask_returns_answer_and_cited_paragraphs(client, fresh):
+    result = client.predict(QUESTION, api_name="/ask")
+    assert result["answer"].endswith("[18].") and result["refused"] is False and result["verified"] is True
+    assert result["citations"] == [{"doc": "000_7bfd9efb098ecdeb.txt", "paragraph": 18,
+                                    "text": fresh.pipeline.store.paragraphs[17].text}]
+    assert "Qin Gang" in result["citations"][0]["text"]
+    assert {"doc": "000_7bfd9efb098ecdeb.txt", "paragraph": 18} in result["retrieved"]
+
+
+def test_ask_passes_history_for_follow_ups(client, fresh):
+    client.predict(question="Dari jabatan apa dia dipromosikan?", history=[QUESTION], api_name="/ask")
+    assert fresh.pipeline.calls == [("Dari jabatan apa dia dipromosikan?", (QUESTION,))]
+
+
+def test_ask_refusal(client, fresh):
+    fresh.pipeline._llm = FakeLLM("NO_ANSWER")
+    result = client.predict("How long did the call last?", api_name="/ask")
+    assert result == {**result, "answer": "The documents do not say.", "refused": True, "citations": []}
+
+
+def test_bad_question_is_a_one_line_app_error(client, fresh):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="the question is empty"):
+        client.predict("   ", api_name="/ask")
+    assert fresh.pipeline.calls == [("   ", ())]  # rejected before retrieval, by the pipeline
+
+
+def test_only_one_answer_runs_at_a_time(client, fresh):
+    fresh.pipeline._llm = SlowFakeLLM(delay=0.1)
+    jobs = [client.submit(q, api_name="/ask") for q in (QUESTION, "When did Putin visit Xi in Beijing?",
+                                                         "Apa yang dikatakan Xi tentang prospek perdamaian?")]
+    results = [j.result(timeout=30) for j in jobs]
+    assert all(r["answer"] for r in results)
+    assert len(fresh.pipeline.calls) == 3 and fresh.pipeline.max_active == 1
+
+
+def test_llm_events_share_one_slot_and_rebuild_has_its_own(server):
+    fns = list(server.app.fns.values())
+    llm = [f for f in fns if f.name in ("answer", "ask")]
+    assert len(llm) >= 2 and all(f.concurrency_id == "llm" and f.concurrency_limit == 1 for f in llm)
+    (rebuild,) = [f for f in fns if f.name == "rebuild"]
+    assert rebuild.concurrency_id != "llm" and rebuild.concurrency_limit == 1
+    assert [f.api_name for f in fns if f.api_visibility == "public"] == ["ask"]
+
+
+def test_auth_is_required_when_configured(tmp_path):
+    from gradio_client import Client
+
+    with running_app(tmp_path, auth=("ann", "s3cret")) as srv:
+        with pytest.raises(Exception):
+            Client(srv.url, verbose=False).predict(QUESTION, api_name="/ask")
+        result = Client(srv.url, auth=("ann", "s3cret"), verbose=False).predict(QUESTION, api_name="/ask")
+        assert result["citations"]
+
+
+# ------------------------------------------------------------------ serve / rag chat
+
+
+@pytest.fixture
+def fake_serve(monkeypatch, settings, fake_embedder, fake_llm):
+    """serve() with the fake models and launch() recorded instead of run."""
+    import ui.app
+
+    launched = {}
+    monkeypatch.setattr(ui.app, "Pipeline", lambda s: RecordingPipeline(s, embedder=fake_embedder, llm=fake_llm,
+                                                                       log=lambda m: None))
+    monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
+        app=app, host=host, port=port, auth=auth, block=block))
+    return launched
+
+
+def test_serve_builds_index_then_launches(fake_serve, settings, capsys):
+    from ui.app import serve
+
+    serve(settings, port=7999)
+    out, err = capsys.readouterr()
+    assert "indexed 1 documents, 19 paragraphs" in out and len(out.strip().splitlines()) == 1
+    assert fake_serve["host"] == "127.0.0.1" and fake_serve["port"] == 7999 and fake_serve["auth"] is None
+    assert "WARNING" not in err
+
+
+def test_serve_warns_on_all_interfaces_without_auth(fake_serve, settings, capsys, monkeypatch):
+    from ui.app import serve
+
+    serve(settings, host="0.0.0.0")
+    assert "WARNING" in capsys.readouterr().err
+    monkeypatch.setenv("RAG_AUTH", "ann:s3cret")
+    serve(settings, host="0.0.0.0")
+    assert "WARNING" not in capsys.readouterr().err
+    assert fake_serve["auth"] == ("ann", "s3cret")
+    serve(settings, host="0.0.0.0", auth="bob:pw")  # the flag wins over the variable
+    assert fake_serve["auth"] == ("bob", "pw")
+
+
+def test_serve_rejects_malformed_auth_before_loading_anything(fake_serve, settings):
+    from ui.app import serve
+
+    with pytest.raises(RagError, match="user:password"):
+        serve(settings, auth="nopassword")
+    assert not fake_serve
+
+
+def test_rag_chat_malformed_auth_is_one_line(seeds, tmp_path, monkeypatch):
+    from rag.cli import cli
+
+    monkeypatch.setenv("RAG_AUTH", "justuser")
+    result = CliRunner().invoke(cli, ["chat", "--seeds", str(seeds), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1
+    assert "user:password" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "i").exists()

@@ -1,0 +1,163 @@
+"""The chat in headless Debian Chromium (Playwright), with the fake embedder and LLM."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FakeLLM
+from tests.ui_helpers import SlowFakeLLM, running_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+QUESTION = "Siapa yang dipromosikan menjadi menteri luar negeri China?"
+TIMEOUT = 20_000  # ms
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium package); browser tests need it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_app(tmp_path_factory.mktemp("ui-browser"), llm=SlowFakeLLM(delay=0.25)) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fresh(server):
+    """Each test starts with the default scripted LLM and an empty record."""
+    server.pipeline._llm = SlowFakeLLM(delay=0.25)
+    server.pipeline.calls.clear()
+    return server
+
+
+def open_chat(browser, url: str):
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    page.wait_for_selector("#rag-question textarea")
+    page.wait_for_selector("#rag-status .rag-status:not(.rag-status-error)")
+    return page
+
+
+def ask(page, question: str) -> None:
+    page.fill("#rag-question textarea", question)
+    page.keyboard.press("Enter")
+
+
+def last_answer(page):
+    return page.locator("#rag-chat .rag-answer").last
+
+
+def wait_final(page, n: int) -> None:
+    """Wait until the chat holds n finished (non-streaming) answers."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('#rag-chat .rag-answer:not(.rag-streaming)').length >= n", arg=n)
+
+
+def test_answer_streams_cites_and_shows_its_source(browser, fresh, tmp_path):
+    page = open_chat(browser, fresh.url)
+    assert "19 paragraphs" in page.inner_text("#rag-status") and "FakeLLM" in page.inner_text("#rag-status")
+    ask(page, QUESTION)
+    streaming = page.wait_for_selector("#rag-chat .rag-streaming")  # tokens arrive before the final answer
+    assert streaming is not None
+    cite = page.wait_for_selector("#rag-chat a.rag-cite")
+    assert cite.inner_text() == "[18]"
+    assert not page.locator("#rag-chat .rag-streaming").count()
+    target = cite.get_attribute("href")
+    source = page.locator(f"#rag-sources {target}")
+    assert source.count() == 1
+    text = source.inner_text()
+    assert "000_7bfd9efb098ecdeb.txt" in text and "¶18" in text
+    assert "Qin Gang, telah dipromosikan menjadi menteri luar negeri" in text
+    assert source.locator("mark").count() >= 1
+    assert page.locator("#rag-sources details.rag-retrieved").count() == 1
+    assert page.locator("#rag-sources details.rag-retrieved").get_attribute("open") is None
+    url = page.url
+    cite.click()
+    page.wait_for_selector(f"#rag-sources {target}.rag-flash")  # the click shows the paragraph, no navigation
+    assert page.url == url and len(page.context.pages) == 1
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    page.context.close()
+
+
+def test_refusal_unverified_example_and_bad_question(browser, fresh):
+    page = open_chat(browser, fresh.url)
+    fresh.pipeline._llm = FakeLLM("NO_ANSWER")
+    ask(page, "Berapa lama panggilan video itu berlangsung?")
+    wait_final(page, 1)
+    refusal = last_answer(page)
+    assert "rag-refused" in refusal.get_attribute("class")
+    assert "Informasi itu tidak ada dalam dokumen." in refusal.inner_text()
+    assert refusal.locator(".rag-badge-refused").count() == 1
+    assert "No paragraph answers" in page.inner_text("#rag-sources")
+
+    fresh.pipeline._llm = FakeLLM("Qin Gang menjadi menteri.")  # no citation, even after the stricter retry
+    page.get_by_role("button", name="When did Putin visit Xi in Beijing?").click()
+    wait_final(page, 2)
+    unverified = last_answer(page)
+    assert "rag-unverified" in unverified.get_attribute("class")
+    assert unverified.locator(".rag-badge-unverified").inner_text().lower() == "unverified"
+    assert fresh.pipeline.calls[-1][0] == "When did Putin visit Xi in Beijing?"
+
+    page.click("#rag-send")  # empty question: a friendly line in the chat, the model is not asked
+    page.wait_for_selector("#rag-chat .rag-error")
+    assert "the question is empty" in page.inner_text("#rag-chat .rag-error")
+    ask(page, "x" * 3000)
+    page.wait_for_function("document.querySelectorAll('#rag-chat .rag-error').length >= 2")
+    assert "keep it under 2,000" in page.locator("#rag-chat .rag-error").last.inner_text()
+    assert len(fresh.pipeline.calls) == 2
+    assert "Traceback" not in page.inner_text("body")
+
+    page.click("#rag-clear")
+    page.wait_for_function("!document.querySelector('#rag-chat .rag-answer')")
+    assert "Ask a question" in page.inner_text("#rag-sources")
+    page.context.close()
+
+
+def test_each_tab_has_its_own_conversation(browser, fresh):
+    fresh.pipeline._llm = FakeLLM()
+    a, b = open_chat(browser, fresh.url), open_chat(browser, fresh.url)
+    ask(a, QUESTION)
+    wait_final(a, 1)
+    ask(a, "Dari jabatan apa dia dipromosikan?")
+    wait_final(a, 2)
+    ask(b, "Apa yang dikatakan Xi tentang prospek perdamaian?")
+    wait_final(b, 1)
+    calls = dict(fresh.pipeline.calls)
+    assert calls["Dari jabatan apa dia dipromosikan?"] == (QUESTION,)  # follow-up sees its tab's question
+    assert calls["Apa yang dikatakan Xi tentang prospek perdamaian?"] == ()  # the other tab sees nothing
+    assert QUESTION not in b.inner_text("#rag-chat")
+    assert "Earlier: " + QUESTION in a.inner_text("#rag-sources")
+    a.context.close()
+    b.context.close()
+
+
+def test_rebuild_index_button_picks_up_a_new_document(browser, tmp_path):
+    with running_app(tmp_path / "app") as srv:
+        page = open_chat(browser, srv.url)
+        assert "1 document ·" in page.inner_text("#rag-status")
+        seeds = srv.settings.seeds
+        shutil.copy(next(seeds.iterdir()), seeds / "copy.txt")
+        page.click("#rag-rebuild")
+        page.wait_for_function("document.querySelector('#rag-status').innerText.includes('2 documents')")
+        assert "indexed 2 documents" in page.inner_text("#rag-status")
+        assert page.locator("#rag-rebuild").is_enabled()
+        page.context.close()

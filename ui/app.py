@@ -1,0 +1,270 @@
+"""The browser chat (Gradio): streaming answers, a sources panel, index status and rebuild, an API.
+
+`rag chat` calls `serve`; tests call `build_app` with a fake pipeline and `launch` it on a free port.
+(No `from __future__ import annotations` here: gr.api reads the `ask` endpoint's type hints.)
+"""
+import logging
+import os
+import sys
+import threading
+from typing import Any, Callable, Optional, Union
+
+import gradio as gr
+
+from rag.answer import Answer, Reset, Token
+from rag.errors import RagError
+from rag.llm import LlamaCppLLM
+from rag.models import describe
+from rag.pipeline import Pipeline, clean_question
+from rag.settings import Settings
+
+from . import views
+from .assets import CSS, HEAD, theme
+
+log = logging.getLogger("rag.ui")
+
+EXAMPLES = [
+    "Siapa yang dipromosikan menjadi menteri luar negeri China?",
+    "When did Putin visit Xi in Beijing?",
+    "Apa yang dikatakan Xi tentang prospek perdamaian?",
+    "What did Putin say about relations with China?",
+]
+MAX_TURNS_KEPT = 20  # sources of earlier answers kept per tab
+LLM_QUEUE = "llm"  # concurrency group of everything that runs the LLM (llama.cpp is not thread-safe)
+
+PipelineSource = Union[Pipeline, Callable[[], Pipeline]]
+
+
+class PipelineRef:
+    """A pipeline given as is, or made by a factory on first use (once, shared by every tab)."""
+
+    def __init__(self, source: PipelineSource):
+        is_factory = callable(source) and not hasattr(source, "ask_stream")
+        self._pipeline = None if is_factory else source
+        self._factory = source if is_factory else None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Pipeline:
+        if self._pipeline is None:
+            with self._lock:
+                if self._pipeline is None:
+                    self._pipeline = self._factory()
+        return self._pipeline
+
+
+def index_info(pipeline: Pipeline, settings: Settings) -> dict:
+    """What the status line shows: documents, paragraphs, build time, models."""
+    try:
+        store = pipeline.store
+    except RagError as exc:
+        return {"error": str(exc)}
+    llm = getattr(pipeline, "_llm", None)
+    llm_name = type(llm).__name__ if llm is not None and not isinstance(llm, LlamaCppLLM) else describe(settings)["LLM"]
+    return {"documents": len(store.documents), "paragraphs": len(store.paragraphs),
+            "built_at": store.manifest.get("built_at", "?"), "embed_model": store.embed_model, "llm": llm_name}
+
+
+def new_session() -> dict:
+    """Per-tab state: this tab's questions (for follow-ups) and the sources of its answers."""
+    return {"questions": [], "turns": [], "count": 0, "pending": None}
+
+
+def _controls(n: int, enabled: bool) -> list:
+    return [gr.update(interactive=enabled) for _ in range(n)]
+
+
+def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) -> gr.Blocks:
+    """The chat app. Launch it with `launch()` (theme, CSS and script are launch options in Gradio 6)."""
+    pipe = PipelineRef(pipeline_factory_or_pipeline)
+
+    # ---------------------------------------------------------------- handlers
+
+    def refresh_status() -> str:
+        return views.status_html(index_info(pipe(), settings))
+
+    def take_question(question: str, chat: list, session: dict):
+        """Fast step: show the question, lock the inputs; or show why it cannot be asked."""
+        chat = list(chat or [])
+        question = question or ""
+        try:
+            q = clean_question(question, settings.max_question_chars)
+        except RagError as exc:
+            if question.strip():
+                chat.append({"role": "user", "content": views.question_html(question)})
+            chat.append({"role": "assistant", "content": views.error_html(str(exc))})
+            session["pending"] = None
+            return (question, chat, session, *_controls(n_controls, True))
+        session["pending"] = q
+        chat.append({"role": "user", "content": views.question_html(q)})  # Gradio shows "…" / queue position
+        return ("", chat, session, *_controls(n_controls, False))
+
+    def answer(chat: list, session: dict):
+        """Slow step (one at a time): stream the answer, then link citations and fill the sources."""
+        q = session.get("pending")
+        if not q:
+            yield (gr.skip(), gr.skip(), gr.skip(), *_controls(n_controls, True))
+            return
+        session["pending"] = None
+        chat = list(chat or [])
+        if not chat or chat[-1].get("role") != "assistant":
+            chat.append({"role": "assistant", "content": ""})
+        keep = (gr.skip(), gr.skip(), *[gr.skip()] * n_controls)
+        text, retried, final = "", False, None
+        stream = None
+        try:
+            stream = pipe().ask_stream(q, list(session["questions"]))
+            for event in stream:
+                if isinstance(event, Token):
+                    text += event.text
+                    chat[-1] = {"role": "assistant", "content": views.streaming_html(text, retried)}
+                    yield (chat, *keep)
+                elif isinstance(event, Reset):
+                    text, retried = "", True
+                    chat[-1] = {"role": "assistant", "content": views.streaming_html(text, retried)}
+                    yield (chat, *keep)
+                elif isinstance(event, Answer):
+                    final = event
+        except RagError as exc:
+            chat[-1] = {"role": "assistant", "content": views.error_html(str(exc))}
+            yield (chat, gr.skip(), session, *_controls(n_controls, True))
+            return
+        except Exception as exc:  # noqa: BLE001 - the browser gets one line, the log the traceback
+            log.exception("answering %r failed", q)
+            msg = f"something went wrong while answering ({type(exc).__name__}); the server log has details"
+            chat[-1] = {"role": "assistant", "content": views.error_html(msg)}
+            yield (chat, gr.skip(), session, *_controls(n_controls, True))
+            return
+        finally:
+            if stream is not None:
+                stream.close()  # releases the LLM if the browser went away mid-answer
+        if final is None:  # the pipeline always ends with an Answer; never leave the chat locked
+            chat[-1] = {"role": "assistant", "content": views.error_html("no answer came back; try again")}
+            yield (chat, gr.skip(), session, *_controls(n_controls, True))
+            return
+        session["count"] += 1
+        turn = session["count"]
+        chat[-1] = {"role": "assistant", "content": views.answer_html(final, turn)}
+        session["questions"] = (session["questions"] + [q])[-max(settings.max_history, 1) * 4:]
+        session["turns"] = (session["turns"] + [{"question": q, "sources": views.sources_html(final, turn)}])[-MAX_TURNS_KEPT:]
+        yield (chat, views.sources_panel(session["turns"]), session, *_controls(n_controls, True))
+
+    def clear():
+        return ([], views.EMPTY_SOURCES, new_session(), "")
+
+    def rebuild(progress=gr.Progress(track_tqdm=True)):
+        """Build a new index beside the live one; chats keep the old one until it is complete."""
+        info = index_info(pipe(), settings)
+        busy = {"error": "rebuilding the index…"} if info.get("error") else {**info, "note": "rebuilding… chats keep using the current index"}
+        yield views.status_html(busy), gr.update(interactive=False)
+        progress(0, desc="Rebuilding index")
+        try:
+            note = pipe().ensure_index(progress=True).summary()
+        except RagError as exc:
+            note = f"rebuild failed: {exc}"
+        info = index_info(pipe(), settings)
+        yield views.status_html(info if info.get("error") else {**info, "note": note}), gr.update(interactive=True)
+
+    def ask(question: str, history: Optional[list[str]] = None) -> dict:
+        """Answer a question from the documents. Returns {answer, citations: [{doc, paragraph, text}], refused, verified, lang, retrieved}."""
+        try:
+            return views.api_result(pipe().ask(question, list(history or [])))
+        except RagError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    # ---------------------------------------------------------------- layout
+
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True) as demo:
+        gr.Markdown("## Ask the documents\nAnswers come only from the documents; every claim cites its paragraph.")
+        status = gr.HTML(views.status_html({"error": "loading…"}), elem_id="rag-status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(elem_id="rag-chat", label="Chat", height=520, latex_delimiters=[],
+                                     feedback_options=None, group_consecutive_messages=False, buttons=["copy_all"],
+                                     placeholder="Ask in Indonesian or English. Click a citation like [3] to see its paragraph.")
+                with gr.Row():
+                    question = gr.Textbox(show_label=False, placeholder="Type a question and press Enter…",
+                                          elem_id="rag-question", scale=5, max_lines=4, autofocus=True)
+                    send = gr.Button("Ask", variant="primary", elem_id="rag-send", scale=1, min_width=80)
+                gr.Markdown("Examples:")
+                with gr.Row():
+                    example_buttons = [gr.Button(q, size="sm", elem_classes=["rag-example"]) for q in EXAMPLES]
+                with gr.Row():
+                    clear_btn = gr.Button("Clear chat", size="sm", elem_id="rag-clear")
+                    rebuild_btn = gr.Button("Rebuild index", size="sm", elem_id="rag-rebuild")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(views.EMPTY_SOURCES, elem_id="rag-sources")
+        session = gr.State(new_session())
+
+        controls = [send, clear_btn, *example_buttons]
+        n_controls = len(controls)
+        ui = {"api_visibility": "private"}
+
+        def then_answer(dep):
+            return dep.then(answer, [chatbot, session], [chatbot, sources, session, *controls],
+                            concurrency_limit=1, concurrency_id=LLM_QUEUE, show_progress="minimal", **ui)
+
+        then_answer(gr.on([question.submit, send.click], take_question, [question, chatbot, session],
+                          [question, chatbot, session, *controls], queue=False, **ui))
+        for btn, q in zip(example_buttons, EXAMPLES):
+            then_answer(btn.click(lambda q=q: q, None, question, queue=False, **ui)
+                        .then(take_question, [question, chatbot, session], [question, chatbot, session, *controls],
+                              queue=False, **ui))
+        clear_btn.click(clear, None, [chatbot, sources, session, question], queue=False, **ui)
+        chatbot.clear(clear, None, [chatbot, sources, session, question], queue=False, **ui)  # its trash icon
+        rebuild_btn.click(rebuild, None, [status, rebuild_btn], concurrency_limit=1, concurrency_id="index",
+                          show_progress="full", **ui)
+        demo.load(refresh_status, None, status, concurrency_limit=None, **ui)
+        gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id=LLM_QUEUE)
+    demo.queue(max_size=64)
+    return demo
+
+
+# -------------------------------------------------------------------- serving
+
+
+def parse_auth(value: Optional[str]) -> Optional[tuple[str, str]]:
+    """`user:password` -> (user, password); None/empty -> None; anything else is a RagError."""
+    if value is None or not value.strip():
+        return None
+    user, sep, password = value.strip().partition(":")
+    if not sep or not user or not password:
+        raise RagError("--auth / RAG_AUTH must look like user:password (both non-empty)")
+    return user, password
+
+
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: Optional[tuple[str, str]] = None,
+           block: bool = True, quiet: bool = False) -> tuple[Any, str, Any]:
+    """Launch `app` with the chat's theme, CSS and script. block=False returns at once (tests)."""
+    try:
+        return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
+                          share=False, inbrowser=False, show_error=False, quiet=quiet, ssr_mode=False,
+                          mcp_server=False, theme=theme(), css=CSS, head=HEAD,
+                          auth_message="Sign in to ask the documents." if auth else None)
+    except OSError as exc:
+        raise RagError(f"cannot listen on {host}:{port} ({exc}); pass another --port") from None
+
+
+def _warm_up(pipeline: Pipeline) -> None:
+    """Load the embedder and the LLM before the first question (errors show again in the chat)."""
+    try:
+        pipeline.embedder
+        pipeline.llm()
+        print("rag chat: models loaded", file=sys.stderr)
+    except RagError as exc:
+        print(f"rag chat: {exc}", file=sys.stderr)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: Optional[str] = None) -> None:
+    """`rag chat`: one shared pipeline, index brought up to date, then the app until Ctrl-C."""
+    credentials = parse_auth(auth if auth is not None else os.environ.get("RAG_AUTH"))
+    if host in ("0.0.0.0", "::", "[::]") and credentials is None:
+        print("\n" + "!" * 78 + "\n!! WARNING: serving on " + host + " WITHOUT --auth: anyone on the network can use"
+              " this chat.\n!! Pass --auth user:password (or set RAG_AUTH), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
+              file=sys.stderr)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    pipeline = Pipeline(settings)
+    report = pipeline.ensure_index()
+    print(f"rag chat: {report.summary()}", flush=True)
+    threading.Thread(target=_warm_up, args=(pipeline,), name="rag-warm-up", daemon=True).start()
+    launch(build_app(pipeline, settings), host, port, credentials, block=True)
