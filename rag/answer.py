@@ -13,7 +13,7 @@ from typing import Iterator, Sequence, Union
 from .citations import Citation, ParsedAnswer, content_words, parse_citations
 from .language import EN, ID
 from .llm import LLM
-from .prompt import NO_ANSWER, PREFIX, REFUSAL, build_prompt
+from .prompt import NO_ANSWER, REFUSAL, build_prompt
 from .retriever import Hit
 
 _REFUSAL_PATTERNS = re.compile(
@@ -89,11 +89,18 @@ class CitationFilter:
             ready, self.buffer = self.buffer[:cut], self.buffer[cut:]
         else:
             ready, self.buffer = self.buffer, ""
-        return parse_citations(ready, self.passages).text if ready.strip() else ready
+        return self._clean(ready)
+
+    def _clean(self, text: str) -> str:
+        if not text.strip():
+            return text
+        lead = text[: len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()):]
+        return lead + parse_citations(text, self.passages).text + trail
 
     def flush(self) -> str:
         rest, self.buffer = self.buffer, ""
-        return parse_citations(rest, self.passages).text if self.started and rest.strip() else ""
+        return self._clean(rest) if self.started else ""
 
 
 def is_refusal(raw: str, parsed: ParsedAnswer) -> bool:
@@ -110,14 +117,14 @@ def has_substance(parsed: ParsedAnswer) -> bool:
 
 
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,
-             history: Sequence[str] = (), retrieved: Sequence[Hit] = ()) -> Iterator[Event]:
+             history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False) -> Iterator[Event]:
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
     for attempt in (0, 1):
         prompt = build_prompt(question, passages, answer_lang, llm.count, llm.n_ctx, max_tokens,
-                              history, strict=attempt == 1)
+                              history, strict=attempt == 1, fixed_passages=fixed_passages)
         if not prompt.passages:
             return_answer = Answer(question, REFUSAL[answer_lang], refused=True, lang=answer_lang,
                                    retrieved=tuple(retrieved), timings={"total_s": time.perf_counter() - start})
@@ -126,7 +133,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         filt = CitationFilter(prompt.passages)
         raw = ""
         first_token_at = None
-        for piece in llm.stream(prompt.text, max_tokens, PREFIX):
+        for piece in llm.stream(prompt.text, max_tokens, prompt.cache_prefix):
             raw += piece
             shown = filt.feed(piece)
             if shown:

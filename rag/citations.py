@@ -12,8 +12,11 @@ from .retriever import Hit
 _BRACKET = re.compile(r"[\[【]\s*([^\[\]【】\n]{0,80}?)\s*[\]】]")
 _PAREN = re.compile(r"\(\s*((?:¶|§|paragraf\s*|paragraph\s*|para\.?\s*|p\.\s*)?\d{1,3}(?:\s*(?:,|-|–|dan|and)\s*(?:¶\s*)?\d{1,3})*)\s*\)", re.I)
 _PILCROW = re.compile(r"(?<![\w\[])¶\s*(\d{1,4})")
-_NUM_LIST = re.compile(r"^(?:(?P<doc>[^\[\]:¶]+?)\s*(?::|¶|,)\s*)?(?:¶|§|paragraf|paragraph|para\.?|p\.|#)?\s*"
-                       r"(?P<nums>\d{1,4}(?:\s*(?:,|;|-|–|dan|and|&)\s*(?:¶|paragraf|paragraph)?\s*\d{1,4})*)$", re.I)
+_PREFIX = r"(?:¶|§|paragraf|paragraph|para\.?|p\.|#)?\s*"
+_NUMS = r"(?P<nums>\d{1,4}(?:\s*(?:,|;|-|–|dan|and|&)\s*(?:¶|paragraf|paragraph)?\s*\d{1,4})*)"
+_NUM_LIST = re.compile(rf"^{_PREFIX}{_NUMS}$", re.I)
+_DOC_NUM_LIST = re.compile(rf"^(?P<doc>[^\[\]:¶]*[^\W\d][^\[\]:¶]*?)\s*(?::|¶|,)\s*{_PREFIX}{_NUMS}$", re.I)
+_ANY = re.compile(f"(?P<b>{_BRACKET.pattern})|(?P<p>{_PAREN.pattern})|(?P<c>{_PILCROW.pattern})", re.I)
 _SPLIT_NUMS = re.compile(r"\d{1,4}|[-–]")
 _SENTENCE = re.compile(r"[^.!?。]+(?:[.!?。]+|$)")
 
@@ -93,9 +96,12 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
     def bracket(m: re.Match) -> str:
         inner = m.group(1)
         parsed = _NUM_LIST.match(inner)
-        if not parsed:
-            return m.group(0)  # "[sic]", "[Reuters]": not a citation
-        return cite(parsed.group("doc"), parsed.group("nums"), m.group(0))
+        if parsed:
+            return cite(None, parsed.group("nums"), m.group(0))
+        parsed = _DOC_NUM_LIST.match(inner)
+        if parsed:
+            return cite(parsed.group("doc"), parsed.group("nums"), m.group(0))
+        return m.group(0)  # "[sic]", "[Reuters]": not a citation
 
     def paren(m: re.Match) -> str:
         return cite(None, m.group(1), m.group(0))
@@ -103,9 +109,13 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
     def pilcrow(m: re.Match) -> str:
         return cite(None, m.group(1), m.group(0))
 
-    out = _BRACKET.sub(bracket, text)
-    out = _PAREN.sub(paren, out)
-    out = _PILCROW.sub(pilcrow, out)
+    def any_form(m: re.Match) -> str:  # one pass, so normalized labels are never re-read
+        if m.group("b") is not None:
+            return bracket(_BRACKET.fullmatch(m.group(0)))
+        return paren(_PAREN.fullmatch(m.group(0))) if m.group("p") is not None else pilcrow(_PILCROW.fullmatch(m.group(0)))
+
+    out = _ANY.sub(any_form, text)
+    out = re.sub(r"(\[[^\[\]]+\])(?:\s*\1)+", r"\1", out)  # "[3][3]" -> "[3]"
     out = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
     return ParsedAnswer(out, tuple(found), tuple(invalid))
 

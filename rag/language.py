@@ -14,8 +14,10 @@ dimana mana adalah ialah tidak akan oleh dalam sebagai juga telah karena atau me
 para saat bisa ada sudah belum sedang harus dapat lebih kata bahwa namun tetapi serta hingga
 sejak agar supaya jika kalau maka lalu kemudian selama antara terhadap tentang seperti yaitu
 dia ia mereka kami kita saya anda nya siapakah apakah berapakah manakah bilamana pun lagi
-sebelum sesudah setelah masih hanya sangat banyak semua setiap tahun bulan hari orang jadi
+sebelum sesudah setelah masih hanya sangat
 """.split())
+# frequent content words: evidence of the language, but kept for BM25
+_ID_MARKERS = _ID_WORDS | frozenset("banyak semua setiap tahun bulan hari orang jadi".split())
 _EN_WORDS = frozenset("""
 the of and to in is are was were what who whom whose when where why how which did does do
 that this these those for with on by from according as at be been has have had it its
@@ -41,7 +43,7 @@ def detect_language(text: str) -> str:
     latin = sum(1 for t in tokens if _LATIN.search(t))
     if latin < len(tokens) / 2:
         return OTHER
-    id_score = sum(t in _ID_WORDS for t in tokens) + 0.5 * sum(bool(_ID_AFFIX.match(t)) for t in tokens)
+    id_score = sum(t in _ID_MARKERS for t in tokens) + 0.5 * sum(bool(_ID_AFFIX.match(t)) for t in tokens)
     en_score = sum(t in _EN_WORDS for t in tokens)
     if id_score == en_score == 0:
         return OTHER

@@ -7,7 +7,7 @@ import numpy as np
 
 from .language import tokenize
 
-TOKENIZER_VERSION = 2  # bump when tokenize() changes: the BM25 part is then rebuilt
+TOKENIZER_VERSION = 3  # bump when tokenize() changes: the BM25 part is then rebuilt
 
 
 class LexicalIndex:

@@ -1,9 +1,14 @@
 """The LLM seam: a small protocol, the llama.cpp implementation, and prefix KV-cache reuse."""
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import os
 import threading
+from collections import OrderedDict
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator, Protocol
 
 STOP = ["<|im_end|>", "<|endoftext|>", "<|im_start|>"]
@@ -43,13 +48,15 @@ class LlamaCppLLM:
     saved state restores the prompt prefix after an unrelated call (e.g. a translation)
     replaced it, so the system prompt and example are evaluated once per process."""
 
-    def __init__(self, llama, prefix_cache: bool = True):
+    def __init__(self, llama, prefix_cache: bool = True, state_dir: Path | None = None, model_key: str = ""):
         self.llama = llama
         self.n_ctx = llama.n_ctx()
         self.prefix_cache = prefix_cache
+        self.state_dir = state_dir  # where prefix KV states persist across processes (None: memory only)
+        self.model_key = model_key
         self.usage = Usage()
-        self.lock = threading.Lock()  # llama.cpp contexts are not thread-safe
-        self._prefix_states: dict[str, tuple[list[int], object]] = {}
+        self.lock = threading.RLock()  # llama.cpp contexts are not thread-safe
+        self._prefix_states: OrderedDict[str, tuple[list[int], bytes]] = OrderedDict()
 
     def tokenize(self, text: str) -> list[int]:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -57,17 +64,86 @@ class LlamaCppLLM:
     def count(self, text: str) -> int:
         return len(self.tokenize(text))
 
-    def _restore_prefix(self, prefix: str) -> None:
-        if prefix not in self._prefix_states:
-            tokens = self.tokenize(prefix)
+    # ------------------------------------------------------------ prefix KV states
+
+    def _snapshot(self) -> bytes:
+        import llama_cpp
+
+        ctx = self.llama.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        n = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
+        return bytes(buf[:n])
+
+    def _restore(self, tokens: list[int], data: bytes) -> bool:
+        import llama_cpp
+
+        self.llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if llama_cpp.llama_state_seq_set_data(self.llama.ctx, buf, len(data), 0) != len(data):
             self.llama.reset()
-            self.llama.eval(tokens)
-            self._prefix_states[prefix] = (tokens, self.llama.save_state())
-            return
-        tokens, state = self._prefix_states[prefix]
-        current = list(self.llama.input_ids[: self.llama.n_tokens])
-        if current[: len(tokens)] != tokens:
-            self.llama.load_state(state)
+            return False
+        self._set_tokens(tokens)
+        return True
+
+    def _set_tokens(self, tokens: list[int]) -> None:
+        self.llama.input_ids[: len(tokens)] = tokens
+        self.llama.n_tokens = len(tokens)
+
+    def _state_file(self, prefix: str) -> Path | None:
+        if self.state_dir is None:
+            return None
+        key = hashlib.sha256(f"{self.model_key}|{self.n_ctx}|{prefix}".encode()).hexdigest()[:24]
+        return self.state_dir / f"prefix-{key}.llamastate"
+
+    def _load_file(self, path: Path, tokens: list[int]) -> bool:
+        import llama_cpp
+
+        out = (llama_cpp.llama_token * (len(tokens) + 1))()
+        n_out = ctypes.c_size_t(0)
+        self.llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        ok = llama_cpp.llama_state_seq_load_file(self.llama.ctx, str(path).encode(), 0, out, len(tokens) + 1,
+                                                 ctypes.byref(n_out))
+        if not ok or list(out[: n_out.value]) != tokens:
+            self.llama.reset()
+            return False
+        self._set_tokens(tokens)
+        return True
+
+    def _save_file(self, path: Path, tokens: list[int]) -> None:
+        import llama_cpp
+
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            arr = (llama_cpp.llama_token * len(tokens))(*tokens)
+            if llama_cpp.llama_state_seq_save_file(self.llama.ctx, str(tmp).encode(), 0, arr, len(tokens)):
+                os.replace(tmp, path)
+        except OSError:
+            pass  # only a cache: the next process recomputes it
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def warm(self, prefix: str) -> float:
+        """Make the KV cache hold `prefix` (from memory, disk, or by evaluating it); returns seconds."""
+        start = time.perf_counter()
+        with self.lock:
+            tokens = self.tokenize(prefix)
+            if list(self.llama.input_ids[: min(self.llama.n_tokens, len(tokens))]) == tokens:
+                return time.perf_counter() - start
+            saved = self._prefix_states.get(prefix)
+            if saved is None or not self._restore(*saved):
+                path = self._state_file(prefix)
+                if not (path is not None and path.exists() and self._load_file(path, tokens)):
+                    self.llama.reset()
+                    self.llama.eval(tokens)
+                    if path is not None:
+                        self._save_file(path, tokens)
+                self._prefix_states[prefix] = (tokens, self._snapshot())
+                while len(self._prefix_states) > 3:
+                    self._prefix_states.popitem(last=False)
+            self._prefix_states.move_to_end(prefix)
+        return time.perf_counter() - start
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
         with self.lock:
@@ -76,7 +152,7 @@ class LlamaCppLLM:
             if not self.prefix_cache:
                 self.llama.reset()
             elif prefix and prompt.startswith(prefix):
-                self._restore_prefix(prefix)
+                self.warm(prefix)
             cached = 0
             ids = self.llama.input_ids[: self.llama.n_tokens] if self.prefix_cache else []
             for a, b in zip(ids, tokens):

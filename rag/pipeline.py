@@ -12,7 +12,8 @@ from .errors import BadQuestion
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language, words
 from .llm import LLM, LlamaCppLLM
-from .models import Embedder, get_embedder, get_llm
+from .models import Embedder, get_embedder, get_llm, llm_path
+from .prompt import PREFIX, passage_block, render
 from .retriever import Hit, Query, Retriever
 from .rewrite import QueryRewriter
 from .settings import Settings
@@ -53,6 +54,8 @@ class Pipeline:
         self._llm = llm
         self.log = log
         self._store: Store | None = None
+        self._corpus: list[Hit] | None = None
+        self._corpus_key: tuple | None = None
         self._lock = threading.Lock()
         self.rewriter = QueryRewriter(self.llm if settings.translate or settings.condense == "llm" else None,
                                       settings.condense)
@@ -68,8 +71,32 @@ class Pipeline:
     def llm(self) -> LLM:
         with self._lock:
             if self._llm is None:
-                self._llm = LlamaCppLLM(get_llm(self.settings), self.settings.prefix_cache)
+                path = llm_path(self.settings)
+                st = path.stat()
+                self._llm = LlamaCppLLM(get_llm(self.settings), self.settings.prefix_cache,
+                                        state_dir=self.settings.home / "kv",
+                                        model_key=f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}")
             return self._llm
+
+    def context_passages(self, store: Store | None = None) -> list[Hit] | None:
+        """The whole corpus as passages when it is small enough to stay in the cached prompt."""
+        store = store or self.store
+        mode = self.settings.context
+        if mode == "retrieved" or not store.paragraphs:
+            return None
+        key = (id(store), mode)
+        if self._corpus_key != key:
+            hits = [Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs]
+            fits = mode == "corpus" or self.llm().count(passage_block(hits)) <= self.settings.corpus_max_tokens
+            self._corpus, self._corpus_key = (hits if fits else None), key
+        return self._corpus
+
+    def warm_up(self) -> float:
+        """Load the LLM and compute (or load from disk) the KV cache of the fixed prompt prefix."""
+        corpus = self.context_passages()
+        prefix = render(corpus, "", "en")[1] if corpus else PREFIX
+        llm = self.llm()
+        return llm.warm(prefix) if hasattr(llm, "warm") else 0.0
 
     @property
     def store(self) -> Store:
@@ -123,8 +150,10 @@ class Pipeline:
         hist = [h for h in (_CONTROL.sub(" ", h or "").strip() for h in history) if h][-self.settings.max_history:]
         r = self.retrieve(q, hist, k)
         lang = r.lang if r.lang != OTHER else "en"
+        corpus = self.context_passages()
         gen_start = time.perf_counter()
-        for event in generate(self.llm(), q, r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits):
+        for event in generate(self.llm(), q, corpus or r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits,
+                              fixed_passages=corpus is not None):
             if isinstance(event, Answer):
                 event.timings["ttft_s"] = gen_start - start + event.timings.get("ttft_s", 0.0)
                 event.timings.update({

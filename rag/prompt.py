@@ -7,7 +7,7 @@ lowest-ranked passages first and trimming an over-long passage at a word boundar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from .language import EN, ID
@@ -55,56 +55,70 @@ class Prompt:
     passages: tuple[Hit, ...]  # the passages actually shown (after budget trimming)
     lang: str  # language the answer must be in
     n_tokens: int
+    cache_prefix: str = PREFIX  # the start of `text` that repeats across questions
 
 
-def _user_turn(question: str, passages: Sequence[Hit], lang: str, history: Sequence[str], strict: bool) -> str:
+def passage_block(passages: Sequence[Hit]) -> str:
+    """The passages as the model sees them: one per line, each with its paragraph number."""
     multi_doc = len({h.doc for h in passages}) > 1
-    lines = ["Paragraphs:"] + [f"{passage_label(h, multi_doc)} {h.text}" for h in passages]
+    return "Paragraphs:\n" + "".join(f"{passage_label(h, multi_doc)} {h.text}\n" for h in passages) + "\n"
+
+
+def question_block(question: str, lang: str, history: Sequence[str], strict: bool, example_n: int) -> str:
+    lines = []
     if history:
-        lines += ["", "Earlier questions in this chat (for context only): " + " | ".join(history)]
-    lines += ["", f"Question: {question}", f"Answer in {LANG_NAME.get(lang, 'English')}."]
-    if strict and passages:
-        lines.append(STRICT_NOTE.format(n=passages[0].paragraph))
+        lines.append("Earlier questions in this chat (for context only): " + " | ".join(history))
+    lines += [f"Question: {question}", f"Answer in {LANG_NAME.get(lang, 'English')}."]
+    if strict:
+        lines.append(STRICT_NOTE.format(n=example_n))
     return "\n".join(lines)
+
+
+def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[str] = (),
+           strict: bool = False) -> tuple[str, str]:
+    """(full prompt, its reusable prefix when the passages are the whole fixed corpus)."""
+    head = PREFIX + "<|im_start|>user\n" + passage_block(passages)
+    tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1)
+    return head + tail + "<|im_end|>\n<|im_start|>assistant\n", head
 
 
 def _trim(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
-    cut = text[:max_chars].rsplit(" ", 1)[0]
-    return cut + " …"
+    return text[:max_chars].rsplit(" ", 1)[0] + " …"
 
 
 def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Callable[[str], int],
-                 n_ctx: int, max_tokens: int, history: Sequence[str] = (), strict: bool = False) -> Prompt:
-    """Fit prefix + passages + question into n_ctx - max_tokens, dropping lowest-ranked passages first."""
+                 n_ctx: int, max_tokens: int, history: Sequence[str] = (), strict: bool = False,
+                 fixed_passages: bool = False) -> Prompt:
+    """Fit prefix + passages + question into n_ctx - max_tokens.
+
+    History goes first, then the lowest-ranked passages; a single over-long passage is cut at
+    a word boundary. `fixed_passages`: the passages are the same for every question (the whole
+    corpus), so they belong to the cacheable prefix and are never trimmed."""
     budget = n_ctx - max_tokens
-    shown = list(passages)
-
-    def render(ps: Sequence[Hit], hist: Sequence[str]) -> str:
-        return PREFIX + _chatml("user", _user_turn(question, ps, lang, hist, strict)) + "<|im_start|>assistant\n"
-
-    hist = list(history)
-    text = render(shown, hist)
+    shown, hist = list(passages), list(history)
+    text, head = render(shown, question, lang, hist, strict)
     n = count(text)
-    while n > budget and hist:  # history goes first, then passages
+    while n > budget and hist:
         hist.pop(0)
-        text, n = render(shown, hist), count(render(shown, hist))
+        text, head = render(shown, question, lang, hist, strict)
+        n = count(text)
+    if fixed_passages:
+        return Prompt(text, tuple(shown), lang, n, head)
     while n > budget and len(shown) > 1:
         shown.pop()
-        text = render(shown, hist)
+        text, head = render(shown, question, lang, hist, strict)
         n = count(text)
-    if n > budget and shown:  # one passage alone is too long: cut it at a word boundary
-        from dataclasses import replace
-
-        over = n - budget
-        keep = max(0, len(shown[0].text) - over * 4 - 16)  # ~4 characters per token, with margin
+    if n > budget and shown:
+        keep = max(0, len(shown[0].text) - (n - budget) * 4 - 16)  # ~4 characters per token, with margin
         while n > budget and keep > 0:
             shown[0] = replace(shown[0], text=_trim(passages[0].text, keep))
-            text = render(shown, hist)
+            text, head = render(shown, question, lang, hist, strict)
             n = count(text)
             keep = int(keep * 0.8)
         if n > budget:
             shown = []
-            text, n = render(shown, hist), count(render(shown, hist))
+            text, head = render(shown, question, lang, hist, strict)
+            n = count(text)
     return Prompt(text, tuple(shown), lang, n)

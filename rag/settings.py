@@ -42,7 +42,7 @@ class Settings:
     embed_model: str = BUNDLED  # RAG_EMBED_MODEL: folder, hub id, or "bundled"
     llm_model: str = BUNDLED  # RAG_LLM_MODEL: .gguf path or "bundled"
     k: int = 4  # passages handed to the LLM
-    n_ctx: int = 2048
+    n_ctx: int = 3072
     threads: int = field(default_factory=available_cpus)
     n_batch: int = 512
     max_tokens: int = 160
@@ -52,6 +52,8 @@ class Settings:
     prefix_cache: bool = True  # reuse the KV cache of the fixed prompt prefix
     max_history: int = 4  # earlier user turns kept for follow-ups
     max_question_chars: int = 2000
+    context: str = "auto"  # "corpus": whole corpus in the cached prompt; "retrieved": top-k passages; "auto"
+    corpus_max_tokens: int = 1800  # "auto" keeps the whole corpus in context up to this many tokens
 
     ENV = {
         "home": "RAG_HOME", "seeds": "RAG_SEEDS", "index": "RAG_INDEX",
@@ -60,7 +62,8 @@ class Settings:
         "max_tokens": "RAG_MAX_TOKENS", "embed_batch": "RAG_EMBED_BATCH",
         "translate": "RAG_TRANSLATE", "condense": "RAG_CONDENSE",
         "prefix_cache": "RAG_PREFIX_CACHE", "max_history": "RAG_MAX_HISTORY",
-        "max_question_chars": "RAG_MAX_QUESTION_CHARS",
+        "max_question_chars": "RAG_MAX_QUESTION_CHARS", "context": "RAG_CONTEXT",
+        "corpus_max_tokens": "RAG_CORPUS_MAX_TOKENS",
     }
 
     @classmethod

@@ -1,0 +1,89 @@
+"""`rag eval` metrics on a tiny hand-made QA file whose right figures are known."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from rag.errors import RagError
+from rag.evaluate import format_table, keywords_match, load_qa, run_eval
+from rag.pipeline import Pipeline
+from tests.conftest import SEED_DOC, FakeEmbedder, FakeLLM
+
+QA = [
+    # answerable, the fake answers correctly citing the gold paragraph
+    {"id": "a", "question": "Siapa yang dipromosikan menjadi menteri luar negeri?", "doc": SEED_DOC,
+     "gold_paragraphs": [18], "answer_keywords": ["Qin Gang"], "answerable": True},
+    # answerable, the fake answers with the right keyword but cites a wrong paragraph
+    {"id": "b", "question": "Kapan Putin mengunjungi Xi di Beijing?", "doc": SEED_DOC,
+     "gold_paragraphs": [16], "answer_keywords": ["Februari|February"], "answerable": True},
+    # answerable, the fake refuses (a false refusal)
+    {"id": "c", "question": "Apa kata Xi tentang prospek perdamaian?", "doc": SEED_DOC,
+     "gold_paragraphs": [7], "answer_keywords": ["prospek perdamaian"], "answerable": True},
+    # unanswerable, the fake refuses (right)
+    {"id": "d", "question": "Berapa lama panggilan video itu berlangsung?", "doc": SEED_DOC,
+     "gold_paragraphs": [], "answer_keywords": [], "answerable": False},
+]
+
+
+def scripted(prompt: str) -> str:
+    question = prompt.rsplit("Question: ", 1)[-1]
+    given = [int(x) for x in re.findall(r"^\[(\d+)\]", prompt.rsplit("<|im_start|>user", 1)[-1], re.M)]
+    if question.startswith("Siapa"):
+        return "Qin Gang [18]."
+    if question.startswith("Kapan"):
+        wrong = next(n for n in given if n != 16)
+        return f"Pada awal Februari [{wrong}]."
+    return "NO_ANSWER"
+
+
+@pytest.fixture
+def qa_file(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text("\n".join(json.dumps(q) for q in QA) + "\n", encoding="utf-8")
+    return path
+
+
+def test_answer_metrics_match_hand_computed_figures(settings, qa_file):
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), llm=FakeLLM(scripted), log=lambda m: None)
+    r = run_eval(settings, qa_file, pipeline=pipe)
+    assert (r["n"], r["n_answerable"], r["k"]) == (4, 3, 4)
+    assert r["answer_accuracy"] == pytest.approx(2 / 3)
+    assert r["citation_precision"] == pytest.approx(1 / 2)  # [18] gold, the wrong one not
+    assert r["citation_recall"] == pytest.approx(1 / 3)
+    assert r["invalid_citations"] == 0
+    assert r["refusal_accuracy"] == 1.0
+    assert r["false_refusals"] == pytest.approx(1 / 3)
+    assert {"ttft_median_s", "total_median_s", "total_p90_s"} <= set(r)
+    recs = {q["id"]: q for q in r["questions"]}
+    assert recs["a"]["citations"] == [[SEED_DOC, 18]] and recs["a"]["correct"]
+    assert recs["c"]["refused"] and not recs["c"]["correct"]
+    assert all({"id", "retrieved", "answer", "citations", "correct", "refused", "ttft_s", "total_s"} <= set(q)
+               for q in r["questions"])
+    assert "answer_accuracy" in format_table(r)
+
+
+def test_retrieval_only_recall(settings, qa_file):
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), llm=FakeLLM(), log=lambda m: None)
+    r = run_eval(settings, qa_file, retrieval_only=True, mode="all", pipeline=pipe)
+    assert set(r["by_mode"]) == {"dense", "lexical", "hybrid"}
+    expected = 0
+    for q in QA[:3]:
+        hits = pipe.retrieve(q["question"], k=4).hits
+        expected += any(h.paragraph in q["gold_paragraphs"] for h in hits)
+    assert r["retrieval_recall_at_k"] == pytest.approx(expected / 3)
+    assert "answer_accuracy" not in r and len(r["questions"]) == 4
+
+
+def test_keyword_matching():
+    assert keywords_match("Pada awal FEBRUARI", ["Februari|February"])
+    assert not keywords_match("Medvedev saja", ["Medvedev", "Qin"])
+    assert keywords_match("Medvedev dan Qin", ["Medvedev", "Qin"])
+
+
+def test_malformed_qa_line_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x", "answerable": true}\nnot json\n')
+    with pytest.raises(RagError, match="bad.jsonl:2"):
+        load_qa(bad)

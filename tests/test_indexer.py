@@ -1,0 +1,120 @@
+"""Incremental, atomic index builds (fake embedder counts the embedding work)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError
+from rag.indexer import build_index
+from rag.store import CURRENT, MANIFEST, Store, current_generation, load_index
+from tests.conftest import FakeEmbedder
+
+
+def test_first_build_then_up_to_date(settings, fake_embedder):
+    store, report = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert not report.up_to_date and report.embedded == 19 and report.n_paragraphs == 19
+    store2, report2 = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert report2.up_to_date and "up to date" in report2.summary()
+    assert fake_embedder.embedded == 19  # nothing embedded the second time
+    assert [p.text for p in store2.paragraphs] == [p.text for p in store.paragraphs]
+
+
+def test_manifest_records_build_info(settings, fake_embedder):
+    build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    manifest = json.loads((current_generation(settings.index_dir) / MANIFEST).read_text())
+    assert manifest["embedding"] == {"model": "fake-embedder", "dim": 64, "normalized": True}
+    assert manifest["n_paragraphs"] == 19 and manifest["corpus_lang"] == "id"
+    doc = manifest["documents"]["000_7bfd9efb098ecdeb.txt"]
+    assert doc["paragraphs"] == 19 and len(doc["sha256"]) == 64
+    assert {"python", "faiss-cpu", "bm25s"} <= set(manifest["versions"])
+    assert "built_at" in manifest and set(manifest["files"]) >= {"paragraphs.jsonl", "vectors.faiss"}
+
+
+def test_only_changed_document_is_reembedded(settings, fake_embedder, seeds):
+    (seeds / "b.txt").write_text("Paragraf satu tentang ekonomi.\nParagraf dua tentang politik.\n")
+    build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert fake_embedder.embedded == 21
+    (seeds / "b.txt").write_text("Paragraf satu tentang ekonomi.\nParagraf dua diubah.\nParagraf tiga baru.\n")
+    store, report = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert report.changed == ["b.txt"] and report.embedded == 2 and report.reused == 20
+    assert store.row("b.txt", 3) is not None
+    (seeds / "b.txt").unlink()
+    store, report = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert report.removed == ["b.txt"] and report.embedded == 0
+    assert store.row("b.txt", 1) is None and len(store.paragraphs) == 19
+
+
+def test_vectors_survive_incremental_builds_unchanged(settings, fake_embedder, seeds):
+    store, _ = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    before = store.embeddings()
+    (seeds / "c.txt").write_text("Dokumen baru.\n")
+    store2, _ = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert (store2.embeddings()[:19] == before).all()
+
+
+def test_other_embedding_model_forces_full_rebuild_and_is_refused_on_load(settings):
+    build_index(settings, FakeEmbedder(model_id="model-a"), progress=False, log=lambda m: None)
+    with pytest.raises(ModelMismatch, match="model-a"):
+        load_index(settings.index_dir, "model-b")
+    other = FakeEmbedder(model_id="model-b", dim=32)
+    store, report = build_index(settings, other, progress=False, log=lambda m: None)
+    assert other.embedded == 19 and store.embed_model == "model-b" and store.vectors.d == 32
+    assert any("embedding model changed" in n for n in report.notes)
+
+
+def test_failure_mid_build_leaves_old_index_live(settings, fake_embedder, seeds, monkeypatch):
+    build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    live = current_generation(settings.index_dir)
+    (seeds / "new.txt").write_text("Isi baru.\n")
+
+    def boom(self, folder):
+        folder.mkdir(parents=True)
+        (folder / "paragraphs.jsonl").write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Store, "save", boom)
+    with pytest.raises(RagError, match="disk full.*previous index is unchanged"):
+        build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert current_generation(settings.index_dir) == live
+    assert load_index(settings.index_dir).row("new.txt", 1) is None
+    assert not [p for p in settings.index_dir.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_interrupt_mid_build_leaves_old_index_live(settings, fake_embedder, seeds):
+    build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    (seeds / "new.txt").write_text("Isi baru.\n")
+
+    class Interrupting(FakeEmbedder):
+        def encode(self, texts, progress=False):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, Interrupting(), progress=False, log=lambda m: None)
+    assert len(load_index(settings.index_dir).paragraphs) == 19
+
+
+def test_missing_and_corrupt_index(settings, fake_embedder):
+    with pytest.raises(IndexMissing, match="rag index"):
+        load_index(settings.index_dir)
+    build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    gen = current_generation(settings.index_dir)
+    (gen / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorrupt, match="damaged.*rag index"):
+        load_index(settings.index_dir)
+    notes: list[str] = []
+    store, report = build_index(settings, fake_embedder, progress=False, log=notes.append)
+    assert report.embedded == 19 and any("rebuilding from scratch" in n for n in notes)
+    assert len(load_index(settings.index_dir).paragraphs) == 19
+    (settings.index_dir / CURRENT).write_text("gen-missing\n")
+    with pytest.raises(IndexCorrupt, match="missing build"):
+        load_index(settings.index_dir)
+
+
+def test_bad_file_does_not_stop_other_documents(settings, fake_embedder, seeds):
+    (seeds / "bad.txt").write_bytes(b"caf\xe9 not utf8 \x81\n")
+    (seeds / "good.md").write_text("Dokumen bagus.\n")
+    logged: list[str] = []
+    store, report = build_index(settings, fake_embedder, progress=False, log=logged.append)
+    assert store.row("good.md", 1) is not None
+    assert [s.name for s in report.skipped] == ["bad.txt"] and logged == [str(report.skipped[0])]

@@ -1,0 +1,85 @@
+"""Fusion, tokenizer, language detection and follow-up condensation (no real models)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.language import detect_language, tokenize
+from rag.retriever import Query, Retriever, rrf
+from rag.rewrite import QueryRewriter
+from tests.conftest import FakeLLM
+
+
+def test_rrf_weights_and_ranks():
+    a = (np.array([2, 0, 1]), 1.0)
+    b = (np.array([0, 2]), 1.0)
+    fused = rrf([a, b], 4, k=60)
+    assert fused[3] == 0
+    assert fused[0] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[2] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[1] == pytest.approx(1 / 63)
+    heavy = rrf([a, (np.array([1]), 5.0)], 4)
+    assert heavy.argmax() == 1
+
+
+def test_tokenizer_stems_indonesian_and_drops_stopwords():
+    assert tokenize("Siapa yang mengirim Medvedev ke Beijing?") == ["kirim", "medvedev", "beijing"]
+    assert tokenize("dikirim") == tokenize("mengirim")
+    assert tokenize("Pada 2012, 49 orang") == ["2012", "49", "orang"]
+    assert tokenize("The visits were opposed", "en") == ["visit", "oppos"]
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Siapa yang dipromosikan menjadi menteri luar negeri China?", "id"),
+    ("Berapa minggu sebelum invasi kunjungan itu terjadi?", "id"),
+    ("When did Putin visit Xi in Beijing?", "en"),
+    ("Whose invasion of Ukraine does the article describe as faltering?", "en"),
+    ("Qui est le ministre ?", "other"),
+    ("誰が外務大臣に昇進しましたか", "other"),
+    ("🙂", "other"),
+])
+def test_language_detection(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_hybrid_search_returns_typed_hits(pipeline):
+    r = Retriever(pipeline.store, pipeline.embedder)
+    hits = r.search([Query("Qin Gang dipromosikan menjadi menteri luar negeri")], 4)
+    assert len(hits) == 4 and hits[0].paragraph == 18 and hits[0].doc == "000_7bfd9efb098ecdeb.txt"
+    assert hits[0].lexical and hits[0].dense is not None and hits[0].score >= hits[-1].score
+    assert set(hits[0].ranks) == {"dense:q", "lexical:q"}
+    lexical = r.search("Qin Gang menteri", 2, mode="lexical")
+    assert all(h.dense is None for h in lexical)
+
+
+def test_followup_concat_condensation_uses_the_last_question():
+    rw = QueryRewriter(None, condense="concat")
+    assert rw.condense("Berapa minggu sebelumnya?", []) == []
+    (q,) = rw.condense("Berapa minggu sebelumnya?", ["Siapa yang mengunjungi Xi?", "Kapan kunjungan ke Beijing?"])
+    assert q.text == "Kapan kunjungan ke Beijing? Berapa minggu sebelumnya?"
+
+
+def test_followup_llm_condensation_and_translation_are_cached():
+    llm = FakeLLM(["Kapan Putin mengunjungi Beijing?"])
+    rw = QueryRewriter(lambda: llm, condense="llm")
+    for _ in range(2):
+        (q,) = rw.condense("Kapan dia ke sana?", ["Siapa yang mengunjungi Xi di Beijing?"])
+    assert q.text == "Kapan Putin mengunjungi Beijing?" and len(llm.prompts) == 1
+    assert "Siapa yang mengunjungi Xi di Beijing?" in llm.prompts[0]
+    t = FakeLLM(["Kapan Putin mengunjungi Xi?\nextra line"])
+    rw2 = QueryRewriter(lambda: t)
+    assert rw2.translate("When did Putin visit Xi?", "id") == "Kapan Putin mengunjungi Xi?"
+    assert rw2.translate("When did Putin visit Xi?", "id") == "Kapan Putin mengunjungi Xi?"
+    assert len(t.prompts) == 1 and "Indonesian" in t.prompts[0]
+
+
+def test_pipeline_translates_only_across_languages(settings, fake_embedder):
+    from rag.pipeline import Pipeline
+
+    llm = FakeLLM(["Kapan Putin mengunjungi Xi di Beijing?"])
+    pipe = Pipeline(settings.replace(translate=True), embedder=fake_embedder, llm=llm, log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    r = pipe.retrieve("When did Putin visit Xi in Beijing?")
+    assert [q.name for q in r.queries] == ["q", "translated"] and r.hits[0].paragraph == 16
+    r = pipe.retrieve("Kapan Putin mengunjungi Xi di Beijing?")
+    assert [q.name for q in r.queries] == ["q"] and len(llm.prompts) == 1
