@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -18,7 +19,9 @@ def _err(msg: str) -> None:
 
 
 def friendly(fn: Callable) -> Callable:
-    """Turn RagError (and Ctrl-C) into one line on stderr and a non-zero exit, no traceback."""
+    """Turn RagError (and Ctrl-C) into one line on stderr and a non-zero exit, no traceback.
+
+    Any other exception is a bug: one line too, with the traceback only when RAG_DEBUG=1."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -29,6 +32,14 @@ def friendly(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             _err("interrupted")
             sys.exit(130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if os.environ.get("RAG_DEBUG", "").strip() in ("1", "true", "yes"):
+                raise
+            first = (str(exc).splitlines() or [""])[0][:200]
+            raise click.ClickException(f"unexpected {type(exc).__name__}: {first} "
+                                       "(a bug; run again with RAG_DEBUG=1 for the details)") from None
 
     return wrapper
 
@@ -89,11 +100,16 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
         history: tuple[str, ...]) -> None:
     """Answer QUESTION from the documents, streaming, then list the cited sources."""
     from .answer import Answer, Reset, Token
+    from .documents import CONTROL_CHARS
     from .pipeline import Pipeline, clean_question
+
+    def safe(text: str) -> str:  # model text never drives the terminal (escape sequences, \r overwrites)
+        return CONTROL_CHARS.sub(" ", text)
 
     settings = settings_from(seeds, index, k=k)
     if question is None and not sys.stdin.isatty():
-        question = sys.stdin.read()
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        question = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw  # never a UnicodeDecodeError
     clean_question(question, settings.max_question_chars)  # fail fast, before loading models
     pipe = Pipeline(settings)
     pipe.ensure_index(progress=False)
@@ -102,7 +118,7 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     for event in pipe.ask_stream(question or "", list(history)):
         if isinstance(event, Token) and not as_json:
             streamed += event.text
-            click.echo(event.text, nl=False)
+            click.echo(safe(event.text), nl=False)
         elif isinstance(event, Reset) and not as_json:
             if streamed:
                 click.echo(f"\n({event.reason})")
@@ -114,14 +130,16 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return
     if streamed.strip() != answer.text.strip():
-        click.echo(("\n" if streamed else "") + answer.text, nl=False)
+        click.echo(("\n" if streamed else "") + safe(answer.text), nl=False)
     click.echo("")
-    if not answer.verified:
+    if answer.invented:
+        click.echo("[unverified: the documents do not contain " + ", ".join(answer.invented) + "]")
+    elif not answer.verified:
         click.echo("[unverified: no citation could be checked against the documents]")
     from .render import source_lines
 
     for line in source_lines(answer):
-        click.echo(line)
+        click.echo(safe(line))
 
 
 @cli.command(name="eval")
@@ -174,13 +192,15 @@ def chat(seeds: Path | None, index: Path | None, host: str, port: int, auth: str
 @click.option("--qa", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Questions to time (default: the seed dev set if present).")
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--sweep", is_flag=True, help="Also measure prompt throughput per n_batch (32/128/512) and thread count.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 @friendly
-def bench(seeds: Path | None, index: Path | None, qa: Path | None, limit: int | None, as_json: bool) -> None:
+def bench(seeds: Path | None, index: Path | None, qa: Path | None, limit: int | None, sweep: bool,
+          as_json: bool) -> None:
     """Measure cold start, indexing, retrieval and answer latency against raw baselines."""
     from .bench import format_bench, run_bench
 
-    result = run_bench(settings_from(seeds, index), qa=qa, limit=limit)
+    result = run_bench(settings_from(seeds, index), qa=qa, limit=limit, sweep=sweep)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_bench(result))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -17,6 +18,12 @@ from .errors import RagError
 SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = int(float(os.environ.get("RAG_MAX_FILE_MB", "20")) * 1024 * 1024)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Terminal escapes and other control characters (tab excepted) are never content: they become spaces.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Chat-template control tokens (<|im_start|>, <|im_end|>, <|endoftext|>...): the LLM's tokenizer turns them
+# into real special tokens, so text carrying them could close the user turn and open a system one.
+_CHAT_TOKEN = re.compile(r"<\|([^<>|\n]{0,64})\|>")
+SPLIT_VERSION = 2  # bump when split_paragraphs() changes: indexes are then rebuilt (vectors reused by text)
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,23 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def defuse_chat_tokens(text: str) -> str:
+    """`<|im_start|>` -> `< |im_start| >`: still readable, no longer a control token for the LLM."""
+    while True:
+        out = _CHAT_TOKEN.sub(r"< |\1| >", text)
+        if out == text:
+            return out
+        text = out
+
+
+def clean_text(text: str) -> str:
+    """Document or question text made safe for terminals and the prompt (see CONTROL_CHARS, _CHAT_TOKEN)."""
+    return defuse_chat_tokens(CONTROL_CHARS.sub(" ", text))
+
+
 def split_paragraphs(text: str, doc: str = "") -> tuple[Paragraph, ...]:
     """Number the non-empty lines of `text` from 1 (CRLF, CR and LF all end a line)."""
-    lines = (line.strip() for line in _LINE_BREAK.split(text))
+    lines = (clean_text(line).strip() for line in _LINE_BREAK.split(text))
     return tuple(
         Paragraph(doc, n, line, text_hash(line))
         for n, line in enumerate((line for line in lines if line), start=1)
@@ -79,11 +100,18 @@ def _candidates(seeds: Path) -> Iterator[Path]:
 def read_document(path: Path, seeds: Path) -> Document | Skipped:
     """Read one file; a problem becomes a `Skipped` with a reason, never an exception."""
     name = path.relative_to(seeds).as_posix()
+    if CONTROL_CHARS.search(name) or "\n" in name or _CHAT_TOKEN.search(name):
+        # a name is printed in terminals and written into the prompt as a passage label
+        return Skipped(defuse_chat_tokens(re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", name)),
+                       "its name has control characters or a chat-template token; rename the file")
     # a symlink may point anywhere; only files that really live inside seeds count
     if path.is_symlink() and not path.resolve().is_relative_to(seeds.resolve()):
         return Skipped(name, "symlink to a file outside the seeds folder (not followed); copy the file in instead")
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            return Skipped(name, "not a regular file (pipe, socket or device); copy the text into a file")
         if size > MAX_FILE_BYTES:
             return Skipped(name, f"{size / 2**20:.0f} MB is over the {MAX_FILE_BYTES / 2**20:.0f} MB limit; split it or raise RAG_MAX_FILE_MB")
         raw = path.read_bytes()

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from .documents import Document, Paragraph, Skipped, read_seeds
+from .documents import SPLIT_VERSION, Document, Paragraph, Skipped, read_seeds
 from .errors import IndexCorrupt, IndexMissing
 from .language import ID, detect_language
 from .lexical import TOKENIZER_VERSION, LexicalIndex
@@ -100,7 +100,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             changed=sorted(n for n in new_docs if n in old_docs and old_docs[n] != new_docs[n]),
             skipped=skipped, notes=notes,
         )
-        if old is not None and new_docs == old_docs and old.manifest.get("tokenizer") == TOKENIZER_VERSION:
+        if (old is not None and new_docs == old_docs and old.manifest.get("tokenizer") == TOKENIZER_VERSION
+                and old.manifest.get("splitter", 1) == SPLIT_VERSION):
             report.up_to_date = True
             report.seconds = time.perf_counter() - start
             return old, report
@@ -140,6 +141,7 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
         "format": FORMAT,
         "embedding": {"model": model_id, "dim": dim, "normalized": True},
         "tokenizer": TOKENIZER_VERSION,
+        "splitter": SPLIT_VERSION,
         "corpus_lang": lang,
         "seeds": str(settings.seeds.resolve()),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -73,7 +73,7 @@ class LlamaCppLLM:
         size = llama_cpp.llama_state_seq_get_size(ctx, 0)
         buf = (ctypes.c_uint8 * size)()
         n = llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0)
-        return bytes(buf[:n])
+        return ctypes.string_at(buf, n)  # bytes(buf[:n]) goes through a Python list: 40x slower, +400 MB
 
     def _restore(self, tokens: list[int], data: bytes) -> bool:
         import llama_cpp

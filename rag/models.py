@@ -7,6 +7,7 @@ We only read those packages' data files; their code is never imported or run.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -111,7 +112,7 @@ def embed_location(settings: Settings) -> tuple[str, str]:
 class SentenceTransformerEmbedder:
     """sentence-transformers model producing normalized float32 vectors."""
 
-    def __init__(self, model_id: str, location: str, threads: int):
+    def __init__(self, model_id: str, location: str, threads: int, batch_size: int = 64):
         if Path(location).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
@@ -132,6 +133,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # noqa: BLE001 - hub/network/format errors all end here
             raise ModelMissing(f"cannot load embedding model {location!r} ({type(exc).__name__}); set RAG_EMBED_MODEL to a local sentence-transformers folder") from None
         self.model_id = model_id
+        self.batch_size = batch_size
         dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim())
 
@@ -139,7 +141,7 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model.encode(
-            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
@@ -150,7 +152,7 @@ def get_embedder(settings: Settings) -> Embedder:
     model_id, location = embed_location(settings)
     with _lock:
         if model_id not in _embedders:
-            _embedders[model_id] = SentenceTransformerEmbedder(model_id, location, settings.threads)
+            _embedders[model_id] = SentenceTransformerEmbedder(model_id, location, settings.threads, settings.embed_batch)
         return _embedders[model_id]
 
 
@@ -205,11 +207,25 @@ def assemble_gguf(cache: Path, progress: bool = True) -> Path:
     gguf = cache / GGUF_NAME
     if gguf.exists() and _is_verified(gguf):
         return gguf
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        lock = open(cache / f".{GGUF_NAME}.lock", "w")
+    except OSError as exc:
+        raise ModelMissing(f"cannot write the LLM to {cache} ({exc.strerror or exc}); free disk space or set RAG_HOME") from None
+    with lock:  # one assembler at a time; the others then find the verified file
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if gguf.exists() and _is_verified(gguf):
+            return gguf
+        for stale in cache.glob(f".{GGUF_NAME}.*.tmp"):  # left by a killed assembly
+            stale.unlink(missing_ok=True)
+        return _assemble_locked(cache, gguf, progress)
+
+
+def _assemble_locked(cache: Path, gguf: Path, progress: bool) -> Path:
     if gguf.exists() and gguf.stat().st_size == GGUF_SIZE and _sha256_file(gguf) == GGUF_SHA256:
         _write_stamp(gguf)
         return gguf
     files = _part_files()
-    cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f".{GGUF_NAME}.{os.getpid()}.tmp"
     h = hashlib.sha256()
     from tqdm import tqdm

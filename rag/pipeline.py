@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, generate
+from .documents import clean_text
 from .errors import BadQuestion
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language, words
@@ -19,12 +20,17 @@ from .rewrite import QueryRewriter
 from .settings import Settings
 from .store import Store, load_index
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes from argv/stdin; no encoder accepts them
+
+
+def _clean(text: str | None) -> str:
+    """User text without control characters, lone surrogates or chat-template tokens."""
+    return clean_text(_SURROGATE.sub(" ", text or "")).strip()
 
 
 def clean_question(question: str | None, max_chars: int) -> str:
     """The question without control characters; BadQuestion when it cannot be asked."""
-    q = _CONTROL.sub(" ", question or "").strip()
+    q = _clean(question)
     if not q:
         raise BadQuestion("the question is empty; type a question")
     if len(q) > max_chars:
@@ -130,16 +136,26 @@ class Pipeline:
         q = clean_question(question, self.settings.max_question_chars)
         store = self.store
         lang = detect_language(q)
-        queries = [Query(q, 1.0, "q")]
+        queries = [Query(q, 1.0, "q", lang)]
         t0 = time.perf_counter()
+        # rewrites only add query variants: if one fails (e.g. a question too long for the LLM's
+        # context), retrieval goes on with the question as asked
         if self.settings.translate and lang != store.lang:
-            translated = self.rewriter.translate(q, store.lang)
+            translated = self._rewrite(self.rewriter.translate, q, store.lang)
             if translated and translated.strip().lower() != q.lower():
                 queries.append(Query(translated, 1.0, "translated"))
-        queries += self.rewriter.condense(q, list(history)[-self.settings.max_history:])
+        queries += self._rewrite(self.rewriter.condense, q, list(history)[-self.settings.max_history:]) or []
         t1 = time.perf_counter()
         hits = Retriever(store, self.embedder).search(queries, k or self.settings.k, mode)
         return Retrieval(hits, queries, lang, time.perf_counter() - t1, t1 - t0)
+
+    def _rewrite(self, fn: Callable, *args):
+        try:
+            return fn(*args)
+        except (ValueError, RuntimeError) as exc:  # llama.cpp: prompt over n_ctx, decode failure
+            if self.log:
+                self.log(f"query rewrite skipped ({type(exc).__name__}: {exc})")
+            return None
 
     # ------------------------------------------------------------ answers
 
@@ -147,20 +163,24 @@ class Pipeline:
         """Retrieve, then stream the answer: Token / Reset events, finally the Answer."""
         start = time.perf_counter()
         q = clean_question(question, self.settings.max_question_chars)
-        hist = [h for h in (_CONTROL.sub(" ", h or "").strip() for h in history) if h][-self.settings.max_history:]
+        hist = [h for h in (_clean(h) for h in history) if h][-self.settings.max_history:]
         r = self.retrieve(q, hist, k)
         lang = r.lang if r.lang != OTHER else "en"
         corpus = self.context_passages()
         gen_start = time.perf_counter()
-        for event in generate(self.llm(), q, corpus or r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits,
-                              fixed_passages=corpus is not None):
-            if isinstance(event, Answer):
-                event.timings["ttft_s"] = gen_start - start + event.timings.get("ttft_s", 0.0)
-                event.timings.update({
-                    "retrieval_s": r.seconds, "rewrite_s": r.rewrite_seconds,
-                    "queries": [q_.text for q_ in r.queries], "total_s": time.perf_counter() - start,
-                })
-            yield event
+        events = generate(self.llm(), q, corpus or r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits,
+                          fixed_passages=corpus is not None)
+        try:
+            for event in events:
+                if isinstance(event, Answer):
+                    event.timings["ttft_s"] = gen_start - start + event.timings.get("ttft_s", 0.0)
+                    event.timings.update({
+                        "retrieval_s": r.seconds, "rewrite_s": r.rewrite_seconds,
+                        "queries": [q_.text for q_ in r.queries], "total_s": time.perf_counter() - start,
+                    })
+                yield event
+        finally:
+            events.close()  # a client that stops reading must not keep the LLM lock held
 
     def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
         answer = None

@@ -122,11 +122,11 @@ class Store:
         hint = _rebuild_hint(folder.parent)
         try:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+                raise IndexCorrupt(f"index at {folder.parent} has a damaged manifest; {hint}")
             if manifest.get("format") != FORMAT:
                 raise IndexCorrupt(f"index at {folder.parent} has format {manifest.get('format')}, expected {FORMAT}; {hint}")
-            for name, digest in manifest["files"].items():
-                if ".." in Path(name).parts or _sha256(folder / name) != digest:
-                    raise IndexCorrupt(f"index file {folder.name}/{name} is damaged; {hint}")
+            _check_files(folder, manifest["files"], hint)
             if embed_model is not None and manifest["embedding"]["model"] != embed_model:
                 raise ModelMismatch(
                     f"index at {folder.parent} was built with embedding model {manifest['embedding']['model']}, "
@@ -136,18 +136,62 @@ class Store:
                 for line in f:
                     r = json.loads(line)
                     paragraphs.append(Paragraph(str(r["doc"]), int(r["n"]), str(r["text"]), str(r["hash"])))
+            _check_contents(manifest, paragraphs, f"index at {folder.parent} is inconsistent; {hint}")
             vectors = faiss.read_index(str(folder / VECTORS))
             lexical = LexicalIndex.load(folder / BM25_DIR, manifest.get("corpus_lang", "id"))
         except RagError:
             raise
         except FileNotFoundError as exc:
             raise IndexCorrupt(f"index at {folder.parent} is incomplete ({Path(exc.filename or '?').name} missing); {hint}") from None
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any parser error (EOFError from numpy, faiss RuntimeError...)
             raise IndexCorrupt(f"index at {folder.parent} cannot be read ({type(exc).__name__}); {hint}") from None
         n = len(paragraphs)
         if vectors.ntotal != n or manifest.get("n_paragraphs") != n or vectors.d != manifest["embedding"]["dim"]:
             raise IndexCorrupt(f"index at {folder.parent} is inconsistent ({vectors.ntotal} vectors, {n} paragraphs); {hint}")
         return cls(manifest, paragraphs, vectors, lexical)
+
+
+def _check_files(folder: Path, files: dict, hint: str) -> None:
+    """The generation holds exactly the files its manifest lists, each with its recorded SHA-256.
+
+    Listed names must be plain relative paths inside the folder ("../x", "/etc/x" are refused
+    before anything is opened). Detects damage and stray edits; it is not a signature: whoever
+    can write the index folder can also rewrite the manifest."""
+    required = {PARAGRAPHS, VECTORS}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    for name, digest in files.items():
+        parts = name.split("/") if isinstance(name, str) else [""]
+        if (any(p in ("", ".", "..") for p in parts) or "\\" in name or "\x00" in name or name == MANIFEST
+                or not isinstance(digest, str)):
+            raise IndexCorrupt(f"index manifest of {folder.name} lists an invalid file name {name!r}; {hint}")
+    missing = sorted(required - set(files))
+    unlisted = sorted(present - set(files) - {MANIFEST})
+    if missing or unlisted:
+        raise IndexCorrupt(f"index folder {folder.name} does not match its manifest "
+                           f"({'unlisted: ' + ', '.join(unlisted) if unlisted else 'not listed: ' + ', '.join(missing)}); {hint}")
+    for name, digest in files.items():
+        path = folder / name
+        if path.is_symlink() or _sha256(path) != digest:
+            raise IndexCorrupt(f"index file {folder.name}/{name} is damaged; {hint}")
+
+
+def _check_contents(manifest: dict, paragraphs: list[Paragraph], message: str) -> None:
+    """The manifest fields later code relies on exist, and the paragraph table matches its documents:
+    every paragraph belongs to a listed document, numbered 1..n as the manifest says."""
+    emb = manifest["embedding"]
+    docs = manifest["documents"]
+    if not (isinstance(emb, dict) and isinstance(emb["model"], str) and isinstance(emb["dim"], int)
+            and isinstance(docs, dict) and isinstance(manifest["n_paragraphs"], int)
+            and all(isinstance(v, dict) and isinstance(v["sha256"], str) and isinstance(v["paragraphs"], int)
+                    for v in docs.values())):
+        raise IndexCorrupt(message)
+    seen: dict[str, int] = {}
+    for p in paragraphs:
+        if p.doc not in docs or p.number != seen.get(p.doc, 0) + 1:
+            raise IndexCorrupt(message)
+        seen[p.doc] = p.number
+    if any(seen.get(name, 0) != info["paragraphs"] for name, info in docs.items()):
+        raise IndexCorrupt(message)
 
 
 # ---------------------------------------------------------------- index folder
@@ -161,6 +205,8 @@ def current_generation(index_dir: Path) -> Path | None:
         return None
     except OSError as exc:
         raise IndexCorrupt(f"cannot read {index_dir / CURRENT} ({exc.strerror}); {_rebuild_hint(index_dir)}") from None
+    except ValueError:  # not UTF-8
+        raise IndexCorrupt(f"{index_dir / CURRENT} is damaged; {_rebuild_hint(index_dir)}") from None
     if not name.startswith("gen-") or "/" in name or not (index_dir / name).is_dir():
         raise IndexCorrupt(f"index at {index_dir} points at a missing build ({name!r}); {_rebuild_hint(index_dir)}")
     return index_dir / name
@@ -184,8 +230,13 @@ def load_index(index_dir: Path, embed_model: str | None = None) -> Store:
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Serialize builds of one index folder across processes."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as f:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        f = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise RagError(f"cannot use {index_dir} as the index folder ({exc.strerror or exc}); "
+                       "pass --index DIR pointing at a writable folder") from None
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -212,9 +263,12 @@ def publish(index_dir: Path, store: Store) -> Path:
             os.fsync(f.fileno())
         os.replace(pointer, index_dir / CURRENT)
         _fsync(index_dir)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
         shutil.rmtree(tmp, ignore_errors=True)
-        reason = "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+        if isinstance(exc, OSError):
+            reason = "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+        else:
+            reason = "disk full" if "No space left" in str(exc) else "write error"
         raise RagError(f"could not write the index to {index_dir} ({reason}); the previous index is unchanged; fix that and run `rag index` again") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

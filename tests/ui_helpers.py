@@ -72,12 +72,13 @@ class Server:
 
 
 @contextmanager
-def running_app(folder: Path, llm: FakeLLM | None = None, auth: tuple[str, str] | None = None) -> Iterator[Server]:
+def running_app(folder: Path, llm: FakeLLM | None = None, auth: tuple[str, str] | None = None,
+                pipeline_cls: type[RecordingPipeline] = RecordingPipeline) -> Iterator[Server]:
     """The chat app on a free port in a background thread, with the fake embedder and LLM; closed on exit."""
     from ui.app import build_app, launch
 
     settings = make_settings(folder)
-    pipeline = RecordingPipeline(settings, embedder=FakeEmbedder(), llm=llm or FakeLLM(), log=lambda m: None)
+    pipeline = pipeline_cls(settings, embedder=FakeEmbedder(), llm=llm or FakeLLM(), log=lambda m: None)
     pipeline.ensure_index(progress=False)
     app = build_app(pipeline, settings)
     _, url, _ = launch(app, "127.0.0.1", free_port(), auth=auth, block=False, quiet=True)

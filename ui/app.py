@@ -30,6 +30,8 @@ EXAMPLES = [
     "What did Putin say about relations with China?",
 ]
 MAX_TURNS_KEPT = 20  # sources of earlier answers kept per tab
+# The app takes no files, but Gradio's upload route exists on every app: keep it from filling the disk.
+MAX_UPLOAD_BYTES = 1024
 LLM_QUEUE = "llm"  # concurrency group of everything that runs the LLM (llama.cpp is not thread-safe)
 
 PipelineSource = Union[Pipeline, Callable[[], Pipeline]]
@@ -85,7 +87,7 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
     def take_question(question: str, chat: list, session: dict):
         """Fast step: show the question, lock the inputs; or show why it cannot be asked."""
         chat = list(chat or [])
-        question = question or ""
+        question = (question or "").encode("utf-8", "replace").decode("utf-8")  # JSON cannot carry lone surrogates
         try:
             q = clean_question(question, settings.max_question_chars)
         except RagError as exc:
@@ -240,6 +242,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: Opti
         return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
                           share=False, inbrowser=False, show_error=False, quiet=quiet, ssr_mode=False,
                           mcp_server=False, theme=theme(), css=CSS, head=HEAD,
+                          max_file_size=MAX_UPLOAD_BYTES, allowed_paths=[],
                           auth_message="Sign in to ask the documents." if auth else None)
     except OSError as exc:
         raise RagError(f"cannot listen on {host}:{port} ({exc}); pass another --port") from None
@@ -248,9 +251,9 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: Opti
 def _warm_up(pipeline: Pipeline) -> None:
     """Load the embedder and the LLM before the first question (errors show again in the chat)."""
     try:
-        pipeline.embedder
-        pipeline.llm()
-        print("rag chat: models loaded", file=sys.stderr)
+        pipeline.embedder.encode(["warm-up"])  # first encode call initialises torch kernels
+        seconds = pipeline.warm_up()  # the LLM and the KV cache of the fixed prompt prefix
+        print(f"rag chat: models loaded, prompt prefix ready ({seconds:.1f}s)", file=sys.stderr)
     except RagError as exc:
         print(f"rag chat: {exc}", file=sys.stderr)
 
