@@ -17,8 +17,8 @@ setup-test:
 index: setup
 	.venv/bin/rag index
 
-bench: setup
-	.venv/bin/rag bench
+bench: setup  # make bench BENCH_ARGS="--json --limit 3 --sweep"
+	.venv/bin/rag bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv index/*/ .pytest_cache
