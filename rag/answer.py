@@ -13,7 +13,8 @@ from typing import Iterator, Sequence, Union
 from .citations import Citation, ParsedAnswer, content_words, parse_citations
 from .language import EN, ID
 from .llm import LLM
-from .prompt import NO_ANSWER, REFUSAL, build_prompt
+from .grounding import repair_citations, specifics
+from .prompt import NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, build_prompt
 from .retriever import Hit
 
 _REFUSAL_PATTERNS = re.compile(
@@ -39,6 +40,8 @@ class Answer:
     raw: str = ""  # the model's own text of the final attempt
     dropped: tuple[str, ...] = ()  # invalid citations removed from the model's text
     retried: bool = False
+    reattributed: bool = False  # citations were moved to the paragraphs that support the text
+    invented: tuple[str, ...] = ()  # names/numbers in the text that no passage holds (then verified is False)
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -49,7 +52,8 @@ class Answer:
             "passages": [{"doc": h.doc, "paragraph": h.paragraph, "text": h.text, "score": h.score,
                           "dense": h.dense, "lexical": h.lexical} for h in self.passages],
             "retrieved": [[h.doc, h.paragraph] for h in self.retrieved],
-            "dropped_citations": list(self.dropped), "timings": self.timings,
+            "dropped_citations": list(self.dropped), "reattributed": self.reattributed,
+            "not_in_documents": list(self.invented), "timings": self.timings,
         }
 
 
@@ -111,36 +115,74 @@ def is_refusal(raw: str, parsed: ParsedAnswer) -> bool:
     return not parsed.citations and bool(_REFUSAL_PATTERNS.search(text))
 
 
-def has_substance(parsed: ParsedAnswer) -> bool:
-    """More than a bare citation: the answer states something."""
-    return len(content_words(parsed.text)) >= 1
+def has_substance(parsed: ParsedAnswer, question: str = "") -> bool:
+    """The answer states something beyond a bare citation or an echo of the question."""
+    return bool(content_words(parsed.text) - content_words(question))
+
+
+_LEAK_MARKS = tuple(line[3:23] if line[:1].isdigit() else line[:20] for line in SYSTEM.splitlines() if len(line) > 30)
+
+
+def leaks_instructions(raw: str) -> bool:
+    """The model is reciting its system prompt (a prompt-injection success)."""
+    return any(mark in raw for mark in _LEAK_MARKS)
+
+
+INVENTED = "invented"  # _check: the answer names facts no passage holds
+
+
+def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit]) -> tuple[str, tuple[str, ...]]:
+    """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
+    or a note for a retry saying what was wrong."""
+    if is_refusal(raw, parsed):
+        return "", ()
+    spec = specifics(parsed.text, passages, question)
+    if spec.invented:
+        return INVENTED, spec.invented
+    if not has_substance(parsed, question):
+        return NO_SUBSTANCE_NOTE, ()
+    if not parsed.citations:
+        return STRICT_NOTE.format(n=passages[0].paragraph if passages else 1), ()
+    return "", ()
 
 
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,
              history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False) -> Iterator[Event]:
-    """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer."""
+    """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
+
+    After each attempt the answer is checked. Names or numbers that no passage holds
+    (`grounding.specifics`) end it at once: when the answer's specifics are all invented it
+    becomes the refusal, else it is shown marked unverified with the invented words listed
+    (measured: asked again, the model either repeats them or drops a right answer). No
+    statement beyond the question, or no valid citation, trigger one stricter retry.
+    Citations of the final answer are then re-attributed (`grounding.repair_citations`)."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
+    note: str | bool = False
+    context_q = " ".join([*history, question])
     for attempt in (0, 1):
         prompt = build_prompt(question, passages, answer_lang, llm.count, llm.n_ctx, max_tokens,
-                              history, strict=attempt == 1, fixed_passages=fixed_passages)
+                              history, strict=note, fixed_passages=fixed_passages)
         if not prompt.passages:
-            return_answer = Answer(question, REFUSAL[answer_lang], refused=True, lang=answer_lang,
-                                   retrieved=tuple(retrieved), timings={"total_s": time.perf_counter() - start})
-            yield return_answer
+            yield Answer(question, REFUSAL[answer_lang], refused=True, lang=answer_lang,
+                         retrieved=tuple(retrieved), timings={"total_s": time.perf_counter() - start})
             return
         filt = CitationFilter(prompt.passages)
         raw = ""
         first_token_at = None
+        leaked = False
         for piece in llm.stream(prompt.text, max_tokens, prompt.cache_prefix):
             raw += piece
+            if leaks_instructions(raw):
+                leaked = True
+                break
             shown = filt.feed(piece)
             if shown:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                 yield Token(shown)
-        tail = filt.flush()
+        tail = "" if leaked else filt.flush()
         if tail:
             if first_token_at is None:
                 first_token_at = time.perf_counter()
@@ -155,18 +197,27 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         }
         if "ttft_s" not in timings:
             timings["ttft_s"] = (first_token_at or time.perf_counter()) - start
-        refused = is_refusal(raw, parsed)
-        ok = refused or (parsed.citations and has_substance(parsed))
-        if ok or attempt == 1:
+        if leaked:
+            yield Reset("the answer repeated the instructions; it is withheld")
+            refused, problem, invented = True, "", ()
             break
-        yield Reset("no valid citation; asking again with a stricter prompt")
+        problem, invented = _check(raw, parsed, context_q, prompt.passages)
+        refused = is_refusal(raw, parsed)
+        if not problem or problem == INVENTED or attempt == 1:
+            break
+        note = problem
+        yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
+    if problem == INVENTED and not specifics(parsed.text, prompt.passages, context_q).supported:
+        refused = True  # every specific of the answer comes from outside the documents
     timings["total_s"] = time.perf_counter() - start
-    if refused:
-        text, citations = REFUSAL[answer_lang], ()
-    else:
-        text, citations = parsed.text, parsed.citations
+    text, citations, changed = REFUSAL[answer_lang], (), False
+    if not refused:
+        fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
+        text, citations, changed = fixed.text, fixed.citations, fixed.changed
+    verified = refused or (bool(parsed.citations) and not problem)
     yield Answer(
         question=question, text=text, citations=citations, passages=prompt.passages,
-        retrieved=tuple(retrieved), refused=refused, verified=bool(refused or citations),
+        retrieved=tuple(retrieved), refused=refused, verified=verified,
         lang=answer_lang, raw=raw, dropped=parsed.invalid, retried=attempt == 1, timings=timings,
+        reattributed=changed, invented=() if refused else invented,
     )

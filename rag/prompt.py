@@ -34,6 +34,9 @@ Question: Why did the budget deficit fall?
 Answer in English."""
 EXAMPLE_ANSWER = "The deficit fell to 2.4 percent mainly because tax revenue from the mining sector rose [3][4]."
 
+NO_SUBSTANCE_NOTE = ("Your previous answer did not state the answer. State the answer itself (the name, number, "
+                     "date, place or fact) in a full sentence ending with the bracketed paragraph number, "
+                     f"or reply exactly {NO_ANSWER} if the paragraphs do not contain it.")
 STRICT_NOTE = ("Your previous answer had no valid citation. State the answer in a full sentence and end it "
                "with the bracketed number of a paragraph above, for example [{n}].")
 
@@ -64,18 +67,18 @@ def passage_block(passages: Sequence[Hit]) -> str:
     return "Paragraphs:\n" + "".join(f"{passage_label(h, multi_doc)} {h.text}\n" for h in passages) + "\n"
 
 
-def question_block(question: str, lang: str, history: Sequence[str], strict: bool, example_n: int) -> str:
+def question_block(question: str, lang: str, history: Sequence[str], strict: bool | str, example_n: int) -> str:
     lines = []
     if history:
         lines.append("Earlier questions in this chat (for context only): " + " | ".join(history))
     lines += [f"Question: {question}", f"Answer in {LANG_NAME.get(lang, 'English')}."]
-    if strict:
-        lines.append(STRICT_NOTE.format(n=example_n))
+    if strict:  # True: the generic note; a string: a note about what was wrong
+        lines.append(strict if isinstance(strict, str) else STRICT_NOTE.format(n=example_n))
     return "\n".join(lines)
 
 
 def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[str] = (),
-           strict: bool = False) -> tuple[str, str]:
+           strict: bool | str = False) -> tuple[str, str]:
     """(full prompt, its reusable prefix when the passages are the whole fixed corpus)."""
     head = PREFIX + "<|im_start|>user\n" + passage_block(passages)
     tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1)
@@ -89,7 +92,7 @@ def _trim(text: str, max_chars: int) -> str:
 
 
 def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Callable[[str], int],
-                 n_ctx: int, max_tokens: int, history: Sequence[str] = (), strict: bool = False,
+                 n_ctx: int, max_tokens: int, history: Sequence[str] = (), strict: bool | str = False,
                  fixed_passages: bool = False) -> Prompt:
     """Fit prefix + passages + question into n_ctx - max_tokens.
 

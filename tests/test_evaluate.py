@@ -33,8 +33,9 @@ def scripted(prompt: str) -> str:
     if question.startswith("Siapa"):
         return "Qin Gang [18]."
     if question.startswith("Kapan"):
-        wrong = next(n for n in given if n != 16)
-        return f"Pada awal Februari [{wrong}]."
+        # 17 also mentions February, so citation repair has no better paragraph to move it to
+        wrong = 17 if 17 in given else next(n for n in given if n != 16)
+        return f"Pada Februari [{wrong}]."
     return "NO_ANSWER"
 
 

@@ -1,0 +1,191 @@
+"""Checking an answer against its passages: which paragraph supports each sentence, and
+which names and numbers the passages never mention.
+
+A small model often cites a neighbour of the right paragraph (corpus mode shows it 19
+numbered paragraphs) or the first paragraph it saw. Each cited span is therefore
+matched word by word against the passages: a citation keeps its place only when its
+paragraph supports the span nearly as well as the best passage does; otherwise the best
+passage replaces it. Matching uses stems cut to a short prefix so that an English answer
+still meets an Indonesian paragraph on names, numbers and shared roots
+("February"/"Februari", "Ukraine"/"Ukraina").
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .citations import Citation, ParsedAnswer
+from .language import ID, STOPWORDS, tokenize, words
+from .retriever import Hit
+
+KEEP_RATIO = 0.6  # a cited paragraph stays if it scores at least this share of the best passage
+MIN_SUPPORT = 2.0  # below this (about two shared rare words) no attribution is made
+PREFIX_CHARS = 5
+_LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]]+?) ¶)?(?P<n>\d{1,4})\]")
+_NUMBER = re.compile(r"(?<!\w)\d+(?:[.,:]\d+)*(?!\w)")  # standalone: not inside "kata17"
+_CAPITAL = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
+
+
+def keys(text: str) -> set[str]:
+    """Language-neutral match keys: stemmed content words cut to a short prefix."""
+    return {t[:PREFIX_CHARS] for t in tokenize(text, ID)}
+
+
+@dataclass(frozen=True)
+class Grounded:
+    text: str
+    citations: tuple[Citation, ...]
+    changed: bool  # a citation was moved, dropped or added
+
+
+class Attributor:
+    """Scores how well each passage supports a span of answer text (IDF-weighted shared keys)."""
+
+    def __init__(self, passages: Sequence[Hit], question: str):
+        self.passages = list(passages)
+        self.pkeys = [keys(h.text) for h in self.passages]
+        n = len(self.passages)
+        df: dict[str, int] = {}
+        for ks in self.pkeys:
+            for k in ks:
+                df[k] = df.get(k, 0) + 1
+        self.idf = {k: math.log(1 + n / d) for k, d in df.items()}
+        self.qkeys = keys(question)
+
+    def scores(self, span: str) -> list[float]:
+        s = keys(span)
+        # words the question does not already contain are the answer's own content: they weigh more
+        weight = {k: self.idf.get(k, 0.0) * (1.0 if k in self.qkeys else 1.5) for k in s}
+        return [sum(weight[k] for k in s & pk) for pk in self.pkeys]
+
+    def clear_best(self, span: str, margin: float = 1.5) -> int:
+        """The passage that supports `span` clearly best, or -1."""
+        s = keys(span)
+        sc = self.scores(span)
+        order = sorted(range(len(sc)), key=lambda j: (-sc[j], j))
+        if not order:
+            return -1
+        top = order[0]
+        second = sc[order[1]] if len(order) > 1 else 0.0
+        shared = len(s & self.pkeys[top])
+        return top if shared >= 2 and sc[top] >= MIN_SUPPORT and sc[top] >= margin * second else -1
+
+    def best(self, span: str) -> tuple[int, float]:
+        sc = self.scores(span)
+        if not sc:
+            return -1, 0.0
+        i = max(range(len(sc)), key=lambda j: (sc[j], -j))
+        return i, sc[i]
+
+
+def _label(hit: Hit, multi_doc: bool) -> str:
+    return f"[{hit.doc} ¶{hit.paragraph}]" if multi_doc else f"[{hit.paragraph}]"
+
+
+def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: str,
+                     attribute_uncited: bool = False) -> Grounded:
+    """Re-check each citation group against the text it follows (its span); move or drop weak ones.
+
+    `attribute_uncited`: an answer the model left without any citation gets the passage that
+    clearly supports it best (at least two shared words, well ahead of the runner-up); the
+    caller still shows it as unverified, since the model did not cite it."""
+    if not passages:
+        return Grounded(parsed.text, parsed.citations, False)
+    multi_doc = len({h.doc for h in passages}) > 1
+    by_label = {_label(h, multi_doc): i for i, h in enumerate(passages)}
+    # the labels themselves, not a pattern: document names may hold brackets
+    one = "|".join(re.escape(lab) for lab in sorted(by_label, key=len, reverse=True))
+    group = re.compile(rf"(?:\s*(?:{one}))+")
+    att = Attributor(passages, question)
+    out, last, changed = [], 0, False
+    found: list[Citation] = []
+
+    def add(i: int) -> str:
+        c = Citation(passages[i].doc, passages[i].paragraph)
+        if c not in found:
+            found.append(c)
+        return _label(passages[i], multi_doc)
+
+    for m in group.finditer(parsed.text):
+        span = parsed.text[last:m.start()]
+        cited = [by_label[lab] for lab in re.findall(one, m.group(0))]
+        sc = att.scores(span)
+        best = max(range(len(sc)), key=lambda j: (sc[j], -j))
+        keep = [i for i in cited if sc[i] >= KEEP_RATIO * sc[best]] if sc[best] >= MIN_SUPPORT else cited
+        if not keep:
+            keep = [best]
+        changed |= keep != cited
+        out.append(span + " " + "".join(dict.fromkeys(add(i) for i in keep)))
+        last = m.end()
+    tail = parsed.text[last:]
+    out.append(tail)
+    text = "".join(out).strip()
+    if not found and attribute_uncited:
+        i = att.clear_best(parsed.text)
+        if i >= 0:
+            body = text.rstrip()
+            end = body[-1] if body[-1:] in (".", "!", "?") else ""
+            text = body[: len(body) - len(end)].rstrip() + " " + add(i) + end
+            changed = True
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    return Grounded(text, tuple(found), changed)
+
+
+def _near(word: str, vocabulary: set[str]) -> bool:
+    """A spelling of the same name in the other language ("Russia"/"Rusia", "Turkey"/"Turki")."""
+    same_start = [w for w in vocabulary if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3]
+    return bool(difflib.get_close_matches(word, same_start, n=1, cutoff=0.7))
+
+
+@dataclass(frozen=True)
+class Specifics:
+    """The answer's own specifics (numbers, capitalised names) that the question does not contain."""
+
+    invented: tuple[str, ...]  # found in no passage: the model's own knowledge
+    supported: tuple[str, ...]  # found in the passages
+
+
+def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
+    """Split the answer's numbers and names into those the passages hold and those they do not.
+
+    Invented ones are the mark of an answer from the model's own knowledge ("21 million",
+    "Donald Trump"). Citations are stripped first; words at a sentence start are skipped;
+    one-digit numbers are skipped (the source may spell them out: "dua minggu" / "2 weeks")."""
+    body = _LABEL.sub(" ", answer)
+    passage_text = " ".join(h.text for h in passages)
+    q_words = set(words(question))
+    p_words = set(words(passage_text))
+    p_keys = keys(passage_text) | {w[:PREFIX_CHARS] for w in p_words}
+    invented: list[str] = []
+    supported: list[str] = []
+
+    def put(item: str, ok: bool) -> None:
+        bucket = supported if ok else invented
+        if item not in bucket:
+            bucket.append(item)
+
+    for num in _NUMBER.findall(body):
+        if len(re.sub(r"\D", "", num)) < 2:
+            continue
+        pattern = rf"(?<![\d.,]){re.escape(num)}(?![\d]|[.,]\d)"
+        if re.search(pattern, question):
+            continue
+        put(num, bool(re.search(pattern, passage_text)))
+    for m in _CAPITAL.finditer(body):
+        before = body[:m.start()].rstrip()
+        if not before or before[-1] in ".!?:\"“(":
+            continue  # sentence start: capitalised anyway
+        word = m.group(1)
+        low = word.lower()
+        if len(low) <= 2 or low in STOPWORDS or low in q_words or _near(low, q_words):
+            continue  # short acronyms differ across languages ("US"/"AS")
+        put(word, low in p_words or bool(keys(word) & p_keys) or _near(low, p_words))
+    return Specifics(tuple(invented), tuple(supported))
+
+
+def unsupported_specifics(answer: str, passages: Sequence[Hit], question: str) -> list[str]:
+    """Numbers and capitalised names in the answer that neither the passages nor the question contain."""
+    return list(specifics(answer, passages, question).invented)

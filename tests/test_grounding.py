@@ -1,0 +1,79 @@
+"""Citation repair and the invented-facts check, with hand-made passages and a scripted fake LLM."""
+from __future__ import annotations
+
+from rag.answer import Answer, generate
+from rag.citations import parse_citations
+from rag.grounding import repair_citations, specifics
+from rag.retriever import Hit
+from tests.conftest import FakeLLM
+
+P = [
+    Hit("a.txt", 11, "Taiwan adalah pulau yang memiliki pemerintahan sendiri yang demokratis.", 1.0),
+    Hit("a.txt", 12, "Putin mengatakan kemitraan dengan China semakin penting.", 0.9),
+    Hit("a.txt", 16, "Dia mengunjungi Xi di Beijing pada awal Februari, dua minggu sebelum invasi.", 0.8),
+    Hit("a.txt", 17, "Presiden Rusia mengirim Dmitry Medvedev ke Beijing bulan ini.", 0.7),
+]
+
+
+def repaired(text: str, question: str = "", uncited: bool = False):
+    return repair_citations(parse_citations(text, P), P, question, attribute_uncited=uncited)
+
+
+def test_a_neighbour_citation_moves_to_the_supporting_paragraph():
+    g = repaired("Taiwan memiliki pemerintahan sendiri yang demokratis [12].", "Bagaimana Taiwan digambarkan?")
+    assert g.text == "Taiwan memiliki pemerintahan sendiri yang demokratis [11]."
+    assert [c.paragraph for c in g.citations] == [11] and g.changed
+
+
+def test_a_supported_citation_stays_and_a_weak_extra_one_is_dropped():
+    g = repaired("Kunjungan itu pada awal Februari, dua minggu sebelum invasi [16][12].", "Kapan kunjungan itu?")
+    assert [c.paragraph for c in g.citations] == [16] and g.changed
+    g = repaired("Kunjungan itu pada awal Februari [16].", "Kapan kunjungan itu?")
+    assert [c.paragraph for c in g.citations] == [16] and not g.changed
+
+
+def test_each_sentence_is_checked_against_its_own_citation():
+    g = repaired("Putin mengirim Medvedev ke Beijing [17]. Taiwan memiliki pemerintahan sendiri [17].")
+    assert [c.paragraph for c in g.citations] == [17, 11]
+
+
+def test_an_uncited_answer_gets_a_citation_only_when_asked_and_clearly_supported():
+    text = "Medvedev dikirim ke Beijing oleh presiden Rusia."
+    assert repaired(text).citations == ()
+    g = repaired(text, uncited=True)
+    assert [c.paragraph for c in g.citations] == [17] and g.text.endswith("[17].")
+    assert repaired("banana", uncited=True).citations == ()  # nothing shared: no attribution
+
+
+def test_english_answer_meets_indonesian_names():
+    spec = specifics("Putin visited Xi in Beijing in early February 2018 [16].", P, "When did Putin visit Xi?")
+    assert spec.invented == ("2018",)
+    assert "February" in spec.supported and "Beijing" in spec.supported
+
+
+def test_specifics_ignore_the_question_sentence_starts_and_one_digit_numbers():
+    spec = specifics("Presiden Amerika Serikat adalah Donald Trump, 2 kali [1].", P, "Siapa presiden Amerika Serikat?")
+    assert spec.invented == ("Donald", "Trump") and spec.supported == ()
+
+
+def run(script: str, question: str) -> Answer:
+    events = list(generate(FakeLLM(script), question, P, "id", 100))
+    return events[-1]
+
+
+def test_an_answer_made_only_of_invented_facts_becomes_the_refusal():
+    a = run("Presiden Amerika Serikat saat ini adalah Donald Trump [12].", "Siapa presiden Amerika Serikat saat ini?")
+    assert a.refused and not a.citations and a.text == "Informasi itu tidak ada dalam dokumen."
+
+
+def test_an_answer_with_some_invented_details_is_shown_unverified():
+    a = run("Putin mengunjungi Xi di Beijing pada 17 Februari 2018 [16].", "Kapan Putin mengunjungi Xi?")
+    assert not a.refused and not a.verified
+    assert set(a.invented) == {"17", "2018"} and [c.paragraph for c in a.citations] == [16]
+
+
+def test_an_echo_of_the_question_is_retried():
+    llm = FakeLLM(["Kapan Putin mengunjungi Xi? [16]", "Pada awal Februari [16]."])
+    events = list(generate(llm, "Kapan Putin mengunjungi Xi?", P, "id", 100))
+    a = events[-1]
+    assert len(llm.prompts) == 2 and a.retried and a.verified and a.text == "Pada awal Februari [16]."
