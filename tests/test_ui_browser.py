@@ -150,6 +150,21 @@ def test_each_tab_has_its_own_conversation(browser, fresh):
     b.context.close()
 
 
+def test_two_tabs_asking_at_once_both_get_their_own_answers(browser, fresh):
+    """Both questions are submitted before either answer finishes: they queue for the one LLM
+    and each tab shows the answer to its own question, citing its own paragraph."""
+    a, b = open_chat(browser, fresh.url), open_chat(browser, fresh.url)
+    ask(a, QUESTION)
+    ask(b, "Apa yang dikatakan Xi tentang prospek perdamaian?")
+    wait_final(a, 1)
+    wait_final(b, 1)
+    text_a, text_b = last_answer(a).inner_text(), last_answer(b).inner_text()
+    assert "Beijing mengumumkan" in text_a and "[18]" in text_a and "[7]" not in text_a  # the fake restates ¶18
+    assert "Jalan menuju" in text_b and "[7]" in text_b and "[18]" not in text_b
+    a.context.close()
+    b.context.close()
+
+
 def test_rebuild_index_button_picks_up_a_new_document(browser, tmp_path):
     with running_app(tmp_path / "app") as srv:
         page = open_chat(browser, srv.url)

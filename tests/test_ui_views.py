@@ -97,6 +97,9 @@ def test_unverified_badge_and_refusal_style():
     assert "rag-refused" not in unverified
     assert "(unverified)" in views.sources_html(make_answer(text="Qin Gang.", citations=(), verified=False), 1)
 
+    invented = views.answer_html(make_answer(text="Qin Gang, 1956.", verified=False, invented=("1956",)), 1)
+    assert "rag-unverified" in invented and "not in the documents: 1956" in invented
+
     refusal = make_answer(text="Informasi itu tidak ada dalam dokumen.", citations=(), refused=True, verified=True)
     html = views.answer_html(refusal, 1)
     assert 'class="rag-answer rag-refused"' in html and "rag-badge-refused" in html

@@ -75,6 +75,11 @@ def answer_html(answer: Answer, turn: int) -> str:
         classes.append("rag-refused")
         badges.append('<span class="rag-badge rag-badge-refused" title="The model found no answer in the '
                       'retrieved paragraphs">not in the documents</span>')
+    elif answer.invented:
+        classes.append("rag-unverified")
+        words = ", ".join(answer.invented)
+        badges.append(f'<span class="rag-badge rag-badge-unverified" title="The documents do not contain: {esc(words)}">'
+                      f'unverified: not in the documents: {esc(words)}</span>')
     elif not answer.verified:
         classes.append("rag-unverified")
         badges.append('<span class="rag-badge rag-badge-unverified" title="No citation of this answer could be '
@@ -213,6 +218,7 @@ def api_result(answer: Answer) -> dict:
                       for c, hit in cited_passages(answer)],
         "refused": answer.refused,
         "verified": answer.verified,
+        "not_in_documents": list(answer.invented),
         "lang": answer.lang,
         "retrieved": [{"doc": h.doc, "paragraph": h.paragraph} for h in answer.retrieved],
     }

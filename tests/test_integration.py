@@ -1,0 +1,51 @@
+"""End to end with the real bundled models: the embedder on the seed article, and one answer.
+
+Slower than the rest (about a minute with the model files already in place); skipped with a
+reason when the bundled models are not installed."""
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import ModelMissing
+from rag.indexer import build_index
+from rag.models import embed_location
+from rag.settings import Settings
+from tests.conftest import SEED_DOC
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def real_settings(tmp_path_factory) -> Settings:
+    seeds = tmp_path_factory.mktemp("seeds")
+    from tests.conftest import ROOT
+
+    (seeds / SEED_DOC).write_bytes((ROOT / "seeds" / SEED_DOC).read_bytes())
+    settings = Settings.load(seeds=seeds, index=tmp_path_factory.mktemp("idx") / "index", threads=2)
+    try:
+        embed_location(settings)
+    except ModelMissing as exc:
+        pytest.skip(f"bundled embedding model unavailable: {exc}")
+    return settings
+
+
+def test_real_embedder_indexes_the_seed_article_and_finds_a_paraphrase(real_settings):
+    from rag.pipeline import Pipeline
+
+    store, report = build_index(real_settings, None, False, lambda m: None)
+    assert len(store.paragraphs) == 19 and store.manifest["embedding"]["dim"] == 384
+    again = build_index(real_settings, None, False, lambda m: None)[1]
+    assert again.embedded == 0  # second run: up to date, nothing embedded
+    pipe = Pipeline(real_settings.replace(translate=False), log=lambda m: None)
+    hits = pipe.retrieve("Siapa yang diangkat menjadi menteri luar negeri China?", k=4, mode="dense").hits
+    assert 18 in [h.paragraph for h in hits]
+
+
+def test_real_llm_answers_a_seed_question_citing_the_right_paragraph(real_settings, real_llm_path):
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(real_settings.replace(llm_model=str(real_llm_path)), log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    answer = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri China?")
+    assert not answer.refused and "Qin" in answer.text
+    assert [(c.doc, c.paragraph) for c in answer.citations] == [(SEED_DOC, 18)]
