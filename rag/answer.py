@@ -151,8 +151,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
 
     After each attempt the answer is checked. Names or numbers that no passage holds
-    (`grounding.specifics`) end it at once: when the answer's specifics are all invented it
-    becomes the refusal, else it is shown marked unverified with the invented words listed
+    (`grounding.specifics`) end it at once: when none of the answer's specifics is in the
+    paragraphs it cites it becomes the refusal, else it is shown marked unverified with the
+    invented words listed
     (measured: asked again, the model either repeats them or drops a right answer). No
     statement beyond the question, or no valid citation, trigger one stricter retry.
     Citations of the final answer are then re-attributed (`grounding.repair_citations`)."""
@@ -163,7 +164,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     context_q = " ".join([*history, question])
     for attempt in (0, 1):
         prompt = build_prompt(question, passages, answer_lang, llm.count, llm.n_ctx, max_tokens,
-                              history, strict=note, fixed_passages=fixed_passages)
+                              history, strict=note, fixed_passages=fixed_passages,
+                              hints=tuple(retrieved) if fixed_passages else ())
         if not prompt.passages:
             yield Answer(question, REFUSAL[answer_lang], refused=True, lang=answer_lang,
                          retrieved=tuple(retrieved), timings={"total_s": time.perf_counter() - start})
@@ -207,8 +209,11 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             break
         note = problem
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
-    if problem == INVENTED and not specifics(parsed.text, prompt.passages, context_q).supported:
-        refused = True  # every specific of the answer comes from outside the documents
+    if problem == INVENTED:
+        cited = {c.key for c in parsed.citations}
+        support = [h for h in prompt.passages if h.key in cited]  # uncited and inventing: refused
+        if not support or not specifics(parsed.text, support, context_q).supported:
+            refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
     timings["total_s"] = time.perf_counter() - start
     text, citations, changed = REFUSAL[answer_lang], (), False
     if not refused:

@@ -67,10 +67,13 @@ def passage_block(passages: Sequence[Hit]) -> str:
     return "Paragraphs:\n" + "".join(f"{passage_label(h, multi_doc)} {h.text}\n" for h in passages) + "\n"
 
 
-def question_block(question: str, lang: str, history: Sequence[str], strict: bool | str, example_n: int) -> str:
+def question_block(question: str, lang: str, history: Sequence[str], strict: bool | str, example_n: int,
+                   hints: Sequence[str] = ()) -> str:
     lines = []
     if history:
         lines.append("Earlier questions in this chat (for context only): " + " | ".join(history))
+    if hints:
+        lines.append("Paragraphs that search found most relevant: " + ", ".join(hints))
     lines += [f"Question: {question}", f"Answer in {LANG_NAME.get(lang, 'English')}."]
     if strict:  # True: the generic note; a string: a note about what was wrong
         lines.append(strict if isinstance(strict, str) else STRICT_NOTE.format(n=example_n))
@@ -78,10 +81,12 @@ def question_block(question: str, lang: str, history: Sequence[str], strict: boo
 
 
 def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[str] = (),
-           strict: bool | str = False) -> tuple[str, str]:
+           strict: bool | str = False, hints: Sequence[Hit] = ()) -> tuple[str, str]:
     """(full prompt, its reusable prefix when the passages are the whole fixed corpus)."""
     head = PREFIX + "<|im_start|>user\n" + passage_block(passages)
-    tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1)
+    multi_doc = len({h.doc for h in passages}) > 1
+    labels = [passage_label(h, multi_doc) for h in hints]
+    tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1, labels)
     return head + tail + "<|im_end|>\n<|im_start|>assistant\n", head
 
 
@@ -93,35 +98,37 @@ def _trim(text: str, max_chars: int) -> str:
 
 def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Callable[[str], int],
                  n_ctx: int, max_tokens: int, history: Sequence[str] = (), strict: bool | str = False,
-                 fixed_passages: bool = False) -> Prompt:
+                 fixed_passages: bool = False, hints: Sequence[Hit] = ()) -> Prompt:
     """Fit prefix + passages + question into n_ctx - max_tokens.
 
     History goes first, then the lowest-ranked passages; a single over-long passage is cut at
     a word boundary. `fixed_passages`: the passages are the same for every question (the whole
-    corpus), so they belong to the cacheable prefix and are never trimmed."""
+    corpus), so they belong to the cacheable prefix and are never trimmed; `hints` (the
+    retrieved passages) are then named after the question's history, a few tokens that point
+    the model at the right part of the corpus."""
     budget = n_ctx - max_tokens
     shown, hist = list(passages), list(history)
-    text, head = render(shown, question, lang, hist, strict)
+    text, head = render(shown, question, lang, hist, strict, hints)
     n = count(text)
     while n > budget and hist:
         hist.pop(0)
-        text, head = render(shown, question, lang, hist, strict)
+        text, head = render(shown, question, lang, hist, strict, hints)
         n = count(text)
     if fixed_passages:
         return Prompt(text, tuple(shown), lang, n, head)
     while n > budget and len(shown) > 1:
         shown.pop()
-        text, head = render(shown, question, lang, hist, strict)
+        text, head = render(shown, question, lang, hist, strict, hints)
         n = count(text)
     if n > budget and shown:
         keep = max(0, len(shown[0].text) - (n - budget) * 4 - 16)  # ~4 characters per token, with margin
         while n > budget and keep > 0:
             shown[0] = replace(shown[0], text=_trim(passages[0].text, keep))
-            text, head = render(shown, question, lang, hist, strict)
+            text, head = render(shown, question, lang, hist, strict, hints)
             n = count(text)
             keep = int(keep * 0.8)
         if n > budget:
             shown = []
-            text, head = render(shown, question, lang, hist, strict)
+            text, head = render(shown, question, lang, hist, strict, hints)
             n = count(text)
     return Prompt(text, tuple(shown), lang, n)

@@ -77,3 +77,17 @@ def test_an_echo_of_the_question_is_retried():
     events = list(generate(llm, "Kapan Putin mengunjungi Xi?", P, "id", 100))
     a = events[-1]
     assert len(llm.prompts) == 2 and a.retried and a.verified and a.text == "Pada awal Februari [16]."
+
+
+def test_corpus_mode_names_the_retrieved_paragraphs_after_the_cached_prefix():
+    from rag.prompt import render
+
+    full, head = render(P, "Kapan Putin mengunjungi Xi?", "id", hints=P[2:3])
+    plain, head_plain = render(P, "Kapan Putin mengunjungi Xi?", "id")
+    assert head == head_plain and full.startswith(head)  # the cached prefix does not change
+    assert "most relevant: [16]" in full[len(head):] and "most relevant" not in plain
+
+
+def test_an_answer_whose_only_supported_name_is_not_in_its_citation_is_refused():
+    a = run("Qin Gang lahir pada 18 Februari 1956 [17].", "Kapan Qin Gang lahir?")  # Februari is in ¶16 only
+    assert a.refused and not a.citations
