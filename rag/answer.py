@@ -12,8 +12,8 @@ from typing import Iterator, Sequence, Union
 
 from .citations import Citation, ParsedAnswer, content_words, parse_citations
 from .language import EN, ID
-from .llm import LLM
 from .grounding import repair_citations, specifics
+from .llm import LLM
 from .prompt import NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, build_prompt
 from .retriever import Hit
 

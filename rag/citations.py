@@ -68,7 +68,8 @@ def _resolve(doc_hint: str | None, number: int, passages: Sequence[Hit]) -> Hit 
     return matches[0] if matches else None  # ambiguous without a document: the higher-ranked one
 
 
-def _label(hit: Hit, multi_doc: bool) -> str:
+def citation_label(hit: Hit, multi_doc: bool) -> str:
+    """How a valid citation is shown: [n], or [doc ¶n] when the passages come from several documents."""
     return f"[{hit.doc} ¶{hit.paragraph}]" if multi_doc else f"[{hit.paragraph}]"
 
 
@@ -88,7 +89,7 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
             c = Citation(hit.doc, hit.paragraph)
             if c not in found:
                 found.append(c)
-            label = _label(hit, multi_doc)
+            label = citation_label(hit, multi_doc)
             if label not in labels:
                 labels.append(label)
         return "".join(labels)
@@ -123,10 +124,3 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
 def content_words(text: str) -> set[str]:
     """Content tokens of a text with citations removed (for the answer-has-substance check)."""
     return set(tokenize(_BRACKET.sub(" ", text)))
-
-
-def unsupported(parsed: ParsedAnswer, passages: Sequence[Hit], lang: str) -> list[Citation]:
-    """Citations whose paragraph shares no content word with the answer (likely mis-cited)."""
-    words = content_words(parsed.text)
-    by_key = {h.key: h for h in passages}
-    return [c for c in parsed.citations if not words & set(tokenize(by_key[c.key].text, lang))]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .citations import Citation, ParsedAnswer
+from .citations import Citation, ParsedAnswer, citation_label
 from .language import ID, STOPWORDS, tokenize, words
 from .retriever import Hit
 
@@ -73,17 +73,6 @@ class Attributor:
         shared = len(s & self.pkeys[top])
         return top if shared >= 2 and sc[top] >= MIN_SUPPORT and sc[top] >= margin * second else -1
 
-    def best(self, span: str) -> tuple[int, float]:
-        sc = self.scores(span)
-        if not sc:
-            return -1, 0.0
-        i = max(range(len(sc)), key=lambda j: (sc[j], -j))
-        return i, sc[i]
-
-
-def _label(hit: Hit, multi_doc: bool) -> str:
-    return f"[{hit.doc} ¶{hit.paragraph}]" if multi_doc else f"[{hit.paragraph}]"
-
 
 def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: str,
                      attribute_uncited: bool = False) -> Grounded:
@@ -95,7 +84,7 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
     if not passages:
         return Grounded(parsed.text, parsed.citations, False)
     multi_doc = len({h.doc for h in passages}) > 1
-    by_label = {_label(h, multi_doc): i for i, h in enumerate(passages)}
+    by_label = {citation_label(h, multi_doc): i for i, h in enumerate(passages)}
     # the labels themselves, not a pattern: document names may hold brackets
     one = "|".join(re.escape(lab) for lab in sorted(by_label, key=len, reverse=True))
     group = re.compile(rf"(?:\s*(?:{one}))+")
@@ -107,7 +96,7 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
         c = Citation(passages[i].doc, passages[i].paragraph)
         if c not in found:
             found.append(c)
-        return _label(passages[i], multi_doc)
+        return citation_label(passages[i], multi_doc)
 
     for m in group.finditer(parsed.text):
         span = parsed.text[last:m.start()]
