@@ -109,15 +109,18 @@ def test_kill_9_during_index_never_loses_the_live_index(seeds, settings, capsys)
             return proc.returncode == -signal.SIGKILL
         trial(n, plain)
 
-    # twenty builds forked from a warm driver: the first runs to the end to time a build, the other
-    # nineteen are killed after a random delay within that time (start-up, reading, embedding, writing,
-    # switching CURRENT, cleaning up)
+    # builds forked from a warm driver: a build that finishes before its kill times a build (the
+    # shortest one seen sets the window); the others are killed after a random delay within that
+    # window (start-up, reading, embedding, writing, switching CURRENT, cleaning up). A slow first
+    # build on a busy machine would let later builds finish before their kill, so trials go on
+    # (up to 40) until at least 12 builds were really killed.
     server = subprocess.Popen([sys.executable, str(DRIVER), "--serve", str(seeds), str(index_dir)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     build_seconds = None
     try:
         assert server.stdout.readline().strip() == "ready"
-        for n in range(2, 22):
+        n = 2
+        while n < 22 or (n < 42 and sum(outcomes.values()) - outcomes["finished before the kill"] < 12):
             def forked() -> bool:
                 nonlocal build_seconds
                 server.stdin.write("build\n")
@@ -132,12 +135,14 @@ def test_kill_9_during_index_never_loses_the_live_index(seeds, settings, capsys)
                         pass
                 _, _, status = server.stdout.readline().split()
                 status = int(status)
-                if build_seconds is None:
-                    build_seconds = time.perf_counter() - start
                 assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 or (
                     os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL), f"build failed ({status})"
+                if os.WIFEXITED(status):
+                    elapsed = time.perf_counter() - start
+                    build_seconds = elapsed if build_seconds is None else min(build_seconds, elapsed)
                 return os.WIFSIGNALED(status)
             trial(n, forked)
+            n += 1
     finally:
         server.stdin.close()
         server.wait(timeout=30)
@@ -146,8 +151,8 @@ def test_kill_9_during_index_never_loses_the_live_index(seeds, settings, capsys)
     killed = trials - outcomes["finished before the kill"]
     with capsys.disabled():
         print(f"\nkill -9 trials (seed {KILL_SEED}): {trials}, all survived; {outcomes}; "
-              f"most leftover folders at once: {max_leftovers}; one build {build_seconds:.2f}s")
-    assert trials == 22 and killed >= 12, outcomes
+              f"most leftover folders at once: {max_leftovers}; shortest build {build_seconds:.2f}s")
+    assert trials >= 22 and killed >= 12, outcomes
     # the next complete build removes what the killed ones left behind
     _, report = build_index(settings, FakeEmbedder(), progress=False, log=quiet)
     assert index_state(index_dir) == seeds_state(seeds)
