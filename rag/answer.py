@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from .citations import Citation, ParsedAnswer, content_words, parse_citations
+from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations
 from .language import EN, ID
-from .grounding import repair_citations, specifics
+from .grounding import keys, repair_citations, specifics, wrong_answer_type
 from .llm import LLM
 from .prompt import NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, build_prompt
 from .retriever import Hit
@@ -42,6 +42,7 @@ class Answer:
     retried: bool = False
     reattributed: bool = False  # citations were moved to the paragraphs that support the text
     invented: tuple[str, ...] = ()  # names/numbers in the text that no passage holds (then verified is False)
+    quoted: bool = False  # the model stated nothing twice: the text quotes the most relevant passage
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -53,7 +54,7 @@ class Answer:
                           "dense": h.dense, "lexical": h.lexical} for h in self.passages],
             "retrieved": [[h.doc, h.paragraph] for h in self.retrieved],
             "dropped_citations": list(self.dropped), "reattributed": self.reattributed,
-            "not_in_documents": list(self.invented), "timings": self.timings,
+            "not_in_documents": list(self.invented), "quoted": self.quoted, "timings": self.timings,
         }
 
 
@@ -129,13 +130,36 @@ def leaks_instructions(raw: str) -> bool:
 
 
 INVENTED = "invented"  # _check: the answer names facts no passage holds
+WRONG_TYPE = "wrong type"  # _check: a count or a clock time was asked, the answer has none
+QUOTE_INTRO = {ID: "Bagian dokumen yang paling relevan:", EN: "The most relevant passage says:"}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
 
 
-def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit]) -> tuple[str, tuple[str, ...]]:
+def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit], lang: str,
+               multi_doc: bool) -> tuple[str, Citation] | None:
+    """The sentence of the top-ranked passage that shares most with the question, quoted and cited.
+
+    Used when the model twice stated nothing beyond the question (an echo, a bare citation):
+    the user then sees the source's own words instead of an empty answer."""
+    given = {h.key: h for h in passages}
+    top = next((given[h.key] for h in ranked if h.key in given), passages[0] if passages else None)
+    if top is None:
+        return None
+    q = keys(question)
+    sentences = [x.strip() for x in _SENTENCE_END.split(top.text) if x.strip()]
+    best = max(sentences, key=lambda x: len(keys(x) & q))
+    return f"{QUOTE_INTRO[lang]} “{best}” {citation_label(top, multi_doc)}", Citation(top.doc, top.paragraph)
+
+
+def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
+           asked: str = "") -> tuple[str, tuple[str, ...]]:
     """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
-    or a note for a retry saying what was wrong."""
+    WRONG_TYPE, or a note for a retry saying what was wrong. `question` holds the recent
+    history too; `asked` is the question of this turn alone."""
     if is_refusal(raw, parsed):
         return "", ()
+    if wrong_answer_type(asked or question, parsed.text):
+        return WRONG_TYPE, ()
     spec = specifics(parsed.text, passages, question)
     if spec.invented:
         return INVENTED, spec.invented
@@ -146,6 +170,27 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     return "", ()
 
 
+_LABEL_TAIL = re.compile(r"\s*([^\[\]\n]{1,80}?)\]")
+
+
+def complete_citation(llm: LLM, prompt_text: str, prefix: str, body: str, passages: Sequence[Hit]) -> str:
+    """Ask the model which paragraph its uncited answer rests on: the answer is fed back with
+    an opening bracket and the model writes the label. Returns the valid label ('[9]') or ''.
+
+    Costs a few decoded tokens (the prompt and the answer are already in the KV cache),
+    against a whole new answer for a stricter retry."""
+    out = ""
+    for piece in llm.stream(prompt_text + body + " [", 12, prefix):
+        out += piece
+        if "]" in out or "\n" in out:
+            break
+    m = _LABEL_TAIL.match(out)
+    if not m:
+        return ""
+    label = f"[{m.group(1).strip()}]"
+    return label if parse_citations(label, passages).citations else ""
+
+
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,
              history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False) -> Iterator[Event]:
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
@@ -154,8 +199,12 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     (`grounding.specifics`) end it at once: when none of the answer's specifics is in the
     paragraphs it cites it becomes the refusal, else it is shown marked unverified with the
     invented words listed
-    (measured: asked again, the model either repeats them or drops a right answer). No
-    statement beyond the question, or no valid citation, trigger one stricter retry.
+    (measured: asked again, the model either repeats them or drops a right answer). A count
+    or clock time asked for and not given (`grounding.wrong_answer_type`) is the refusal. No
+    statement beyond the question triggers one stricter retry; an answer without a valid
+    citation is first fed back to the model to name its paragraph (`complete_citation`), and
+    retried only when it names none. A
+    second answer with nothing in it becomes a quote of the top passage (`quote_best`).
     Citations of the final answer are then re-attributed (`grounding.repair_citations`)."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
@@ -203,9 +252,21 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             yield Reset("the answer repeated the instructions; it is withheld")
             refused, problem, invented = True, "", ()
             break
-        problem, invented = _check(raw, parsed, context_q, prompt.passages)
-        refused = is_refusal(raw, parsed)
-        if not problem or problem == INVENTED or attempt == 1:
+        problem, invented = _check(raw, parsed, context_q, prompt.passages, question)
+        if problem.startswith(STRICT_NOTE[:40]):  # stated, not cited: let the model name its source
+            body = raw.rstrip()
+            end = body[-1] if body[-1:] in ".!?" else ""
+            body = body[: len(body) - len(end)].rstrip()
+            t0 = time.perf_counter()
+            label = complete_citation(llm, prompt.text, prompt.cache_prefix, body, prompt.passages)
+            timings["citation_completion_s"] = time.perf_counter() - t0
+            if label:
+                raw = f"{body}{end} {label}"  # after the full stop the user already saw
+                yield Token(" " + parse_citations(label, prompt.passages).text.strip())
+                parsed = parse_citations(raw, prompt.passages)
+                problem, invented = _check(raw, parsed, context_q, prompt.passages, question)
+        refused = is_refusal(raw, parsed) or problem == WRONG_TYPE
+        if not problem or problem in (INVENTED, WRONG_TYPE) or attempt == 1:
             break
         note = problem
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
@@ -215,14 +276,19 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         if not support or not specifics(parsed.text, support, context_q).supported:
             refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
     timings["total_s"] = time.perf_counter() - start
-    text, citations, changed = REFUSAL[answer_lang], (), False
-    if not refused:
+    text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
+    if not refused and problem == NO_SUBSTANCE_NOTE:
+        quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang,
+                           len({h.doc for h in prompt.passages}) > 1)
+        if quote:
+            text, citations, quoted = quote[0], (quote[1],), True
+    if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
-    verified = refused or (bool(parsed.citations) and not problem)
+    verified = refused or quoted or (bool(parsed.citations) and not problem)  # a quote cites its own source
     yield Answer(
         question=question, text=text, citations=citations, passages=prompt.passages,
         retrieved=tuple(retrieved), refused=refused, verified=verified,
         lang=answer_lang, raw=raw, dropped=parsed.invalid, retried=attempt == 1, timings=timings,
-        reattributed=changed, invented=() if refused else invented,
+        reattributed=changed, invented=() if refused else invented, quoted=quoted,
     )

@@ -27,6 +27,18 @@ PREFIX_CHARS = 5
 _LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]]+?) ¶)?(?P<n>\d{1,4})\]")
 _NUMBER = re.compile(r"(?<!\w)\d+(?:[.,:]\d+)*(?!\w)")  # standalone: not inside "kata17"
 _CAPITAL = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
+# one-digit quantities are checked only with a unit, where the source may spell the number out
+_DIGIT_WORDS = {
+    "1": ("satu", "one", "a", "an", "se"), "2": ("dua", "two"), "3": ("tiga", "three"),
+    "4": ("empat", "four"), "5": ("lima", "five"), "6": ("enam", "six"), "7": ("tujuh", "seven"),
+    "8": ("delapan", "eight"), "9": ("sembilan", "nine"),
+}
+_UNITS = {  # Indonesian unit -> English stem; a quantity matches in either language
+    "detik": "second", "menit": "minute", "jam": "hour", "hari": "day", "minggu": "week",
+    "pekan": "week", "bulan": "month", "tahun": "year", "abad": "centur", "kali": "time",
+    "orang": "people", "persen": "percent",
+}
+_QUANTITY = re.compile(r"(?<![\w.,])(\d)\s+([^\W\d_]+)")
 
 
 def keys(text: str) -> set[str]:
@@ -163,6 +175,14 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         if re.search(pattern, question):
             continue
         put(num, bool(re.search(pattern, passage_text)))
+    low_passages = passage_text.lower()
+    for digit, unit in _QUANTITY.findall(body):
+        forms = _unit_forms(unit.lower())
+        if not forms or re.search(rf"(?<![\w.,]){digit}\s+{forms}", question.lower()):
+            continue
+        numbers = "|".join((digit, *_DIGIT_WORDS[digit]))
+        one = rf"|\bse-?{forms}" if digit == "1" else ""
+        put(f"{digit} {unit}", bool(re.search(rf"(?<![\w.,])(?:{numbers})\s+{forms}{one}", low_passages)))
     for m in _CAPITAL.finditer(body):
         before = body[:m.start()].rstrip()
         if not before or before[-1] in ".!?:\"“(":
@@ -173,6 +193,37 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
             continue  # short acronyms differ across languages ("US"/"AS")
         put(word, low in p_words or bool(keys(word) & p_keys) or _near(low, p_words))
     return Specifics(tuple(invented), tuple(supported))
+
+
+_COUNT_Q = re.compile(r"\bberapa\b|\bhow (many|much|long|old)\b", re.I)
+_CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
+_NUMBER_WORDS = re.compile(
+    r"\d|\b(ke)?(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|\w+belas|\w*puluh\w*"
+    r"|\w*ratus\w*|\w*ribu\w*|\w*juta\w*|\w*miliar\w*|\w*triliun\w*|setengah|beberapa"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundreds?|thousands?"
+    r"|millions?|billions?|trillions?|dozens?|half|several|a few)\b|\bse(orang|buah|ekor|pasang|kali|minggu|pekan|bulan|tahun|hari|jam)\b", re.I)
+_CLOCK_WORDS = re.compile(r"\d|\b(pagi|siang|sore|malam|tengah hari|morning|noon|afternoon|evening|night|midnight)\b", re.I)
+
+
+def wrong_answer_type(question: str, answer: str) -> bool:
+    """The question asks for a count, amount or duration (or a clock time) and the answer holds none.
+
+    Such an answer talks around a figure the passages do not give ("at what time" -> "on
+    Friday"): it is treated like an answer from elsewhere."""
+    body = _LABEL.sub(" ", answer)
+    if _CLOCK_Q.search(question):
+        return not _CLOCK_WORDS.search(body)
+    if _COUNT_Q.search(question):
+        return not _NUMBER_WORDS.search(body)
+    return False
+
+
+def _unit_forms(unit: str) -> str:
+    """A pattern for a unit word in both languages ("bulan" -> bulan|month), or '' if not a unit."""
+    for id_unit, en_stem in _UNITS.items():
+        if unit == id_unit or unit.startswith(en_stem):
+            return rf"(?:{id_unit}|{en_stem}\w*)\b"
+    return ""
 
 
 def unsupported_specifics(answer: str, passages: Sequence[Hit], question: str) -> list[str]:

@@ -81,7 +81,8 @@ class Pipeline:
                 st = path.stat()
                 self._llm = LlamaCppLLM(get_llm(self.settings), self.settings.prefix_cache,
                                         state_dir=self.settings.home / "kv",
-                                        model_key=f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+                                        model_key=f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}:"
+                                                  f"b{self.settings.n_batch}:r{int(self.settings.llm_repack)}")
             return self._llm
 
     def context_passages(self, store: Store | None = None) -> list[Hit] | None:

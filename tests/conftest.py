@@ -62,8 +62,11 @@ def cite_first_passage(prompt: str) -> str:
 class FakeLLM:
     """Scripted LLM: `script(prompt) -> text` or a list of texts returned in turn."""
 
-    def __init__(self, script: Script | list[str] | str | None = None, n_ctx: int = 2048, pieces: int = 3):
+    def __init__(self, script: Script | list[str] | str | None = None, n_ctx: int = 2048, pieces: int = 3,
+                 cites: str = ""):
         self.script = script or cite_first_passage
+        self.cites = cites  # reply to a citation completion (a prompt ending in " ["); "" names none
+        self.completions: list[str] = []
         self.n_ctx = n_ctx
         self.pieces = pieces
         self.prompts: list[str] = []
@@ -80,6 +83,10 @@ class FakeLLM:
         return self.script(prompt)
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
+        if prompt.endswith(" ["):  # answer.complete_citation: not part of the scripted answers
+            self.completions.append(prompt)
+            yield self.cites
+            return
         self.prompts.append(prompt)
         text = self._text(prompt)
         self.usage = Usage(prompt_tokens=self.count(prompt), evaluated_tokens=self.count(prompt),

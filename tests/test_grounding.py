@@ -52,8 +52,39 @@ def test_english_answer_meets_indonesian_names():
 
 
 def test_specifics_ignore_the_question_sentence_starts_and_one_digit_numbers():
-    spec = specifics("Presiden Amerika Serikat adalah Donald Trump, 2 kali [1].", P, "Siapa presiden Amerika Serikat?")
+    spec = specifics("Presiden Amerika Serikat adalah Donald Trump, 2 hal [1].", P, "Siapa presiden Amerika Serikat?")
     assert spec.invented == ("Donald", "Trump") and spec.supported == ()
+
+
+def test_one_digit_quantities_with_a_unit_must_be_in_the_passages_in_either_language():
+    q = "Berapa lama kunjungan itu?"
+    assert specifics("Dua minggu sebelum invasi [16].", P, q).invented == ()  # spelled out: not a digit
+    assert specifics("2 minggu sebelum invasi [16].", P, q).supported == ("2 minggu",)
+    assert specifics("The visit was 2 weeks before the invasion [16].", P, q).supported == ("2 weeks",)
+    assert specifics("Kunjungan itu berlangsung selama 1 bulan [17].", P, q).invented == ("1 bulan",)
+    assert specifics("3 minggu sebelum invasi [16].", P, q).invented == ("3 minggu",)
+    assert specifics("Ia punya 2 teman [16].", P, q).invented == ()  # not a unit: left alone
+    assert specifics("Selama 1 bulan [17].", P, "Apakah selama 1 bulan?").invented == ()  # the question's own
+
+
+def test_a_duration_the_passages_never_give_makes_the_answer_a_refusal():
+    a = run("Kunjungan itu berlangsung selama 1 bulan [16].", "Berapa lama kunjungan itu berlangsung?")
+    assert a.refused and not a.citations
+
+
+def test_a_count_or_clock_time_asked_and_not_given_is_the_refusal():
+    from rag.grounding import wrong_answer_type
+
+    assert wrong_answer_type("Pukul berapa konferensi itu dimulai?", "Konferensi itu dimulai pada hari Jumat [1].")
+    assert not wrong_answer_type("Pukul berapa konferensi itu dimulai?", "Pukul 10.00 [1].")
+    assert wrong_answer_type("How many people live in Beijing?", "Many people live in Beijing [3].")
+    assert not wrong_answer_type("Berapa minggu sebelum invasi?", "Dua minggu sebelum invasi [16].")
+    assert not wrong_answer_type("Berapa warga Spanyol yang tewas?", "Seorang warga Spanyol [2].")
+    assert not wrong_answer_type("Siapa yang dikirim ke Beijing?", "Medvedev [17].")  # not a count question
+    a = run("Putin mengunjungi Xi pada hari Jumat [16].", "Pukul berapa Putin mengunjungi Xi?")
+    assert a.refused and not a.citations
+    a = run("Putin mengunjungi Xi dua minggu sebelum invasi [16].", "Berapa minggu sebelum invasi Putin mengunjungi Xi?")
+    assert not a.refused and a.verified
 
 
 def run(script: str, question: str) -> Answer:
@@ -77,6 +108,28 @@ def test_an_echo_of_the_question_is_retried():
     events = list(generate(llm, "Kapan Putin mengunjungi Xi?", P, "id", 100))
     a = events[-1]
     assert len(llm.prompts) == 2 and a.retried and a.verified and a.text == "Pada awal Februari [16]."
+
+
+def test_an_uncited_answer_is_fed_back_for_its_citation_instead_of_a_retry():
+    llm = FakeLLM(["Medvedev dikirim ke Beijing.", "Medvedev [17]."], cites="17]")
+    events = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))
+    a = events[-1]
+    assert len(llm.prompts) == 1 and len(llm.completions) == 1 and not a.retried
+    assert llm.completions[0].endswith("Medvedev dikirim ke Beijing [")  # full stop moved after the label
+    assert a.verified and a.text == "Medvedev dikirim ke Beijing. [17]" and [c.paragraph for c in a.citations] == [17]
+    assert "".join(e.text for e in events if hasattr(e, "text") and not isinstance(e, Answer)) == a.text
+    for bad in ("99]", "Medvedev dikirim [17]", ""):  # no such paragraph / not a label / nothing: stricter retry
+        llm = FakeLLM(["Medvedev dikirim ke Beijing.", "Medvedev dikirim ke Beijing [17]."], cites=bad)
+        a = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))[-1]
+        assert a.retried and len(llm.prompts) == 2 and a.text == "Medvedev dikirim ke Beijing [17].", bad
+
+
+def test_an_answer_that_twice_states_nothing_quotes_the_best_sentence_of_the_top_passage():
+    llm = FakeLLM(["Kapan Putin mengunjungi Xi? [16]", "[16]"])
+    question = "Kapan Putin mengunjungi Xi di Beijing?"
+    a = list(generate(llm, question, P, "id", 100, retrieved=[P[2], P[0]]))[-1]
+    assert a.quoted and a.verified and not a.refused and [c.paragraph for c in a.citations] == [16]
+    assert a.text == f"Bagian dokumen yang paling relevan: “{P[2].text}” [16]"
 
 
 def test_corpus_mode_names_the_retrieved_paragraphs_after_the_cached_prefix():

@@ -76,8 +76,10 @@ def test_injected_paragraph_is_data_inside_the_user_turn(seeds, settings, contex
     assert f"[2] (hostile.txt) {HOSTILE}" in turns[3][1] or f"[2] {HOSTILE}" in turns[3][1]
     assert prompt.index(HOSTILE) > prompt.rindex("<|im_start|>user\n")
     assert turns[3][1].index(HOSTILE) < turns[3][1].index("Question:")
-    # obeying it gives an uncited "banana": shown as unverified, never as a verified answer
-    assert not answer.verified and not answer.citations and answer.retried
+    # obeying it gives "banana" twice, which states nothing beyond the question: never shown as the
+    # model's verified answer; the user sees the top passage quoted as the source's own words
+    assert answer.retried and answer.quoted and answer.text.startswith("The most relevant passage says: “")
+    assert answer.raw.strip() == "banana" and not answer.text.startswith("banana")
 
 
 def test_chat_template_tokens_in_a_document_are_defused(seeds, settings):

@@ -100,6 +100,9 @@ def test_unverified_badge_and_refusal_style():
     invented = views.answer_html(make_answer(text="Qin Gang, 1956.", verified=False, invented=("1956",)), 1)
     assert "rag-unverified" in invented and "not in the documents: 1956" in invented
 
+    quoted = views.answer_html(make_answer(text="Bagian dokumen yang paling relevan: “Qin Gang.” [18]", quoted=True), 1)
+    assert "rag-badge-quoted" in quoted and "rag-unverified" not in quoted and 'class="rag-cite"' in quoted
+
     refusal = make_answer(text="Informasi itu tidak ada dalam dokumen.", citations=(), refused=True, verified=True)
     html = views.answer_html(refusal, 1)
     assert 'class="rag-answer rag-refused"' in html and "rag-badge-refused" in html

@@ -10,6 +10,7 @@ CSS = """
 .rag-badge { display: inline-block; font-size: 0.75em; font-weight: 700; padding: 0 0.5em; margin-right: 0.3em;
              border-radius: 0.6em; vertical-align: 0.1em; text-transform: uppercase; letter-spacing: 0.03em; }
 .rag-badge-unverified { background: #fef3c7; color: #92400e; border: 1px solid #f59e0b; }
+.rag-badge-quoted { background: #e0f2fe; color: #075985; border: 1px solid #38bdf8; }
 .rag-badge-refused { background: #e5e7eb; color: #374151; border: 1px solid #9ca3af; }
 .rag-badge-error { background: #fee2e2; color: #991b1b; border: 1px solid #ef4444; }
 .rag-refused { font-style: italic; color: #4b5563; }

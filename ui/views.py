@@ -80,6 +80,9 @@ def answer_html(answer: Answer, turn: int) -> str:
         words = ", ".join(answer.invented)
         badges.append(f'<span class="rag-badge rag-badge-unverified" title="The documents do not contain: {esc(words)}">'
                       f'unverified: not in the documents: {esc(words)}</span>')
+    elif answer.quoted:
+        badges.append('<span class="rag-badge rag-badge-quoted" title="The model did not state an answer; this is '
+                      'the passage search found most relevant, in its own words">quoted from the source</span>')
     elif not answer.verified:
         classes.append("rag-unverified")
         badges.append('<span class="rag-badge rag-badge-unverified" title="No citation of this answer could be '
