@@ -198,3 +198,23 @@ def test_other_cpu_share():
     assert other_cpu_share((0.0, 0.0, 0.0), (10.0, 1.0, 3.0), 2) == 0.0  # clipped
     assert other_cpu_share((0.0, 0.0, 0.0), (0.0, 1.0, 0.0), 2) is None
     assert other_cpu_share((0.0, 0.0, 0.0), (1.0, float("nan"), 0.0), 2) is None
+
+
+def test_index_throughput_builds_twice_and_encodes_raw_twice(settings, seeds, tmp_path, monkeypatch):
+    from rag import bench, models
+    from tests.conftest import FakeEmbedder
+
+    calls: list[int] = []
+
+    class Counting(FakeEmbedder):
+        def encode(self, texts, progress=False):
+            calls.append(len(texts))
+            return super().encode(texts, progress)
+
+    monkeypatch.setattr(models, "get_embedder", lambda s: Counting())
+    out = bench.index_throughput(settings, seeds, tmp_path / "bench-index")
+    n = out["n_paragraphs"]
+    assert n > 0 and calls.count(n) == 4  # build, raw, raw, build (plus the small set-up call)
+    assert len(out["build_runs_s"]) == len(out["raw_runs_s"]) == 2
+    assert out["build_s"] == min(out["build_runs_s"]) and out["raw_encode_s"] == min(out["raw_runs_s"])
+    assert out["index_overhead_ratio"] == pytest.approx(out["build_s"] / out["raw_encode_s"])
