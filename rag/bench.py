@@ -295,7 +295,8 @@ def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_s
              "pipeline_ttft_s": ans.timings.get("ttft_s"), "retrieval_s": ans.timings.get("retrieval_s"),
              "rewrite_s": ans.timings.get("rewrite_s"),
              "rewrite_llm_s": sum(c.usage.get("total_s", 0.0) for c in calls if c.kind == "rewrite"),
-             "answer_llm_s": sum(c.usage.get("total_s", 0.0) for c in answers)}
+             "answer_llm_s": sum(c.usage.get("total_s", 0.0) for c in calls if c.kind in ("answer", "citation")),
+             "citation_completions": sum(c.kind == "citation" for c in calls)}
         r["other_s"] = total - (r["retrieval_s"] or 0) - (r["rewrite_s"] or 0) - r["answer_llm_s"]
         if answers:
             u = answers[0].usage

@@ -20,7 +20,7 @@ class Call:
     prompt: str
     max_tokens: int
     prefix: str
-    kind: str  # "answer" (the answer prompt) or "rewrite" (translation / condensation)
+    kind: str  # "answer" (the answer prompt), "citation" (answer.complete_citation) or "rewrite" (translation / condensation)
     text: str = ""
     usage: dict = field(default_factory=dict)
     finished: bool = False
@@ -40,7 +40,8 @@ class RecordingLLM:
         return self.inner.count(text)
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
-        call = Call(prompt, max_tokens, prefix, "answer" if prompt.startswith(PREFIX) else "rewrite")
+        kind = ("citation" if prompt.endswith(" [") else "answer") if prompt.startswith(PREFIX) else "rewrite"
+        call = Call(prompt, max_tokens, prefix, kind)
         self.calls.append(call)
         try:
             for piece in self.inner.stream(prompt, max_tokens, prefix):

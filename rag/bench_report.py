@@ -78,6 +78,7 @@ def summarize_answers(records: list[dict]) -> dict:
         "llm_call_ratio": median_ratio([(r["llm_total_s"], r["baseline"]["total_s"]) for r in based]),
         "baseline_same_text": sum(bool(r["baseline"]["same_text"]) for r in based),
         "retried": sum(bool(r["retried"]) for r in records),
+        "citation_completed": sum(bool(r.get("citation_completions")) for r in records),
         "translated": len(translated),
         "translated_retrieval_median_ms": median([((r["rewrite_s"] or 0) + (r["retrieval_s"] or 0)) * 1000
                                                   for r in translated]),
@@ -173,6 +174,7 @@ def format_bench(result: dict) -> str:
         for q in a["questions"]:
             b = q.get("baseline") or {}
             notes = " ".join(n for n, on in (("translated", q.get("rewrite_llm_s")), ("retried", q.get("retried")),
+                                             ("cited-by-completion", q.get("citation_completions")),
                                              ("refused", q.get("refused")),
                                              ("base-text-differs", b and not b.get("same_text"))) if on)
             lines.append(f"  {str(q.get('id')):<8}{q.get('lang', ''):<5}{fmt(q.get('prompt_tokens')):>7}"
@@ -191,7 +193,8 @@ def format_bench(result: dict) -> str:
                        f"{fmt(a.get('baseline_decode_tokens_per_s'), ' tokens/s', 1)})"),
             ("prompt / evaluated tokens", f"{fmt(a.get('prompt_tokens_median'), '', 0)} / {fmt(a.get('evaluated_tokens_median'), '', 0)}"),
             ("outside retrieval, rewrite, LLM", fmt(a.get("other_median_ms"), " ms", 1)),
-            ("retried / translated", f"{a.get('retried')} / {a.get('translated')}"),
+            ("retried / cited by completion / translated",
+             f"{a.get('retried')} / {a.get('citation_completed')} / {a.get('translated')}"),
             ("TTFT without prefix cache", f"{fmt(nc.get('ttft_median_s'), ' s', 2)} (n={nc.get('n', 0)}); gain "
                                           f"{fmt(result.get('ttft_prefix_cache_gain'), '', 3)}"),
             ("LLM load / prefix warm-up", f"{fmt(a.get('llm_load_s'), ' s', 2)} / {fmt(a.get('prefix_warm_s'), ' s', 2)}")])

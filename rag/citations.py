@@ -122,5 +122,8 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
 
 
 def content_words(text: str) -> set[str]:
-    """Content tokens of a text with citations removed (for the answer-has-substance check)."""
-    return set(tokenize(_BRACKET.sub(" ", text)))
+    """Content tokens of a text with citations removed (for the answer-has-substance check).
+
+    Stems are cut to five characters, so English inflections the Indonesian stemmer leaves
+    alone still meet ("describes" / "describe")."""
+    return {t[:5] for t in tokenize(_BRACKET.sub(" ", text))}

@@ -24,6 +24,7 @@ from .retriever import Hit
 KEEP_RATIO = 0.6  # a cited paragraph stays if it scores at least this share of the best passage
 MIN_SUPPORT = 2.0  # below this (about two shared rare words) no attribution is made
 PREFIX_CHARS = 5
+SHORT_SPAN_KEYS = 3  # spans with fewer content keys are scored together with the question
 _LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]]+?) ¶)?(?P<n>\d{1,4})\]")
 _NUMBER = re.compile(r"(?<!\w)\d+(?:[.,:]\d+)*(?!\w)")  # standalone: not inside "kata17"
 _CAPITAL = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
@@ -113,7 +114,8 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
     for m in group.finditer(parsed.text):
         span = parsed.text[last:m.start()]
         cited = [by_label[lab] for lab in re.findall(one, m.group(0))]
-        sc = att.scores(span)
+        # a short answer ("Kyiv.") is a claim only together with the question it answers
+        sc = att.scores(span if len(keys(span)) >= SHORT_SPAN_KEYS else f"{span} {question}")
         best = max(range(len(sc)), key=lambda j: (sc[j], -j))
         keep = [i for i in cited if sc[i] >= KEEP_RATIO * sc[best]] if sc[best] >= MIN_SUPPORT else cited
         if not keep:

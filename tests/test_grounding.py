@@ -32,6 +32,19 @@ def test_a_supported_citation_stays_and_a_weak_extra_one_is_dropped():
     assert [c.paragraph for c in g.citations] == [16] and not g.changed
 
 
+def test_a_one_word_answer_is_attributed_together_with_its_question():
+    g = repaired("Medvedev. [16]", "Siapa yang dikirim Presiden Rusia ke Beijing bulan ini?")
+    assert [c.paragraph for c in g.citations] == [17] and g.changed
+
+
+def test_an_english_echo_with_other_inflections_has_no_substance():
+    from rag.answer import has_substance
+
+    q = "Whose invasion of Ukraine does the article describe as faltering?"
+    assert not has_substance(parse_citations("The article describes the invasion of Ukraine as faltering [3].", P), q)
+    assert has_substance(parse_citations("Russia's invasion [3].", P), q)
+
+
 def test_each_sentence_is_checked_against_its_own_citation():
     g = repaired("Putin mengirim Medvedev ke Beijing [17]. Taiwan memiliki pemerintahan sendiri [17].")
     assert [c.paragraph for c in g.citations] == [17, 11]
