@@ -12,7 +12,7 @@ from typing import Iterator, Sequence, Union
 
 from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations
 from .language import EN, ID
-from .grounding import keys, repair_citations, specifics, wrong_answer_type
+from .grounding import keys, repair_citations, specifics, split_end, wrong_answer_type
 from .llm import LLM
 from .prompt import NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, build_prompt
 from .retriever import Hit
@@ -131,6 +131,7 @@ def leaks_instructions(raw: str) -> bool:
 
 INVENTED = "invented"  # _check: the answer names facts no passage holds
 WRONG_TYPE = "wrong type"  # _check: a count or a clock time was asked, the answer has none
+UNCITED = "uncited"  # _check: the answer states something but cites no given paragraph
 QUOTE_INTRO = {ID: "Bagian dokumen yang paling relevan:", EN: "The most relevant passage says:"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
 
@@ -154,7 +155,7 @@ def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit], la
 def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
            asked: str = "") -> tuple[str, tuple[str, ...]]:
     """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
-    WRONG_TYPE, or a note for a retry saying what was wrong. `question` holds the recent
+    WRONG_TYPE, UNCITED, or NO_SUBSTANCE_NOTE (the note for a retry). `question` holds the recent
     history too; `asked` is the question of this turn alone."""
     if is_refusal(raw, parsed):
         return "", ()
@@ -166,7 +167,7 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     if not has_substance(parsed, question):
         return NO_SUBSTANCE_NOTE, ()
     if not parsed.citations:
-        return STRICT_NOTE.format(n=passages[0].paragraph if passages else 1), ()
+        return UNCITED, ()
     return "", ()
 
 
@@ -203,8 +204,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     or clock time asked for and not given (`grounding.wrong_answer_type`) is the refusal. No
     statement beyond the question triggers one stricter retry; an answer without a valid
     citation is first fed back to the model to name its paragraph (`complete_citation`), and
-    retried only when it names none. A
-    second answer with nothing in it becomes a quote of the top passage (`quote_best`).
+    retried only when it names none. A second answer with nothing in it becomes a quote of the
+    top passage (`quote_best`).
     Citations of the final answer are then re-attributed (`grounding.repair_citations`)."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
@@ -253,10 +254,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             refused, problem, invented = True, "", ()
             break
         problem, invented = _check(raw, parsed, context_q, prompt.passages, question)
-        if problem.startswith(STRICT_NOTE[:40]):  # stated, not cited: let the model name its source
-            body = raw.rstrip()
-            end = body[-1] if body[-1:] in ".!?" else ""
-            body = body[: len(body) - len(end)].rstrip()
+        if problem == UNCITED:  # stated, not cited: let the model name its source
+            body, end = split_end(raw)
             t0 = time.perf_counter()
             label = complete_citation(llm, prompt.text, prompt.cache_prefix, body, prompt.passages)
             timings["citation_completion_s"] = time.perf_counter() - t0
@@ -268,7 +267,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         refused = is_refusal(raw, parsed) or problem == WRONG_TYPE
         if not problem or problem in (INVENTED, WRONG_TYPE) or attempt == 1:
             break
-        note = problem
+        note = STRICT_NOTE.format(n=prompt.passages[0].paragraph) if problem == UNCITED else problem
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
     if problem == INVENTED:
         cited = {c.key for c in parsed.citations}

@@ -87,6 +87,13 @@ class Attributor:
         return top if shared >= 2 and sc[top] >= MIN_SUPPORT and sc[top] >= margin * second else -1
 
 
+def split_end(text: str) -> tuple[str, str]:
+    """("Kyiv", ".") from "Kyiv. ": the text without its closing punctuation, and that mark."""
+    body = text.rstrip()
+    end = body[-1] if body[-1:] in (".", "!", "?") else ""
+    return body[: len(body) - len(end)].rstrip(), end
+
+
 def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: str,
                      attribute_uncited: bool = False) -> Grounded:
     """Re-check each citation group against the text it follows (its span); move or drop weak ones.
@@ -129,9 +136,8 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
     if not found and attribute_uncited:
         i = att.clear_best(parsed.text)
         if i >= 0:
-            body = text.rstrip()
-            end = body[-1] if body[-1:] in (".", "!", "?") else ""
-            text = body[: len(body) - len(end)].rstrip() + " " + add(i) + end
+            body, end = split_end(text)
+            text = body + " " + add(i) + end
             changed = True
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     return Grounded(text, tuple(found), changed)
