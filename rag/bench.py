@@ -324,7 +324,7 @@ def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_s
     if do_sweep:
         text = rec.calls[0].prompt if rec.calls else "Paragraphs:\n" * 200
         threads = [settings.threads] + ([1] if settings.threads > 1 else [])
-        out["sweep"] = sweep(str(llm_path(settings)), text, threads, log=log)
+        out["sweep"] = sweep(str(llm_path(settings)), text, threads, log=log, repack=settings.llm_repack)
     return out
 
 

@@ -101,15 +101,19 @@ def baseline(inner, call: Call, cached: int) -> dict:
             "ttft_s": ttft if ttft is not None else total, "total_s": total, "same_text": text == call.text}
 
 
-def sweep(model_path: str, text: str, threads_options: list[int], batches=(32, 128, 512),
-          n_prompt: int = 192, log=None) -> dict:
+def sweep(model_path: str, text: str, threads_options: list[int], batches=(32, 128, 256, 512),
+          n_prompt: int = 192, log=None, repack: bool = False) -> dict:
     """Prompt-evaluation throughput (tokens/s) of a ~n_prompt-token prompt per n_batch, then per
-    thread count at the best n_batch. One fresh context each; small, so it stays cheap."""
+    thread count at the best n_batch. One fresh context each; small, so it stays cheap.
+    `repack`: llama.cpp weight repacking, as the pipeline loads the model (`RAG_LLM_REPACK`)."""
     from llama_cpp import Llama
 
+    from .models import weight_repacking
+
     def rate(n_batch: int, threads: int) -> float:
-        llama = Llama(model_path=model_path, n_ctx=512, n_batch=n_batch, n_threads=threads,
-                      n_threads_batch=threads, use_mmap=True, verbose=False)
+        with weight_repacking(repack):
+            llama = Llama(model_path=model_path, n_ctx=512, n_batch=n_batch, n_threads=threads,
+                          n_threads_batch=threads, use_mmap=True, verbose=False)
         try:
             tokens = llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)[:n_prompt]
             llama.eval(tokens[:4])  # first-call set-up outside the timing

@@ -276,7 +276,7 @@ def llm_path(settings: Settings, progress: bool = True) -> Path:
 
 
 @contextlib.contextmanager
-def _weight_repacking(enabled: bool):
+def weight_repacking(enabled: bool):
     """Set llama.cpp's `use_extra_bufts` (CPU weight repacking) for the model loaded inside.
 
     `Llama()` takes no argument for it, so the default model parameters are wrapped while
@@ -311,7 +311,7 @@ def get_llm(settings: Settings) -> "Llama":
             except ImportError:  # pragma: no cover
                 raise ModelMissing("llama-cpp-python is not installed; run `make setup`") from None
             try:
-                with _weight_repacking(settings.llm_repack):
+                with weight_repacking(settings.llm_repack):
                     _llms[key] = Llama(
                         model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.threads,
                         n_threads_batch=settings.threads, n_batch=settings.n_batch,
