@@ -54,7 +54,7 @@ class Answer:
                           "dense": h.dense, "lexical": h.lexical} for h in self.passages],
             "retrieved": [[h.doc, h.paragraph] for h in self.retrieved],
             "dropped_citations": list(self.dropped), "reattributed": self.reattributed,
-            "not_in_documents": list(self.invented), "quoted": self.quoted, "timings": self.timings,
+            "not_in_documents": list(self.invented), "quoted": self.quoted, "model_text": self.raw, "timings": self.timings,
         }
 
 

@@ -131,6 +131,7 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         recs.append({"id": q["id"], "question": q["question"], "retrieved": retrieved, "answer": a.text,
                      "citations": [list(c) for c in cites], "correct": bool(ok), "refused": a.refused,
                      "verified": a.verified, "retried": a.retried, "dropped_citations": list(a.dropped),
+                     "model_text": a.raw, "quoted": a.quoted, "passages": [[h.doc, h.paragraph] for h in a.passages],
                      "ttft_s": round(a.timings.get("ttft_s", 0.0), 3), "total_s": round(a.timings.get("total_s", 0.0), 3)})
     n_ans, n_unans = len(answerable), len(questions) - len(answerable)
     result.update({

@@ -25,6 +25,8 @@ KEEP_RATIO = 0.6  # a cited paragraph stays if it scores at least this share of 
 MIN_SUPPORT = 2.0  # below this (about two shared rare words) no attribution is made
 PREFIX_CHARS = 5
 SHORT_SPAN_KEYS = 3  # spans with fewer content keys are scored together with the question
+MIN_GAIN = 2.0  # a further paragraph cited for the same span must add this much support of its own
+DUPLICATE_SHARE = 0.9  # paragraphs sharing this share of their keys are copies of one text
 _LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]]+?) ¶)?(?P<n>\d{1,4})\]")
 _NUMBER = re.compile(r"(?<!\w)\d+(?:[.,:]\d+)*(?!\w)")  # standalone: not inside "kata17"
 _CAPITAL = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
@@ -74,6 +76,31 @@ class Attributor:
         weight = {k: self.idf.get(k, 0.0) * (1.0 if k in self.qkeys else 1.5) for k in s}
         return [sum(weight[k] for k in s & pk) for pk in self.pkeys]
 
+    def complementary(self, span: str, cited: list[int], sc: list[float]) -> list[int]:
+        """Of paragraphs cited together for one span, those that each add support the better ones lack.
+
+        A small model often cites a second paragraph that merely shares the span's words with
+        the first ("February", "Beijing"); a multi-part answer cites paragraphs that each hold
+        a different part of it, and keeps them all."""
+        if len(cited) < 2:
+            return cited
+        s = keys(span)
+        weight = {k: self.idf.get(k, 0.0) * (1.0 if k in self.qkeys else 1.5) for k in s}
+        covered: set[str] = set()
+        kept: list[int] = []
+        for j in sorted(cited, key=lambda j: -sc[j]):  # stable: ties keep the model's order
+            own = (s & self.pkeys[j]) - covered
+            if not kept or sum(weight[k] for k in own) >= MIN_GAIN or self._copy_of_kept(j, kept):
+                kept.append(j)
+                covered |= s & self.pkeys[j]
+        return [j for j in cited if j in kept]
+
+    def _copy_of_kept(self, j: int, kept: list[int]) -> bool:
+        """Paragraph j is (nearly) the same text as one already kept: the same evidence in
+        another document (news corpora repeat paragraphs), so it is cited as well."""
+        pj = self.pkeys[j]
+        return any(len(pj & self.pkeys[i]) >= DUPLICATE_SHARE * len(pj | self.pkeys[i]) for i in kept)
+
     def clear_best(self, span: str, margin: float = 1.5) -> int:
         """The passage that supports `span` clearly best, or -1."""
         s = keys(span)
@@ -122,15 +149,22 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
         span = parsed.text[last:m.start()]
         cited = [by_label[lab] for lab in re.findall(one, m.group(0))]
         # a short answer ("Kyiv.") is a claim only together with the question it answers
-        sc = att.scores(span if len(keys(span)) >= SHORT_SPAN_KEYS else f"{span} {question}")
+        claim = span if len(keys(span)) >= SHORT_SPAN_KEYS else f"{span} {question}"
+        sc = att.scores(claim)
         best = max(range(len(sc)), key=lambda j: (sc[j], -j))
         keep = [i for i in cited if sc[i] >= KEEP_RATIO * sc[best]] if sc[best] >= MIN_SUPPORT else cited
+        keep = att.complementary(claim, list(dict.fromkeys(keep)), sc) if sc[best] >= MIN_SUPPORT else keep
         if not keep:
             keep = [best]
         changed |= keep != cited
+        span, more = _cite_earlier_sentences(span, att, set(keep), add, whole=False)
         out.append(span + " " + "".join(dict.fromkeys(add(i) for i in keep)))
+        changed |= more
         last = m.end()
     tail = parsed.text[last:]
+    if found:  # sentences after the model's last citation
+        tail, more = _cite_earlier_sentences(tail, att, set(), add, whole=True)
+        changed |= more
     out.append(tail)
     text = "".join(out).strip()
     if not found and attribute_uncited:
@@ -141,6 +175,31 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
             changed = True
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     return Grounded(text, tuple(found), changed)
+
+
+_SENTENCE_SPLIT = re.compile(r"((?<=[.!?])\s+|\n+)")
+
+
+def _cite_earlier_sentences(span: str, att: Attributor, cited: set[int], add, whole: bool) -> tuple[str, bool]:
+    """Give each sentence of `span` that a single passage clearly supports its own citation.
+
+    A model often ends a list or several sentences with one citation ("1. Medvedev ... 2. Qin
+    Gang ... [18]"): the earlier sentences then get the paragraph that holds them, unless the
+    group already cites it. With `whole` False the last sentence is left to the group that follows."""
+    parts = _SENTENCE_SPLIT.split(span)
+    sentences = list(range(0, len(parts), 2))
+    filled = [i for i in sentences if parts[i].strip()]
+    todo = filled if whole else filled[:-1]
+    changed = False
+    for i in todo:
+        if len(keys(parts[i])) < SHORT_SPAN_KEYS:
+            continue
+        j = att.clear_best(parts[i])
+        if j >= 0 and j not in cited:
+            body, end = split_end(parts[i])
+            parts[i] = f"{body} {add(j)}{end}" + parts[i][len(parts[i].rstrip()):]
+            changed = True
+    return "".join(parts), changed
 
 
 def _near(word: str, vocabulary: set[str]) -> bool:
@@ -203,7 +262,9 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
     return Specifics(tuple(invented), tuple(supported))
 
 
-_COUNT_Q = re.compile(r"\bberapa\b|\bhow (many|much|long|old)\b", re.I)
+_COUNT_Q = re.compile(
+    r"\bberapa\b|\bhow (many|much|long|old)\b|\b(what|which) (percentage|year)\b"
+    r"|\bwhat (is|was|are|were) the (price|cost|number|amount|total|population|percentage|age)\b", re.I)
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
 _NUMBER_WORDS = re.compile(
     r"\d|\b(ke)?(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|\w+belas|\w*puluh\w*"

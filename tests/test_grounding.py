@@ -32,6 +32,42 @@ def test_a_supported_citation_stays_and_a_weak_extra_one_is_dropped():
     assert [c.paragraph for c in g.citations] == [16] and not g.changed
 
 
+def test_a_second_citation_that_adds_nothing_of_its_own_is_dropped():
+    # 2 supports the claim well (4 of its 5 words) but holds nothing that 1 does not
+    p = [Hit("a.txt", 1, "Putin mengunjungi Xi di Beijing pada Februari.", 1.0),
+         Hit("a.txt", 2, "Putin mengunjungi Xi di Beijing.", 0.9),
+         Hit("a.txt", 3, "Taiwan adalah pulau yang demokratis.", 0.8)]
+    text = "Putin mengunjungi Xi di Beijing pada Februari [1][2]."
+    g = repair_citations(parse_citations(text, p), p, "Kapan itu?")
+    assert [c.paragraph for c in g.citations] == [1] and g.changed
+
+
+def test_the_same_paragraph_in_two_documents_keeps_both_citations():
+    text = "Putin mengunjungi Xi di Beijing pada awal Februari."
+    p = [Hit("a.txt", 4, text, 1.0), Hit("b.txt", 9, text, 0.9), Hit("c.txt", 1, "Taiwan adalah pulau.", 0.8)]
+    g = repair_citations(parse_citations("Putin ke Beijing pada awal Februari [a.txt ¶4][b.txt ¶9].", p), p, "Kapan?")
+    assert [c.key for c in g.citations] == [("a.txt", 4), ("b.txt", 9)]
+
+
+def test_paragraphs_cited_together_for_different_parts_of_a_claim_are_kept():
+    g = repaired("Putin mengunjungi Xi di Beijing, lalu mengirim Dmitry Medvedev ke Beijing [16][17].",
+                 "Siapa yang ke Beijing?")
+    assert [c.paragraph for c in g.citations] == [16, 17] and not g.changed
+
+
+def test_earlier_sentences_under_one_final_citation_get_their_own_paragraph():
+    text = ("Dua tokoh:\n1. Dmitry Medvedev dikirim Presiden Rusia ke Beijing.\n"
+            "2. Xi dikunjungi di Beijing pada awal Februari [16].")
+    g = repaired(text, "Siapa saja yang disebut?")
+    assert "Beijing [17].\n2." in g.text and [c.paragraph for c in g.citations] == [17, 16] and g.changed
+    g = repaired("Xi dikunjungi di Beijing pada awal Februari [16]. Medvedev dikirim Presiden Rusia ke Beijing.",
+                 "Siapa saja?", uncited=True)
+    assert g.text.endswith("Medvedev dikirim Presiden Rusia ke Beijing [17].")
+    # a sentence no single passage clearly supports is left alone
+    g = repaired("Ada beberapa hal penting.\nXi dikunjungi di Beijing pada awal Februari [16].", "Apa?")
+    assert [c.paragraph for c in g.citations] == [16] and not g.changed
+
+
 def test_a_one_word_answer_is_attributed_together_with_its_question():
     g = repaired("Medvedev. [16]", "Siapa yang dikirim Presiden Rusia ke Beijing bulan ini?")
     assert [c.paragraph for c in g.citations] == [17] and g.changed
@@ -94,6 +130,10 @@ def test_a_count_or_clock_time_asked_and_not_given_is_the_refusal():
     assert not wrong_answer_type("Berapa minggu sebelum invasi?", "Dua minggu sebelum invasi [16].")
     assert not wrong_answer_type("Berapa warga Spanyol yang tewas?", "Seorang warga Spanyol [2].")
     assert not wrong_answer_type("Siapa yang dikirim ke Beijing?", "Medvedev [17].")  # not a count question
+    assert wrong_answer_type("What was the price of the oil sold to China?", "The oil was sold at a discount [5].")
+    assert not wrong_answer_type("What was the price of the oil?", "It cost 60 dollars a barrel [5].")
+    assert wrong_answer_type("In what year did Xi become party leader?", "In the spring [13].")
+    assert not wrong_answer_type("What did the price cut do?", "It helped the budget [5].")  # not a figure
     a = run("Putin mengunjungi Xi pada hari Jumat [16].", "Pukul berapa Putin mengunjungi Xi?")
     assert a.refused and not a.citations
     a = run("Putin mengunjungi Xi dua minggu sebelum invasi [16].", "Berapa minggu sebelum invasi Putin mengunjungi Xi?")
