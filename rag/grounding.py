@@ -72,9 +72,12 @@ class Attributor:
 
     def scores(self, span: str) -> list[float]:
         s = keys(span)
-        # words the question does not already contain are the answer's own content: they weigh more
-        weight = {k: self.idf.get(k, 0.0) * (1.0 if k in self.qkeys else 1.5) for k in s}
+        weight = self._weights(s)
         return [sum(weight[k] for k in s & pk) for pk in self.pkeys]
+
+    def _weights(self, span_keys: set[str]) -> dict[str, float]:
+        # words the question does not already contain are the answer's own content: they weigh more
+        return {k: self.idf.get(k, 0.0) * (1.0 if k in self.qkeys else 1.5) for k in span_keys}
 
     def complementary(self, span: str, cited: list[int], sc: list[float]) -> list[int]:
         """Of paragraphs cited together for one span, those that each add support the better ones lack.
@@ -85,7 +88,7 @@ class Attributor:
         if len(cited) < 2:
             return cited
         s = keys(span)
-        weight = {k: self.idf.get(k, 0.0) * (1.0 if k in self.qkeys else 1.5) for k in s}
+        weight = self._weights(s)
         covered: set[str] = set()
         kept: list[int] = []
         for j in sorted(cited, key=lambda j: -sc[j]):  # stable: ties keep the model's order
@@ -152,8 +155,10 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
         claim = span if len(keys(span)) >= SHORT_SPAN_KEYS else f"{span} {question}"
         sc = att.scores(claim)
         best = max(range(len(sc)), key=lambda j: (sc[j], -j))
-        keep = [i for i in cited if sc[i] >= KEEP_RATIO * sc[best]] if sc[best] >= MIN_SUPPORT else cited
-        keep = att.complementary(claim, list(dict.fromkeys(keep)), sc) if sc[best] >= MIN_SUPPORT else keep
+        keep = cited
+        if sc[best] >= MIN_SUPPORT:
+            strong = dict.fromkeys(i for i in cited if sc[i] >= KEEP_RATIO * sc[best])
+            keep = att.complementary(claim, list(strong), sc)
         if not keep:
             keep = [best]
         changed |= keep != cited
@@ -186,9 +191,8 @@ def _cite_earlier_sentences(span: str, att: Attributor, cited: set[int], add, wh
     A model often ends a list or several sentences with one citation ("1. Medvedev ... 2. Qin
     Gang ... [18]"): the earlier sentences then get the paragraph that holds them, unless the
     group already cites it. With `whole` False the last sentence is left to the group that follows."""
-    parts = _SENTENCE_SPLIT.split(span)
-    sentences = list(range(0, len(parts), 2))
-    filled = [i for i in sentences if parts[i].strip()]
+    parts = _SENTENCE_SPLIT.split(span)  # sentence, separator, sentence, ...
+    filled = [i for i in range(0, len(parts), 2) if parts[i].strip()]
     todo = filled if whole else filled[:-1]
     changed = False
     for i in todo:
