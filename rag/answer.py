@@ -171,6 +171,7 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     return "", ()
 
 
+CITATION_CUE = " ["  # complete_citation's prompt ends with it (the bench tells its calls apart by it)
 _LABEL_TAIL = re.compile(r"\s*([^\[\]\n]{1,80}?)\]")
 
 
@@ -181,7 +182,7 @@ def complete_citation(llm: LLM, prompt_text: str, prefix: str, body: str, passag
     Costs a few decoded tokens (the prompt and the answer are already in the KV cache),
     against a whole new answer for a stricter retry."""
     out = ""
-    for piece in llm.stream(prompt_text + body + " [", 12, prefix):
+    for piece in llm.stream(prompt_text + body + CITATION_CUE, 12, prefix):
         out += piece
         if "]" in out or "\n" in out:
             break

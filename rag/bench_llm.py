@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .answer import CITATION_CUE
 from .llm import STOP
 from .prompt import PREFIX
 
@@ -40,7 +41,7 @@ class RecordingLLM:
         return self.inner.count(text)
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
-        kind = ("citation" if prompt.endswith(" [") else "answer") if prompt.startswith(PREFIX) else "rewrite"
+        kind = ("citation" if prompt.endswith(CITATION_CUE) else "answer") if prompt.startswith(PREFIX) else "rewrite"
         call = Call(prompt, max_tokens, prefix, kind)
         self.calls.append(call)
         try:

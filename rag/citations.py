@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .language import tokenize
+from .language import match_keys
 from .retriever import Hit
 
 # [3]  [3, 5]  [3-5]  [¶3]  [Paragraph 3]  [doc.txt ¶3]  [doc.txt:3]  【3】  (3)  (¶3, 4)
@@ -122,8 +122,5 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
 
 
 def content_words(text: str) -> set[str]:
-    """Content tokens of a text with citations removed (for the answer-has-substance check).
-
-    Stems are cut to five characters, so English inflections the Indonesian stemmer leaves
-    alone still meet ("describes" / "describe")."""
-    return {t[:5] for t in tokenize(_BRACKET.sub(" ", text))}
+    """Match keys of a text with citations removed (for the answer-has-substance check)."""
+    return match_keys(_BRACKET.sub(" ", text))

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .citations import Citation, ParsedAnswer, citation_label
-from .language import ID, STOPWORDS, tokenize, words
+from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
 from .retriever import Hit
 
 KEEP_RATIO = 0.6  # a cited paragraph stays if it scores at least this share of the best passage
 MIN_SUPPORT = 2.0  # below this (about two shared rare words) no attribution is made
-PREFIX_CHARS = 5
 SHORT_SPAN_KEYS = 3  # spans with fewer content keys are scored together with the question
 MIN_GAIN = 2.0  # a further paragraph cited for the same span must add this much support of its own
 DUPLICATE_SHARE = 0.9  # paragraphs sharing this share of their keys are copies of one text
@@ -44,9 +43,7 @@ _UNITS = {  # Indonesian unit -> English stem; a quantity matches in either lang
 _QUANTITY = re.compile(r"(?<![\w.,])(\d)\s+([^\W\d_]+)")
 
 
-def keys(text: str) -> set[str]:
-    """Language-neutral match keys: stemmed content words cut to a short prefix."""
-    return {t[:PREFIX_CHARS] for t in tokenize(text, ID)}
+keys = match_keys  # the name used throughout this module
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,13 @@ def tokenize(text: str, lang: str = ID) -> list[str]:
     stem = _stemmer(lang if lang in (ID, EN) else EN)
     return [t if not t.isalpha() else stem(t) for t in words(text)
             if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+
+
+PREFIX_CHARS = 5  # match keys: stems cut to this many characters
+
+
+def match_keys(text: str) -> set[str]:
+    """Language-neutral match keys: stemmed content words cut to a short prefix, so that an
+    English text still meets an Indonesian one on names, numbers and shared roots
+    ("February"/"Februari", "describes"/"describe")."""
+    return {t[:PREFIX_CHARS] for t in tokenize(text, ID)}
