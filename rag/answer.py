@@ -16,6 +16,7 @@ from .grounding import keys, repair_citations, specifics, split_end, wrong_answe
 from .llm import LLM
 from .prompt import NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, build_prompt
 from .retriever import Hit
+from .support import MIN_YES, support
 
 _REFUSAL_PATTERNS = re.compile(
     r"no[_ ]answer|tidak (ada|disebutkan|dijelaskan|terdapat|ditemukan|memuat|menyebutkan)|tidak diketahui"
@@ -43,6 +44,7 @@ class Answer:
     reattributed: bool = False  # citations were moved to the paragraphs that support the text
     invented: tuple[str, ...] = ()  # names/numbers in the text that no passage holds (then verified is False)
     quoted: bool = False  # the model stated nothing twice: the text quotes the most relevant passage
+    support: float | None = None  # the second reading's P(the cited text says this); below MIN_YES: refused
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -54,7 +56,8 @@ class Answer:
                           "dense": h.dense, "lexical": h.lexical} for h in self.passages],
             "retrieved": [[h.doc, h.paragraph] for h in self.retrieved],
             "dropped_citations": list(self.dropped), "reattributed": self.reattributed,
-            "not_in_documents": list(self.invented), "quoted": self.quoted, "model_text": self.raw, "timings": self.timings,
+            "not_in_documents": list(self.invented), "quoted": self.quoted, "support": self.support,
+            "model_text": self.raw, "timings": self.timings,
         }
 
 
@@ -194,7 +197,8 @@ def complete_citation(llm: LLM, prompt_text: str, prefix: str, body: str, passag
 
 
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,
-             history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False) -> Iterator[Event]:
+             history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False,
+             check: bool = True) -> Iterator[Event]:
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
 
     After each attempt the answer is checked. Names or numbers that no passage holds
@@ -207,7 +211,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     citation is first fed back to the model to name its paragraph (`complete_citation`), and
     retried only when it names none. A second answer with nothing in it becomes a quote of the
     top passage (`quote_best`).
-    Citations of the final answer are then re-attributed (`grounding.repair_citations`)."""
+    Citations of the final answer are then re-attributed (`grounding.repair_citations`), and
+    with `check` a second reading (`support.support`) withdraws an answer its cited paragraphs
+    do not state."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
@@ -272,10 +278,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
     if problem == INVENTED:
         cited = {c.key for c in parsed.citations}
-        support = [h for h in prompt.passages if h.key in cited]  # uncited and inventing: refused
-        if not support or not specifics(parsed.text, support, context_q).supported:
+        backing = [h for h in prompt.passages if h.key in cited]  # uncited and inventing: refused
+        if not backing or not specifics(parsed.text, backing, context_q).supported:
             refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
-    timings["total_s"] = time.perf_counter() - start
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
     if not refused and problem == NO_SUBSTANCE_NOTE:
         quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang,
@@ -285,10 +290,20 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
+    score = None
+    if check and not refused and not quoted:
+        t0 = time.perf_counter()
+        cited = {c.key for c in citations}
+        score = support(llm, question, text, [h for h in prompt.passages if h.key in cited])
+        timings["support_s"] = time.perf_counter() - t0
+        if score is not None and score < MIN_YES:
+            yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
+            refused, text, citations, changed = True, REFUSAL[answer_lang], (), False
+    timings["total_s"] = time.perf_counter() - start
     verified = refused or quoted or (bool(parsed.citations) and not problem)  # a quote cites its own source
     yield Answer(
         question=question, text=text, citations=citations, passages=prompt.passages,
         retrieved=tuple(retrieved), refused=refused, verified=verified,
         lang=answer_lang, raw=raw, dropped=parsed.invalid, retried=attempt == 1, timings=timings,
-        reattributed=changed, invented=() if refused else invented, quoted=quoted,
+        reattributed=changed, invented=() if refused else invented, quoted=quoted, support=score,
     )

@@ -104,7 +104,7 @@ def run_eval(settings: Settings, qa_path: Path, limit: int | None = None, retrie
 
 def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], result: dict) -> dict:
     recs, ttfts, totals, retr_ms = [], [], [], []
-    found = correct = cite_gold_q = refusals_ok = false_ref = invalid = dropped = 0
+    found = correct = cite_gold_q = refusals_ok = false_ref = invalid = dropped = withdrawn = 0
     n_cited = n_cited_gold = 0
     for q in _progress(questions, "answering"):
         a = pipe.ask(q["question"], q["history"])
@@ -114,6 +114,7 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         bad = [c for c in cites if c not in given or pipe.store.row(*c) is None]
         invalid += len(bad)
         dropped += len(a.dropped)
+        withdrawn += a.refused and a.support is not None
         retrieved = [[h.doc, h.paragraph] for h in a.retrieved]
         ok = q["answerable"] and not a.refused and keywords_match(a.text, q["answer_keywords"])
         if q["answerable"]:
@@ -131,7 +132,7 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         recs.append({"id": q["id"], "question": q["question"], "retrieved": retrieved, "answer": a.text,
                      "citations": [list(c) for c in cites], "correct": bool(ok), "refused": a.refused,
                      "verified": a.verified, "retried": a.retried, "dropped_citations": list(a.dropped),
-                     "model_text": a.raw, "quoted": a.quoted, "passages": [[h.doc, h.paragraph] for h in a.passages],
+                     "model_text": a.raw, "quoted": a.quoted, "support": a.support, "passages": [[h.doc, h.paragraph] for h in a.passages],
                      "ttft_s": round(a.timings.get("ttft_s", 0.0), 3), "total_s": round(a.timings.get("total_s", 0.0), 3)})
     n_ans, n_unans = len(answerable), len(questions) - len(answerable)
     result.update({
@@ -141,6 +142,7 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         "citation_recall": cite_gold_q / n_ans if n_ans else None,
         "invalid_citations": invalid,
         "dropped_model_citations": dropped,
+        "withdrawn_by_support_check": withdrawn,
         "refusal_accuracy": refusals_ok / n_unans if n_unans else None,
         "false_refusals": false_ref / n_ans if n_ans else None,
         "ttft_median_s": _median(ttfts), "ttft_p90_s": _p90(ttfts),
@@ -160,7 +162,7 @@ def format_table(result: dict) -> str:
             rows.append((f"retrieval median ms ({m})", figures["retrieval_median_ms"]))
     keys = ["retrieval_recall_at_k", "retrieval_median_ms", "rewrite_median_ms", "answer_accuracy",
             "citation_precision", "citation_recall", "invalid_citations", "dropped_model_citations",
-            "refusal_accuracy", "false_refusals", "ttft_median_s", "ttft_p90_s", "total_median_s", "total_p90_s"]
+            "withdrawn_by_support_check", "refusal_accuracy", "false_refusals", "ttft_median_s", "ttft_p90_s", "total_median_s", "total_p90_s"]
     rows += [(key, result[key]) for key in keys if key in result]
     width = max(len(str(r[0])) for r in rows)
 

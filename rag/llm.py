@@ -15,7 +15,9 @@ STOP = ["<|im_end|>", "<|endoftext|>", "<|im_start|>"]
 
 
 class LLM(Protocol):
-    """What the answer step needs from a language model."""
+    """What the answer step needs from a language model. One may also offer
+    `yes_probability(prompt) -> float` (P(Yes) / (P(Yes) + P(No)) on its first token), which
+    the support check uses; without it the check is skipped."""
 
     n_ctx: int
 
@@ -57,6 +59,7 @@ class LlamaCppLLM:
         self.usage = Usage()
         self.lock = threading.RLock()  # llama.cpp contexts are not thread-safe
         self._prefix_states: OrderedDict[str, tuple[list[int], bytes]] = OrderedDict()
+        self._yes_no: tuple[set[int], set[int]] | None = None  # token ids of Yes / No
 
     def tokenize(self, text: str) -> list[int]:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -176,6 +179,34 @@ class LlamaCppLLM:
             self.usage.total_s = time.perf_counter() - start
             if first:
                 self.usage.ttft_s = self.usage.total_s
+
+    def yes_probability(self, prompt: str) -> float:
+        """P(Yes) / (P(Yes) + P(No)) over the first token the model would write after `prompt`."""
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        if self._yes_no is None:
+            self._yes_no = tuple({self.tokenize(w)[0] for w in words} for words in
+                                 (("Yes", "yes", "YES", " Yes"), ("No", "no", "NO", " No")))
+        seen: list = []
+
+        def keep(_ids, scores):  # reads the logits of the one decoded token
+            seen.append(np.asarray(scores, dtype=np.float64).copy())
+            return scores
+
+        with self.lock:
+            start = time.perf_counter()
+            tokens = self.tokenize(prompt)
+            if not self.prefix_cache:
+                self.llama.reset()
+            self.llama.create_completion(tokens, max_tokens=1, temperature=0.0, top_k=1, repeat_penalty=1.0,
+                                         logits_processor=LogitsProcessorList([keep]))
+            self.usage = Usage(prompt_tokens=len(tokens), total_s=time.perf_counter() - start)
+        if not seen:
+            return 0.5
+        p = np.exp(seen[0] - seen[0].max())
+        yes, no = (float(sum(p[i] for i in ids)) for ids in self._yes_no)
+        return yes / (yes + no) if yes + no > 0 else 0.5
 
     def complete(self, prompt: str, max_tokens: int, prefix: str = "") -> str:
         return "".join(self.stream(prompt, max_tokens, prefix))

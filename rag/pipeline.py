@@ -170,7 +170,7 @@ class Pipeline:
         corpus = self.context_passages()
         gen_start = time.perf_counter()
         events = generate(self.llm(), q, corpus or r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits,
-                          fixed_passages=corpus is not None)
+                          fixed_passages=corpus is not None, check=self.settings.support_check)
         try:
             for event in events:
                 if isinstance(event, Answer):

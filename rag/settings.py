@@ -55,6 +55,7 @@ class Settings:
     max_question_chars: int = 2000
     context: str = "auto"  # "corpus": whole corpus in the cached prompt; "retrieved": top-k passages; "auto"
     corpus_max_tokens: int = 1800  # "auto" keeps the whole corpus in context up to this many tokens
+    support_check: bool = True  # a second yes/no reading of each answer against its cited paragraphs
 
     ENV = {
         "home": "RAG_HOME", "seeds": "RAG_SEEDS", "index": "RAG_INDEX",
@@ -64,7 +65,7 @@ class Settings:
         "translate": "RAG_TRANSLATE", "condense": "RAG_CONDENSE",
         "prefix_cache": "RAG_PREFIX_CACHE", "max_history": "RAG_MAX_HISTORY",
         "max_question_chars": "RAG_MAX_QUESTION_CHARS", "context": "RAG_CONTEXT",
-        "corpus_max_tokens": "RAG_CORPUS_MAX_TOKENS",
+        "corpus_max_tokens": "RAG_CORPUS_MAX_TOKENS", "support_check": "RAG_SUPPORT_CHECK",
     }
 
     @classmethod

@@ -63,9 +63,11 @@ class FakeLLM:
     """Scripted LLM: `script(prompt) -> text` or a list of texts returned in turn."""
 
     def __init__(self, script: Script | list[str] | str | None = None, n_ctx: int = 2048, pieces: int = 3,
-                 cites: str = ""):
+                 cites: str = "", support: float = 0.9):
         self.script = script or cite_first_passage
         self.cites = cites  # reply to a citation completion (a prompt ending in " ["); "" names none
+        self.support = support  # what the support check's yes/no reading returns
+        self.checks: list[str] = []  # prompts of support checks
         self.completions: list[str] = []
         self.n_ctx = n_ctx
         self.pieces = pieces
@@ -81,6 +83,10 @@ class FakeLLM:
         if isinstance(self.script, list):
             return self.script[min(len(self.prompts) - 1, len(self.script) - 1)]
         return self.script(prompt)
+
+    def yes_probability(self, prompt: str) -> float:
+        self.checks.append(prompt)
+        return self.support
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
         if prompt.endswith(" ["):  # answer.complete_citation: not part of the scripted answers

@@ -218,3 +218,12 @@ def test_index_throughput_builds_twice_and_encodes_raw_twice(settings, seeds, tm
     assert len(out["build_runs_s"]) == len(out["raw_runs_s"]) == 2
     assert out["build_s"] == min(out["build_runs_s"]) and out["raw_encode_s"] == min(out["raw_runs_s"])
     assert out["index_overhead_ratio"] == pytest.approx(out["build_s"] / out["raw_encode_s"])
+
+
+def test_support_check_time_is_reported_apart_and_left_out_of_the_overhead_ratio():
+    records = [_record(1, 4.0, 2.0, 1.0, 0.5, support_s=2.0),
+               _record(2, 3.0, 3.0, 0.6, 0.6, support_s=1.0),
+               _record(3, 9.0, 3.0, 5.0, 0.5, support_s=3.0)]
+    s = summarize_answers(records)
+    assert s["overhead_total_ratio"] == 1.0  # median of (4-2)/2, (3-1)/3, (9-3)/3
+    assert s["support_check_median_s"] == 2.0

@@ -56,6 +56,7 @@ def test_answer_metrics_match_hand_computed_figures(settings, qa_file):
     assert r["invalid_citations"] == 0
     assert r["refusal_accuracy"] == 1.0
     assert r["false_refusals"] == pytest.approx(1 / 3)
+    assert r["withdrawn_by_support_check"] == 0  # the fake's second reading (0.9) keeps every answer
     assert {"ttft_median_s", "total_median_s", "total_p90_s"} <= set(r)
     recs = {q["id"]: q for q in r["questions"]}
     assert recs["a"]["citations"] == [[SEED_DOC, 18]] and recs["a"]["correct"]

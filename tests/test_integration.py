@@ -9,6 +9,8 @@ import pytest
 from rag.errors import ModelMissing
 from rag.indexer import build_index
 from rag.models import embed_location
+from rag.retriever import Hit
+from rag.support import MIN_YES, support
 from rag.settings import Settings
 from tests.conftest import SEED_DOC
 
@@ -49,3 +51,18 @@ def test_real_llm_answers_a_seed_question_citing_the_right_paragraph(real_settin
     answer = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri China?")
     assert not answer.refused and "Qin" in answer.text
     assert [(c.doc, c.paragraph) for c in answer.citations] == [(SEED_DOC, 18)]
+    assert answer.support is not None and answer.support >= MIN_YES  # the second reading keeps it
+
+
+def test_real_second_reading_rejects_what_the_cited_paragraph_does_not_say(real_settings, real_llm_path):
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(real_settings.replace(llm_model=str(real_llm_path)), log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    p18 = pipe.store.paragraphs[17]
+    hit = Hit(p18.doc, p18.number, p18.text, 0.0)
+    wrong = support(pipe.llm(), "Dalam format apa Putin dan Xi bertemu pada hari Jumat?",
+                    "Pemerintah Rusia dan China bertemu pada hari Jumat di Washington. [18]", [hit])
+    right = support(pipe.llm(), "Siapa yang dipromosikan menjadi menteri luar negeri?",
+                    "Qin Gang dipromosikan menjadi menteri luar negeri [18].", [hit])
+    assert wrong < MIN_YES <= right

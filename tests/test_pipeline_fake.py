@@ -1,9 +1,11 @@
 """The pipeline end to end with the fake embedder and the scripted fake LLM."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from rag.answer import Answer, Token
+from rag.answer import Answer, Reset, Token
 from rag.errors import BadQuestion
 from tests.conftest import FakeLLM
 
@@ -37,3 +39,44 @@ def test_sentinel_becomes_localized_refusal(pipeline):
 def test_bad_questions_are_one_line_errors(pipeline, question):
     with pytest.raises(BadQuestion):
         pipeline.ask(question)
+
+
+def test_support_check_reads_only_the_cited_paragraphs(pipeline, fake_llm):
+    answer = pipeline.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+    assert not answer.refused and answer.support == pytest.approx(0.9)
+    (check,) = fake_llm.checks
+    cited = {c.key for c in answer.citations}
+    for h in answer.passages:
+        assert (h.text in check) == (h.key in cited)
+    assert "Question: Siapa yang dipromosikan menjadi menteri luar negeri?" in check
+    assert f"Answer: {answer.text}" in check
+
+
+def test_answer_the_second_reading_rejects_is_withdrawn(pipeline):
+    pipeline._llm = FakeLLM(support=0.2)
+    events = list(pipeline.ask_stream("Who is the US ambassador to China?"))
+    answer = events[-1]
+    assert any(isinstance(e, Token) for e in events)  # it streamed, then ...
+    assert any(isinstance(e, Reset) for e in events)  # ... was withdrawn
+    assert answer.refused and not answer.citations and answer.text == "The documents do not say."
+    assert answer.support == pytest.approx(0.2)
+
+
+def test_support_check_can_be_switched_off_and_skips_refusals(pipeline, settings):
+    pipeline._llm = FakeLLM(support=0.2)
+    pipeline.settings = replace(settings, support_check=False)
+    assert not pipeline.ask("Who is the US ambassador to China?").refused
+    assert pipeline._llm.checks == []
+    pipeline.settings = settings
+    pipeline._llm = FakeLLM("NO_ANSWER", support=0.2)
+    answer = pipeline.ask("Who is the US ambassador to China?")
+    assert answer.refused and answer.support is None and pipeline._llm.checks == []
+
+
+def test_support_check_that_cannot_fit_its_context_keeps_the_answer(pipeline):
+    from rag.support import support
+
+    llm = FakeLLM(support=0.1, n_ctx=64)
+    hit = pipeline.retrieve("Qin Gang").hits[0]
+    assert support(llm, "Siapa Qin Gang?", "Menteri luar negeri [18].", [hit]) is None and llm.checks == []
+    assert support(FakeLLM(support=0.1), "Siapa Qin Gang?", "Menteri [18].", []) is None  # nothing cited

@@ -110,11 +110,15 @@ def test_unverified_badge_and_refusal_style():
     panel = views.sources_html(refusal, 1)
     assert "No paragraph answers" in panel and "<mark>" not in panel
     assert "Retrieved but not cited (3)" in panel
+    assert "no answer in the retrieved" in html
+    withdrawn = make_answer(text="The documents do not say.", citations=(), refused=True, verified=True, support=0.3)
+    assert "second reading" in views.answer_html(withdrawn, 1)
 
 
 def test_streaming_and_retry_views():
     assert "rag-retry" not in views.streaming_html("Qin")
     assert views.RETRY_NOTE in views.streaming_html("", retried=True)
+    assert "withdrawn, because &lt;why&gt;" in views.streaming_html("", retried="withdrawn, because <why>")
     assert "a<br>b" in views.plain_html("a\n\nb".replace("\n\n", "\n"))
     assert "\n" not in views.plain_html("a\n\nb")  # no blank line: Markdown keeps the HTML block
 

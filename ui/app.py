@@ -121,7 +121,7 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
                     chat[-1] = {"role": "assistant", "content": views.streaming_html(text, retried)}
                     yield (chat, *keep)
                 elif isinstance(event, Reset):
-                    text, retried = "", True
+                    text, retried = "", event.reason
                     chat[-1] = {"role": "assistant", "content": views.streaming_html(text, retried)}
                     yield (chat, *keep)
                 elif isinstance(event, Answer):

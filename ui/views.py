@@ -20,7 +20,7 @@ from rag.retriever import Hit
 CITE_LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]\n]{1,200}?) ¶)?(?P<n>\d{1,4})\]")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-RETRY_NOTE = "checking citations: asking again with a stricter prompt…"
+RETRY_NOTE = "checking citations: asking again with a stricter prompt"
 MAX_QUESTION_SHOWN = 300  # characters of a rejected over-long question echoed in the chat
 
 
@@ -73,8 +73,9 @@ def answer_html(answer: Answer, turn: int) -> str:
     badges = []
     if answer.refused:
         classes.append("rag-refused")
-        badges.append('<span class="rag-badge rag-badge-refused" title="The model found no answer in the '
-                      'retrieved paragraphs">not in the documents</span>')
+        why = ("A second reading found that the cited paragraphs do not state the model's answer"
+               if answer.support is not None else "The model found no answer in the retrieved paragraphs")
+        badges.append(f'<span class="rag-badge rag-badge-refused" title="{why}">not in the documents</span>')
     elif answer.invented:
         classes.append("rag-unverified")
         words = ", ".join(answer.invented)
@@ -91,9 +92,9 @@ def answer_html(answer: Answer, turn: int) -> str:
     return f'<div class="{" ".join(classes)}">{"".join(b + " " for b in badges)}{body}</div>'
 
 
-def streaming_html(text: str, retried: bool = False) -> str:
-    """The chat message while tokens arrive."""
-    note = f'<div class="rag-retry">{esc(RETRY_NOTE)}</div>' if retried else ""
+def streaming_html(text: str, retried: bool | str = False) -> str:
+    """The chat message while tokens arrive; `retried`: the text so far was withdrawn (a string says why)."""
+    note = f'<div class="rag-retry">{esc(retried if isinstance(retried, str) else RETRY_NOTE)}…</div>' if retried else ""
     return f'<div class="rag-answer rag-streaming">{note}{plain_html(text)}<span class="rag-cursor">▌</span></div>'
 
 
