@@ -16,7 +16,7 @@ from .language import ID, detect_language
 from .lexical import TOKENIZER_VERSION, LexicalIndex
 from .models import Embedder, embed_location, get_embedder
 from .settings import Settings
-from .store import FORMAT, Store, build_lock, load_index, publish
+from .store import FORMAT, Store, build_lock, cleanup, load_index, publish
 
 
 @dataclass
@@ -103,6 +103,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         if (old is not None and new_docs == old_docs and old.manifest.get("tokenizer") == TOKENIZER_VERSION
                 and old.manifest.get("splitter", 1) == SPLIT_VERSION):
             report.up_to_date = True
+            cleanup(index_dir)  # what builds killed after publishing (or before) left behind
             report.seconds = time.perf_counter() - start
             return old, report
 

@@ -278,8 +278,10 @@ def publish(index_dir: Path, store: Store) -> Path:
 
 
 def cleanup(index_dir: Path) -> None:
-    """Remove generations that are not live and leftovers of interrupted builds."""
+    """Remove generations that are not live and leftovers of interrupted builds (call with
+    `build_lock` held)."""
     live = current_generation(index_dir)
     for child in index_dir.iterdir():
         if child.is_dir() and child != live and (child.name.startswith("gen-") or child.name.startswith(".tmp-")):
             shutil.rmtree(child, ignore_errors=True)
+    (index_dir / f".{CURRENT}.tmp").unlink(missing_ok=True)  # a pointer a killed build never switched to

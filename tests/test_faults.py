@@ -414,3 +414,16 @@ def test_store_save_is_complete_before_publish(settings, fake_embedder):
     on_disk = {p.relative_to(gen).as_posix() for p in gen.rglob("*") if p.is_file()} - {MANIFEST}
     assert set(manifest["files"]) == on_disk and {PARAGRAPHS, VECTORS} <= on_disk
     assert isinstance(Store.load(gen), Store)
+
+
+def test_an_up_to_date_build_still_removes_what_killed_builds_left(settings, fake_embedder):
+    """A build killed after switching CURRENT leaves the index up to date with leftovers beside it:
+    the next `rag index` has nothing to embed, yet must clear them."""
+    build_index(settings, fake_embedder, progress=False, log=quiet)
+    live = current_generation(settings.index_dir)
+    (settings.index_dir / ".tmp-0123456789ab").mkdir()
+    shutil.copytree(live, settings.index_dir / "gen-19990101T000000-abcdef")
+    (settings.index_dir / f".{CURRENT}.tmp").write_text("gen-19990101T000000-abcdef\n", encoding="utf-8")
+    _, report = build_index(settings, fake_embedder, progress=False, log=quiet)
+    assert report.up_to_date and current_generation(settings.index_dir) == live
+    assert leftovers(settings.index_dir) == [] and not (settings.index_dir / f".{CURRENT}.tmp").exists()
