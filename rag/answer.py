@@ -174,6 +174,12 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     return "", ()
 
 
+def cited_passages(passages: Sequence[Hit], citations: Sequence[Citation]) -> list[Hit]:
+    """The given passages that `citations` name, in the order they were given."""
+    cited = {c.key for c in citations}
+    return [h for h in passages if h.key in cited]
+
+
 CITATION_CUE = " ["  # complete_citation's prompt ends with it (the bench tells its calls apart by it)
 _LABEL_TAIL = re.compile(r"\s*([^\[\]\n]{1,80}?)\]")
 
@@ -277,8 +283,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         note = STRICT_NOTE.format(n=prompt.passages[0].paragraph) if problem == UNCITED else problem
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
     if problem == INVENTED:
-        cited = {c.key for c in parsed.citations}
-        backing = [h for h in prompt.passages if h.key in cited]  # uncited and inventing: refused
+        backing = cited_passages(prompt.passages, parsed.citations)  # uncited and inventing: refused
         if not backing or not specifics(parsed.text, backing, context_q).supported:
             refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
@@ -293,8 +298,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     score = None
     if check and not refused and not quoted:
         t0 = time.perf_counter()
-        cited = {c.key for c in citations}
-        score = support(llm, question, text, [h for h in prompt.passages if h.key in cited])
+        score = support(llm, question, text, cited_passages(prompt.passages, citations))
         timings["support_s"] = time.perf_counter() - t0
         if score is not None and score < MIN_YES:
             yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
