@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from .errors import RagError
 from .pipeline import Pipeline
 from .settings import Settings
+from .support import MIN_YES
 
 MODES = ("dense", "lexical", "hybrid")
 
@@ -114,7 +115,7 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         bad = [c for c in cites if c not in given or pipe.store.row(*c) is None]
         invalid += len(bad)
         dropped += len(a.dropped)
-        withdrawn += a.refused and a.support is not None
+        withdrawn += a.support is not None and a.support < MIN_YES
         retrieved = [[h.doc, h.paragraph] for h in a.retrieved]
         ok = q["answerable"] and not a.refused and keywords_match(a.text, q["answer_keywords"])
         if q["answerable"]:

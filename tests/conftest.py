@@ -63,10 +63,10 @@ class FakeLLM:
     """Scripted LLM: `script(prompt) -> text` or a list of texts returned in turn."""
 
     def __init__(self, script: Script | list[str] | str | None = None, n_ctx: int = 2048, pieces: int = 3,
-                 cites: str = "", support: float = 0.9):
+                 cites: str = "", support: float | Callable[[str], float] = 0.9):
         self.script = script or cite_first_passage
         self.cites = cites  # reply to a citation completion (a prompt ending in " ["); "" names none
-        self.support = support  # what the support check's yes/no reading returns
+        self.support = support  # what yes/no readings return (a function: of their prompt)
         self.checks: list[str] = []  # prompts of support checks
         self.completions: list[str] = []
         self.n_ctx = n_ctx
@@ -86,7 +86,7 @@ class FakeLLM:
 
     def yes_probability(self, prompt: str) -> float:
         self.checks.append(prompt)
-        return self.support
+        return self.support(prompt) if callable(self.support) else self.support
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
         if prompt.endswith(" ["):  # answer.complete_citation: not part of the scripted answers

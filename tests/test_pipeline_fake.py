@@ -80,3 +80,43 @@ def test_support_check_that_cannot_fit_its_context_keeps_the_answer(pipeline):
     hit = pipeline.retrieve("Qin Gang").hits[0]
     assert support(llm, "Siapa Qin Gang?", "Menteri luar negeri [18].", [hit]) is None and llm.checks == []
     assert support(FakeLLM(support=0.1), "Siapa Qin Gang?", "Menteri [18].", []) is None  # nothing cited
+
+
+def _judge(answering: str):
+    """Yes/no readings: the support check rejects every answer; of the 'does it answer' readings
+    only the one showing a paragraph with `answering` in it says yes."""
+    def score(prompt: str) -> float:
+        if "contain the answer to this question" not in prompt:
+            return 0.2  # the support check of the streamed answer
+        return 0.95 if answering in prompt else 0.3
+    return score
+
+
+def test_after_a_withdrawal_the_passage_judged_to_answer_is_quoted(pipeline):
+    pipeline._llm = FakeLLM(support=_judge("Qin Gang"))
+    events = list(pipeline.ask_stream("Siapa yang dipromosikan menjadi menteri luar negeri?"))
+    answer = events[-1]
+    assert any(isinstance(e, Reset) for e in events)
+    judged = [c for c in pipeline._llm.checks if "contain the answer to this question" in c]
+    assert 1 <= len(judged) <= 4  # only the top-ranked few are read again
+    (cited,) = answer.citations
+    hit = next(h for h in answer.passages if h.key == cited.key)
+    assert "Qin Gang" in hit.text and answer.quoted and not answer.refused and answer.verified
+    assert f"[{cited.paragraph}]" in answer.text and answer.support == pytest.approx(0.2)
+
+
+def test_after_a_withdrawal_no_clear_answering_passage_means_refusal(pipeline):
+    pipeline._llm = FakeLLM(support=_judge("no paragraph holds this"))
+    answer = pipeline.ask("Who is the US ambassador to China?")
+    assert answer.refused and not answer.quoted and not answer.citations
+
+
+def test_answer_judging_skips_passages_over_the_context(pipeline):
+    from rag.retriever import Hit
+    from rag.support import best_answering
+
+    short, long = Hit("a.txt", 1, "Qin Gang menjadi menteri.", 0.0), Hit("a.txt", 2, "kata " * 400, 0.0)
+    llm = FakeLLM(support=0.9, n_ctx=256)
+    assert best_answering(llm, "Siapa menteri?", [long, short]) == (short, pytest.approx(0.9))
+    assert len(llm.checks) == 1
+    assert best_answering(llm, "Siapa menteri?", [long]) is None

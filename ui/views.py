@@ -82,8 +82,10 @@ def answer_html(answer: Answer, turn: int) -> str:
         badges.append(f'<span class="rag-badge rag-badge-unverified" title="The documents do not contain: {esc(words)}">'
                       f'unverified: not in the documents: {esc(words)}</span>')
     elif answer.quoted:
-        badges.append('<span class="rag-badge rag-badge-quoted" title="The model did not state an answer; this is '
-                      'the passage search found most relevant, in its own words">quoted from the source</span>')
+        why = ("A second reading withdrew the model's answer; this is the passage the model judged to answer "
+               "the question, in its own words" if answer.support is not None else
+               "The model did not state an answer; this is the passage search found most relevant, in its own words")
+        badges.append(f'<span class="rag-badge rag-badge-quoted" title="{why}">quoted from the source</span>')
     elif not answer.verified:
         classes.append("rag-unverified")
         badges.append('<span class="rag-badge rag-badge-unverified" title="No citation of this answer could be '
