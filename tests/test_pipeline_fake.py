@@ -120,3 +120,9 @@ def test_answer_judging_skips_passages_over_the_context(pipeline):
     assert best_answering(llm, "Siapa menteri?", [long, short]) == (short, pytest.approx(0.9))
     assert len(llm.checks) == 1
     assert best_answering(llm, "Siapa menteri?", [long]) is None
+
+
+def test_the_model_declining_is_not_second_guessed(pipeline):
+    pipeline._llm = FakeLLM("NO_ANSWER", support=_judge("Qin Gang"))
+    answer = pipeline.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+    assert answer.refused and pipeline._llm.checks == []
