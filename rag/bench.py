@@ -262,6 +262,12 @@ def translated_retrieval(pipe, questions: list[dict], n: int = TRANSLATED_N) -> 
     return {**latency_ms(total), "rewrite_median_ms": median(rewrite)}
 
 
+
+def second_reading_s(timings: dict) -> float:
+    """Seconds of the yes/no readings after the answer: the support check and, after a
+    withdrawal, the judging of passages to quote (`answer.quote_answering`)."""
+    return timings.get("support_s", 0.0) + timings.get("quote_s", 0.0)
+
 def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_sweep: bool,
                  all_questions: list[dict]) -> dict:
     from .answer import Answer, Token
@@ -297,7 +303,7 @@ def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_s
              "rewrite_llm_s": sum(c.usage.get("total_s", 0.0) for c in calls if c.kind == "rewrite"),
              "answer_llm_s": sum(c.usage.get("total_s", 0.0) for c in calls if c.kind in ("answer", "citation")),
              "citation_completions": sum(c.kind == "citation" for c in calls),
-             "support_s": ans.timings.get("support_s", 0.0)}  # the second reading (support.support)
+             "support_s": second_reading_s(ans.timings)}
         r["other_s"] = total - (r["retrieval_s"] or 0) - (r["rewrite_s"] or 0) - r["answer_llm_s"] - r["support_s"]
         if answers:
             u = answers[0].usage

@@ -227,3 +227,10 @@ def test_support_check_time_is_reported_apart_and_left_out_of_the_overhead_ratio
     s = summarize_answers(records)
     assert s["overhead_total_ratio"] == 1.0  # median of (4-2)/2, (3-1)/3, (9-3)/3
     assert s["support_check_median_s"] == 2.0
+
+
+def test_second_reading_time_includes_the_passage_judging_after_a_withdrawal():
+    from rag.bench import second_reading_s
+
+    assert second_reading_s({"support_s": 1.5, "quote_s": 6.0}) == 7.5
+    assert second_reading_s({"support_s": 1.5}) == 1.5 and second_reading_s({}) == 0.0
