@@ -262,11 +262,11 @@ def translated_retrieval(pipe, questions: list[dict], n: int = TRANSLATED_N) -> 
     return {**latency_ms(total), "rewrite_median_ms": median(rewrite)}
 
 
-
 def second_reading_s(timings: dict) -> float:
     """Seconds of the yes/no readings after the answer: the support check and, after a
     withdrawal, the judging of passages to quote (`answer.quote_answering`)."""
     return timings.get("support_s", 0.0) + timings.get("quote_s", 0.0)
+
 
 def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_sweep: bool,
                  all_questions: list[dict]) -> dict:

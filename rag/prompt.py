@@ -41,11 +41,12 @@ STRICT_NOTE = ("Your previous answer had no valid citation. State the answer in 
                "with the bracketed number of a paragraph above, for example [{n}].")
 
 
-def _chatml(role: str, text: str) -> str:
+def chatml(role: str, text: str) -> str:
+    """One turn of the model's chat template (ChatML)."""
     return f"<|im_start|>{role}\n{text}<|im_end|>\n"
 
 
-PREFIX = _chatml("system", SYSTEM) + _chatml("user", EXAMPLE_USER) + _chatml("assistant", EXAMPLE_ANSWER)
+PREFIX = chatml("system", SYSTEM) + chatml("user", EXAMPLE_USER) + chatml("assistant", EXAMPLE_ANSWER)
 
 
 def passage_label(hit: Hit, multi_doc: bool) -> str:

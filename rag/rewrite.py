@@ -7,6 +7,7 @@ from typing import Sequence
 
 from .language import EN, ID
 from .llm import LLM
+from .prompt import chatml
 from .retriever import Query
 
 _NAMES = {ID: "Indonesian", EN: "English"}
@@ -23,18 +24,14 @@ _CONDENSE_SYSTEM = ("Rewrite the user's last question so that it can be understo
                     "Keep the language of the question. Reply with the rewritten question only.")
 
 
-def _turn(role: str, text: str) -> str:
-    return f"<|im_start|>{role}\n{text}<|im_end|>\n"
-
-
 def translation_prompt(question: str, target: str) -> str:
     """Few-shot translation prompt into `target` ('id' or 'en'); the examples flip with the direction."""
     src = EN if target == ID else ID
-    text = _turn("system", _TRANSLATE_SYSTEM.format(src=_NAMES[src], dst=_NAMES[target]))
+    text = chatml("system", _TRANSLATE_SYSTEM.format(src=_NAMES[src], dst=_NAMES[target]))
     for en, idn in _TRANSLATE_EXAMPLES:
         a, b = (en, idn) if target == ID else (idn, en)
-        text += _turn("user", a) + _turn("assistant", b)
-    return text + _turn("user", question) + "<|im_start|>assistant\n"
+        text += chatml("user", a) + chatml("assistant", b)
+    return text + chatml("user", question) + "<|im_start|>assistant\n"
 
 
 class LRU(OrderedDict):
@@ -93,8 +90,8 @@ class QueryRewriter:
                 if llm is None:
                     return [Query(f"{recent[-1]} {question}", 1.0, "history")]
                 chat = "\n".join(f"Earlier question: {h}" for h in recent)
-                prompt = (_turn("system", _CONDENSE_SYSTEM)
-                          + _turn("user", f"{chat}\nLast question: {question}") + "<|im_start|>assistant\n")
+                prompt = (chatml("system", _CONDENSE_SYSTEM)
+                          + chatml("user", f"{chat}\nLast question: {question}") + "<|im_start|>assistant\n")
                 self.cache.put(key, _clean("".join(llm.stream(prompt, self.max_tokens)), question))
             return [Query(self.cache[key], 1.0, "condensed")]
         # "concat": the latest earlier question supplies the referent of "itu", "he", ...

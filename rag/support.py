@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .llm import LLM
+from .prompt import chatml
 from .retriever import Hit
 
 SYSTEM = "You check whether a paragraph supports an answer. Reply only Yes or No."
@@ -21,38 +22,39 @@ ANSWERS_SYSTEM = "You check whether a paragraph answers a question. Reply only Y
 MIN_ANSWERS = 0.8
 
 
+def _yes_no_prompt(system: str, user: str) -> str:
+    return chatml("system", system) + chatml("user", user) + "<|im_start|>assistant\n"
+
+
+def _yes_probability(llm: LLM, prompt: str) -> float | None:
+    """The LLM's P(Yes) after `prompt`; None without yes/no scoring or when it exceeds the context."""
+    score = getattr(llm, "yes_probability", None)
+    if score is None or llm.count(prompt) >= llm.n_ctx:
+        return None
+    return float(score(prompt))
+
+
 def support_prompt(question: str, answer: str, cited: Sequence[Hit]) -> str:
     """The check's whole prompt: only the cited paragraphs, the question and the answer as shown."""
     paragraphs = "\n".join(f"[{h.paragraph}] {h.text}" for h in cited)
-    return (f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nParagraph:\n{paragraphs}\n\n"
-            f"Question: {question}\nAnswer: {answer}\n\nDoes the paragraph state this answer to this question? "
-            "Reply Yes or No.<|im_end|>\n<|im_start|>assistant\n")
+    return _yes_no_prompt(SYSTEM, f"Paragraph:\n{paragraphs}\n\nQuestion: {question}\nAnswer: {answer}\n\n"
+                                  "Does the paragraph state this answer to this question? Reply Yes or No.")
 
 
 def support(llm: LLM, question: str, answer: str, cited: Sequence[Hit]) -> float | None:
     """The model's probability that `cited` supports `answer`; None when it cannot tell (no
     citation, an LLM without yes/no scoring, or a prompt longer than its context)."""
-    score = getattr(llm, "yes_probability", None)
-    if score is None or not cited:
-        return None
-    prompt = support_prompt(question, answer, cited)
-    if llm.count(prompt) >= llm.n_ctx:
-        return None
-    return float(score(prompt))
+    return _yes_probability(llm, support_prompt(question, answer, cited)) if cited else None
 
 
 def answers_prompt(question: str, hit: Hit) -> str:
     """Prompt asking whether one paragraph holds the answer to `question` (no answer shown)."""
-    return (f"<|im_start|>system\n{ANSWERS_SYSTEM}<|im_end|>\n<|im_start|>user\nParagraph:\n{hit.text}\n\n"
-            f"Question: {question}\n\nDoes the paragraph contain the answer to this question? "
-            "Reply Yes or No.<|im_end|>\n<|im_start|>assistant\n")
+    return _yes_no_prompt(ANSWERS_SYSTEM, f"Paragraph:\n{hit.text}\n\nQuestion: {question}\n\n"
+                                          "Does the paragraph contain the answer to this question? Reply Yes or No.")
 
 
 def best_answering(llm: LLM, question: str, candidates: Sequence[Hit]) -> tuple[Hit, float] | None:
     """The candidate the model most believes answers `question`, with that probability; None
     when it cannot score any (an LLM without yes/no scoring, prompts over its context)."""
-    score = getattr(llm, "yes_probability", None)
-    if score is None:
-        return None
-    scored = [(h, float(score(p))) for h in candidates if llm.count(p := answers_prompt(question, h)) < llm.n_ctx]
+    scored = [(h, p) for h in candidates if (p := _yes_probability(llm, answers_prompt(question, h))) is not None]
     return max(scored, key=lambda x: x[1]) if scored else None
