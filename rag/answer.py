@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations
+from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
 from .language import EN, ID
 from .grounding import keys, repair_citations, specifics, split_end, wrong_answer_type
 from .llm import LLM
@@ -152,14 +152,14 @@ def _ranked_given(passages: Sequence[Hit], ranked: Sequence[Hit]) -> list[Hit]:
     return [given[h.key] for h in ranked if h.key in given] or list(passages)
 
 
-def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit], lang: str,
-               multi_doc: bool) -> tuple[str, Citation] | None:
+def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
+               lang: str) -> tuple[str, Citation] | None:
     """A quote of the top-ranked passage given to the model (`quote_passage`).
 
     Used when the model twice stated nothing beyond the question (an echo, a bare citation):
     the user then sees the source's own words instead of an empty answer."""
     top = _ranked_given(passages, ranked)
-    return quote_passage(question, top[0], lang, multi_doc) if top else None
+    return quote_passage(question, top[0], lang, spans_documents(passages)) if top else None
 
 
 QUOTE_CANDIDATES = 4
@@ -174,7 +174,7 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     found = best_answering(llm, question, _ranked_given(passages, ranked)[:QUOTE_CANDIDATES])
     if found is None or found[1] < MIN_ANSWERS:
         return None
-    return quote_passage(question, found[0], lang, len({h.doc for h in passages}) > 1)
+    return quote_passage(question, found[0], lang, spans_documents(passages))
 
 
 def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
@@ -311,8 +311,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
     if not refused and problem == NO_SUBSTANCE_NOTE:
-        quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang,
-                           len({h.doc for h in prompt.passages}) > 1)
+        quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang)
         if quote:
             text, citations, quoted = quote[0], (quote[1],), True
     if not refused and not quoted:

@@ -68,6 +68,11 @@ def _resolve(doc_hint: str | None, number: int, passages: Sequence[Hit]) -> Hit 
     return matches[0] if matches else None  # ambiguous without a document: the higher-ranked one
 
 
+def spans_documents(passages: Sequence[Hit]) -> bool:
+    """True when the passages come from several documents (labels then name the document)."""
+    return len({h.doc for h in passages}) > 1
+
+
 def citation_label(hit: Hit, multi_doc: bool) -> str:
     """How a valid citation is shown: [n], or [doc ¶n] when the passages come from several documents."""
     return f"[{hit.doc} ¶{hit.paragraph}]" if multi_doc else f"[{hit.paragraph}]"
@@ -75,7 +80,7 @@ def citation_label(hit: Hit, multi_doc: bool) -> str:
 
 def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
     """Find every citation in `text`; keep those naming a passage given to the model."""
-    multi_doc = len({h.doc for h in passages}) > 1
+    multi_doc = spans_documents(passages)
     found: list[Citation] = []
     invalid: list[str] = []
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .citations import Citation, ParsedAnswer, citation_label
+from .citations import Citation, ParsedAnswer, citation_label, spans_documents
 from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
 from .retriever import Hit
 
@@ -130,7 +130,7 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
     caller still shows it as unverified, since the model did not cite it."""
     if not passages:
         return Grounded(parsed.text, parsed.citations, False)
-    multi_doc = len({h.doc for h in passages}) > 1
+    multi_doc = spans_documents(passages)
     by_label = {citation_label(h, multi_doc): i for i, h in enumerate(passages)}
     # the labels themselves, not a pattern: document names may hold brackets
     one = "|".join(re.escape(lab) for lab in sorted(by_label, key=len, reverse=True))

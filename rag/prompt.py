@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
+from .citations import spans_documents
 from .language import EN, ID
 from .retriever import Hit
 
@@ -46,6 +47,9 @@ def chatml(role: str, text: str) -> str:
     return f"<|im_start|>{role}\n{text}<|im_end|>\n"
 
 
+ASSISTANT = "<|im_start|>assistant\n"  # ends every prompt: the model writes the assistant's turn
+
+
 PREFIX = chatml("system", SYSTEM) + chatml("user", EXAMPLE_USER) + chatml("assistant", EXAMPLE_ANSWER)
 
 
@@ -64,7 +68,7 @@ class Prompt:
 
 def passage_block(passages: Sequence[Hit]) -> str:
     """The passages as the model sees them: one per line, each with its paragraph number."""
-    multi_doc = len({h.doc for h in passages}) > 1
+    multi_doc = spans_documents(passages)
     return "Paragraphs:\n" + "".join(f"{passage_label(h, multi_doc)} {h.text}\n" for h in passages) + "\n"
 
 
@@ -85,10 +89,10 @@ def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[
            strict: bool | str = False, hints: Sequence[Hit] = ()) -> tuple[str, str]:
     """(full prompt, its reusable prefix when the passages are the whole fixed corpus)."""
     head = PREFIX + "<|im_start|>user\n" + passage_block(passages)
-    multi_doc = len({h.doc for h in passages}) > 1
+    multi_doc = spans_documents(passages)
     labels = [passage_label(h, multi_doc) for h in hints]
     tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1, labels)
-    return head + tail + "<|im_end|>\n<|im_start|>assistant\n", head
+    return head + tail + "<|im_end|>\n" + ASSISTANT, head
 
 
 def _trim(text: str, max_chars: int) -> str:

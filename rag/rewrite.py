@@ -7,7 +7,7 @@ from typing import Sequence
 
 from .language import EN, ID
 from .llm import LLM
-from .prompt import chatml
+from .prompt import ASSISTANT, chatml
 from .retriever import Query
 
 _NAMES = {ID: "Indonesian", EN: "English"}
@@ -31,7 +31,7 @@ def translation_prompt(question: str, target: str) -> str:
     for en, idn in _TRANSLATE_EXAMPLES:
         a, b = (en, idn) if target == ID else (idn, en)
         text += chatml("user", a) + chatml("assistant", b)
-    return text + chatml("user", question) + "<|im_start|>assistant\n"
+    return text + chatml("user", question) + ASSISTANT
 
 
 class LRU(OrderedDict):
@@ -91,7 +91,7 @@ class QueryRewriter:
                     return [Query(f"{recent[-1]} {question}", 1.0, "history")]
                 chat = "\n".join(f"Earlier question: {h}" for h in recent)
                 prompt = (chatml("system", _CONDENSE_SYSTEM)
-                          + chatml("user", f"{chat}\nLast question: {question}") + "<|im_start|>assistant\n")
+                          + chatml("user", f"{chat}\nLast question: {question}") + ASSISTANT)
                 self.cache.put(key, _clean("".join(llm.stream(prompt, self.max_tokens)), question))
             return [Query(self.cache[key], 1.0, "condensed")]
         # "concat": the latest earlier question supplies the referent of "itu", "he", ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .llm import LLM
-from .prompt import chatml
+from .prompt import ASSISTANT, chatml
 from .retriever import Hit
 
 SYSTEM = "You check whether a paragraph supports an answer. Reply only Yes or No."
@@ -23,7 +23,7 @@ MIN_ANSWERS = 0.8
 
 
 def _yes_no_prompt(system: str, user: str) -> str:
-    return chatml("system", system) + chatml("user", user) + "<|im_start|>assistant\n"
+    return chatml("system", system) + chatml("user", user) + ASSISTANT
 
 
 def _yes_probability(llm: LLM, prompt: str) -> float | None:
