@@ -8,6 +8,7 @@ Layout of an index folder:
         paragraphs.jsonl    doc, paragraph number, text, hash (row i = FAISS id i)
         vectors.faiss       normalized embeddings (inner product = cosine)
         bm25/               bm25s files (JSON + .npy, no pickle)
+        bm25/window/        the same over paragraph windows (a paragraph and its neighbours)
 
 A build writes a new generation beside the old one and only then points CURRENT at it,
 so a crash, Ctrl-C or a full disk at any moment leaves the previous index loadable.

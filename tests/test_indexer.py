@@ -118,3 +118,21 @@ def test_bad_file_does_not_stop_other_documents(settings, fake_embedder, seeds):
     store, report = build_index(settings, fake_embedder, progress=False, log=logged.append)
     assert store.row("good.md", 1) is not None
     assert [s.name for s in report.skipped] == ["bad.txt"] and logged == [str(report.skipped[0])]
+
+
+def test_index_from_an_older_tokenizer_gets_new_bm25_without_reembedding(settings, fake_embedder):
+    """An index built before window BM25 existed still loads; the next build adds the window part."""
+    import shutil
+
+    build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    gen = current_generation(settings.index_dir)
+    manifest = json.loads((gen / MANIFEST).read_text())
+    shutil.rmtree(gen / "bm25" / "window")
+    manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("bm25/window/")}
+    manifest["tokenizer"] = 3
+    (gen / MANIFEST).write_text(json.dumps(manifest))
+    assert load_index(settings.index_dir).lexical.window is None
+    store, report = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert not report.up_to_date and report.embedded == 0 and report.reused == 19
+    assert store.lexical.window is not None
+    assert load_index(settings.index_dir).lexical.window_scores("Qin Gang").max() > 0

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from rag.language import detect_language, tokenize
+from rag.lexical import LexicalIndex, windows
 from rag.retriever import Query, Retriever, rrf
 from rag.rewrite import QueryRewriter
 from tests.conftest import FakeLLM
@@ -47,9 +48,38 @@ def test_hybrid_search_returns_typed_hits(pipeline):
     hits = r.search([Query("Qin Gang dipromosikan menjadi menteri luar negeri")], 4)
     assert len(hits) == 4 and hits[0].paragraph == 18 and hits[0].doc == "000_7bfd9efb098ecdeb.txt"
     assert hits[0].lexical and hits[0].dense is not None and hits[0].score >= hits[-1].score
-    assert set(hits[0].ranks) == {"dense:q", "lexical:q"}
+    assert set(hits[0].ranks) == {"dense:q", "lexical:q", "window:q"}
     lexical = r.search("Qin Gang menteri", 2, mode="lexical")
     assert all(h.dense is None for h in lexical)
+
+
+def test_windows_join_neighbours_within_a_document_only():
+    tokens = [["a"], ["b"], ["c"], ["d"]]
+    assert windows(tokens, ["x", "x", "x", "y"]) == [["a", "b"], ["a", "b", "c"], ["b", "c"], ["d"]]
+    assert windows([], []) == []
+
+
+def test_window_bm25_finds_words_split_over_adjacent_paragraphs(tmp_path):
+    texts = ["Menteri Qin Gang tiba di Moskow.", "Ia bertemu Lavrov pada hari Senin.",
+             "Cuaca di Beijing cerah.", "Lavrov berbicara tentang cuaca."]
+    lex = LexicalIndex.build(texts, "id", ["a.txt", "a.txt", "b.txt", "b.txt"])
+    own, win = lex.scores("Qin Gang bertemu Lavrov"), lex.window_scores("Qin Gang bertemu Lavrov")
+    assert own[0] > 0 and own[1] > 0 and win[0] == win[1] > max(win[2], win[3])
+    assert win[2] == win[3] > 0  # "Lavrov" of paragraph 4 reaches 3, but not across documents
+    moskow = lex.window_scores("Moskow")  # said in paragraph 1 only: reaches 2, not document b
+    assert moskow[0] > 0 and moskow[1] > 0 and moskow[2] == moskow[3] == 0
+    lex.save(tmp_path / "bm25")
+    again = LexicalIndex.load(tmp_path / "bm25", "id")
+    assert np.allclose(again.window_scores("Qin Gang bertemu Lavrov"), win)
+
+
+def test_index_without_window_part_still_searches(tmp_path):
+    """An index saved before window BM25 existed loads and scores paragraphs alone."""
+    lex = LexicalIndex.build(["Qin Gang menteri", "Lavrov"], "id")
+    LexicalIndex(lex.bm25, "id").save(tmp_path / "bm25")
+    old = LexicalIndex.load(tmp_path / "bm25", "id")
+    assert old.window is None and old.window_scores("Qin") is None
+    assert old.scores("Qin")[0] > 0
 
 
 def test_followup_concat_condensation_uses_the_last_question():
