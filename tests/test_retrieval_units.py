@@ -48,7 +48,7 @@ def test_hybrid_search_returns_typed_hits(pipeline):
     hits = r.search([Query("Qin Gang dipromosikan menjadi menteri luar negeri")], 4)
     assert len(hits) == 4 and hits[0].paragraph == 18 and hits[0].doc == "000_7bfd9efb098ecdeb.txt"
     assert hits[0].lexical and hits[0].dense is not None and hits[0].score >= hits[-1].score
-    assert set(hits[0].ranks) == {"dense:q", "lexical:q", "window:q"}
+    assert set(hits[0].ranks) == {"dense:q", "lexical:q"}  # one document: no window ranking
     lexical = r.search("Qin Gang menteri", 2, mode="lexical")
     assert all(h.dense is None for h in lexical)
 
@@ -71,6 +71,19 @@ def test_window_bm25_finds_words_split_over_adjacent_paragraphs(tmp_path):
     lex.save(tmp_path / "bm25")
     again = LexicalIndex.load(tmp_path / "bm25", "id")
     assert np.allclose(again.window_scores("Qin Gang bertemu Lavrov"), win)
+
+
+def test_window_ranking_and_lower_dense_weight_only_over_several_documents(settings, seeds, fake_embedder):
+    from rag.indexer import build_index
+    from rag.retriever import dense_weight, window_weight
+
+    assert window_weight(False) == 0 < window_weight(True)
+    assert dense_weight("id", "id") > dense_weight("id", "id", True) == dense_weight("en", "id")
+    (seeds / "b.txt").write_text("Menteri Qin Gang tiba di Moskow.\nIa bertemu Lavrov pada hari Senin.\n")
+    store, _ = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    hits = Retriever(store, fake_embedder).search("Qin Gang bertemu Lavrov", 2)
+    assert {h.doc for h in hits} == {"b.txt"}
+    assert all("window:q" in h.ranks for h in hits)
 
 
 def test_index_without_window_part_still_searches(tmp_path):
