@@ -151,4 +151,5 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
         "documents": {d.name: {"sha256": d.sha256, "paragraphs": len(d.paragraphs)} for d in docs},
         "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
     }
-    return Store(manifest, paragraphs, vectors, LexicalIndex.build([p.text for p in paragraphs], lang, [p.doc for p in paragraphs]))
+    lexical = LexicalIndex.build([p.text for p in paragraphs], lang, [p.doc for p in paragraphs])
+    return Store(manifest, paragraphs, vectors, lexical)

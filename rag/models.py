@@ -151,7 +151,7 @@ class SentenceTransformerEmbedder:
 
     def _encode_few(self, texts: list[str]) -> np.ndarray:
         """A query's variants: one forward pass without encode()'s batching machinery
-        (same vectors; measured 20.4 ms median per FacQA question instead of 23.8 ms)."""
+        (same vectors; 1.7 ms less per FacQA valid question, paired median 20.2 vs 21.8 ms)."""
         import torch
 
         with torch.inference_mode():
