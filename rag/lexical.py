@@ -77,6 +77,9 @@ class LexicalIndex:
         """BM25 score of every paragraph for `query` (zeros when no token is known)."""
         return _scores(self.bm25, tokenize(query, self.lang))
 
-    def window_scores(self, query: str) -> np.ndarray | None:
-        """BM25 score of every paragraph's window for `query`; None without a window index."""
-        return None if self.window is None else _scores(self.window, tokenize(query, self.lang))
+    def scores_and_windows(self, query: str, windows: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """(BM25 score of every paragraph, of every paragraph's window) for `query`, tokenized
+        once; the window scores are None when not asked for or without a window index."""
+        tokens = tokenize(query, self.lang)
+        window = _scores(self.window, tokens) if windows and self.window is not None else None
+        return _scores(self.bm25, tokens), window

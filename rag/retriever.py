@@ -108,11 +108,11 @@ class Retriever:
                 for r, row in enumerate(order[:depth]):
                     ranks.setdefault(int(row), {})[f"dense:{q.name}"] = r
         if mode in ("hybrid", "lexical"):
+            w_window = window_weight(several)
             for q in queries:
-                scores = self.store.lexical.scores(q.text)
+                scores, windows = self.store.lexical.scores_and_windows(q.text, w_window > 0)
                 np.maximum(lex_best, scores, out=lex_best)
-                windows = self.store.lexical.window_scores(q.text) if window_weight(several) else None
-                for name, s, weight in (("lexical", scores, 1.0), ("window", windows, window_weight(several))):
+                for name, s, weight in (("lexical", scores, 1.0), ("window", windows, w_window)):
                     if s is None:
                         continue
                     positive = np.flatnonzero(s > 0)
