@@ -73,13 +73,10 @@ class LexicalIndex:
         window = load(folder / WINDOW_DIR) if (folder / WINDOW_DIR).is_dir() else None
         return cls(load(folder), lang, window)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every paragraph for `query` (zeros when no token is known)."""
-        return _scores(self.bm25, tokenize(query, self.lang))
-
-    def scores_and_windows(self, query: str, windows: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    def scores_and_windows(self, query: str, with_windows: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """(BM25 score of every paragraph, of every paragraph's window) for `query`, tokenized
-        once; the window scores are None when not asked for or without a window index."""
+        once (zeros when no token is known); the window scores are None when not asked for or
+        without a window index."""
         tokens = tokenize(query, self.lang)
-        window = _scores(self.window, tokens) if windows and self.window is not None else None
+        window = _scores(self.window, tokens) if with_windows and self.window is not None else None
         return _scores(self.bm25, tokens), window

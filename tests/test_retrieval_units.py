@@ -64,7 +64,7 @@ def test_window_bm25_finds_words_split_over_adjacent_paragraphs(tmp_path):
              "Cuaca di Beijing cerah.", "Lavrov berbicara tentang cuaca."]
     lex = LexicalIndex.build(texts, "id", ["a.txt", "a.txt", "b.txt", "b.txt"])
     own, win = lex.scores_and_windows("Qin Gang bertemu Lavrov")
-    assert np.array_equal(own, lex.scores("Qin Gang bertemu Lavrov"))
+    assert np.array_equal(own, lex.scores_and_windows("Qin Gang bertemu Lavrov", with_windows=False)[0])
     assert own[0] > 0 and own[1] > 0 and win[0] == win[1] > max(win[2], win[3])
     assert win[2] == win[3] > 0  # "Lavrov" of paragraph 4 reaches 3, but not across documents
     moskow = lex.scores_and_windows("Moskow")[1]  # said in paragraph 1 only: reaches 2, not document b
@@ -72,7 +72,7 @@ def test_window_bm25_finds_words_split_over_adjacent_paragraphs(tmp_path):
     lex.save(tmp_path / "bm25")
     again = LexicalIndex.load(tmp_path / "bm25", "id")
     assert np.allclose(again.scores_and_windows("Qin Gang bertemu Lavrov")[1], win)
-    assert lex.scores_and_windows("Qin Gang", windows=False)[1] is None
+    assert lex.scores_and_windows("Qin Gang", with_windows=False)[1] is None
 
 
 def test_window_ranking_and_lower_dense_weight_only_over_several_documents(settings, seeds, fake_embedder):
@@ -94,7 +94,7 @@ def test_index_without_window_part_still_searches(tmp_path):
     LexicalIndex(lex.bm25, "id").save(tmp_path / "bm25")
     old = LexicalIndex.load(tmp_path / "bm25", "id")
     assert old.window is None and old.scores_and_windows("Qin")[1] is None
-    assert old.scores("Qin")[0] > 0
+    assert old.scores_and_windows("Qin")[0][0] > 0
 
 
 def test_followup_concat_condensation_uses_the_last_question():
