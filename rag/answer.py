@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
-from .language import EN, ID
+from .language import EN, ID, written_in_other_language
 from .grounding import keys, repair_citations, specifics, split_end, wrong_answer_type
 from .llm import LLM
-from .prompt import NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, build_prompt
+from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, WRONG_LANGUAGE_NOTE,
+                     build_prompt)
 from .retriever import Hit
 from .support import MIN_ANSWERS, MIN_YES, best_answering, support
 
@@ -135,6 +136,7 @@ def leaks_instructions(raw: str) -> bool:
 INVENTED = "invented"  # _check: the answer names facts no passage holds
 WRONG_TYPE = "wrong type"  # _check: a count or a clock time was asked, the answer has none
 UNCITED = "uncited"  # _check: the answer states something but cites no given paragraph
+WRONG_LANGUAGE = "wrong language"  # _check: clearly written in the other language; asked once more
 QUOTE_INTRO = {ID: "Bagian dokumen yang paling relevan:", EN: "The most relevant passage says:"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
 
@@ -178,10 +180,10 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
 
 
 def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
-           asked: str = "") -> tuple[str, tuple[str, ...]]:
+           asked: str = "", lang: str = "") -> tuple[str, tuple[str, ...]]:
     """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
-    WRONG_TYPE, UNCITED, or NO_SUBSTANCE_NOTE (the note for a retry). `question` holds the recent
-    history too; `asked` is the question of this turn alone."""
+    WRONG_TYPE, UNCITED, WRONG_LANGUAGE (not in `lang`), or NO_SUBSTANCE_NOTE (the note for a
+    retry). `question` holds the recent history too; `asked` is the question of this turn alone."""
     if is_refusal(raw, parsed):
         return "", ()
     if wrong_answer_type(asked or question, parsed.text):
@@ -193,6 +195,8 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
         return NO_SUBSTANCE_NOTE, ()
     if not parsed.citations:
         return UNCITED, ()
+    if lang and written_in_other_language(parsed.text, lang):
+        return WRONG_LANGUAGE, ()
     return "", ()
 
 
@@ -289,7 +293,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             yield Reset("the answer repeated the instructions; it is withheld")
             refused, problem, invented = True, "", ()
             break
-        problem, invented = _check(raw, parsed, context_q, prompt.passages, question)
+        problem, invented = _check(raw, parsed, context_q, prompt.passages, question, answer_lang)
         if problem == UNCITED:  # stated, not cited: let the model name its source
             body, end = split_end(raw)
             t0 = time.perf_counter()
@@ -299,11 +303,14 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
                 raw = f"{body}{end} {label}"  # after the full stop the user already saw
                 yield Token(" " + parse_citations(label, prompt.passages).text.strip())
                 parsed = parse_citations(raw, prompt.passages)
-                problem, invented = _check(raw, parsed, context_q, prompt.passages, question)
+                problem, invented = _check(raw, parsed, context_q, prompt.passages, question, answer_lang)
         refused = is_refusal(raw, parsed) or problem == WRONG_TYPE
+        if problem == WRONG_LANGUAGE and attempt == 1:
+            problem = ""  # asked twice: a grounded answer in the other language beats none
         if not problem or problem in (INVENTED, WRONG_TYPE) or attempt == 1:
             break
-        note = STRICT_NOTE.format(n=prompt.passages[0].paragraph) if problem == UNCITED else problem
+        note = {UNCITED: STRICT_NOTE.format(n=prompt.passages[0].paragraph),
+                WRONG_LANGUAGE: WRONG_LANGUAGE_NOTE.format(lang=LANG_NAME[answer_lang])}.get(problem, problem)
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
     if problem == INVENTED:
         backing = cited_passages(prompt.passages, parsed.citations)  # uncited and inventing: refused

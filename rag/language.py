@@ -50,6 +50,20 @@ def detect_language(text: str) -> str:
     return ID if id_score >= en_score else EN
 
 
+def written_in_other_language(text: str, lang: str) -> bool:
+    """True when `text` is clearly not in `lang` ('id' or 'en'): at least three function words of
+    the other language and more than twice the evidence for `lang`. Names and quoted words of
+    the other language in a short answer stay well below that."""
+    tokens = words(text)
+    id_score = sum(t in _ID_MARKERS for t in tokens) + 0.5 * sum(bool(_ID_AFFIX.match(t)) for t in tokens)
+    en_score = sum(t in _EN_WORDS for t in tokens)
+    if lang == ID:
+        return en_score >= 3 and en_score > 2 * id_score
+    if lang == EN:
+        return id_score >= 3 and id_score > 2 * en_score
+    return False
+
+
 @lru_cache(maxsize=4)
 def _stemmer(lang: str) -> Callable[[str], str]:
     if lang == ID:

@@ -1,6 +1,8 @@
 """The prompt: fixed prefix (system rules + one worked example), then passages and the question.
 
-The prefix is byte-identical for every question so its KV cache can be reused. Passages are
+The prefix is byte-identical for every question so its KV cache can be reused. With
+retrieved passages the question is stated before them as well as after them (measured on
+FacQA valid: the small model then finds the answer in them more often). Passages are
 shown with their real paragraph numbers, and with document names when they come from
 several documents. The whole prompt is kept inside the context budget by dropping the
 lowest-ranked passages first and trimming an over-long passage at a word boundary.
@@ -38,6 +40,8 @@ EXAMPLE_ANSWER = "The deficit fell to 2.4 percent mainly because tax revenue fro
 NO_SUBSTANCE_NOTE = ("Your previous answer did not state the answer. State the answer itself (the name, number, "
                      "date, place or fact) in a full sentence ending with the bracketed paragraph number, "
                      f"or reply exactly {NO_ANSWER} if the paragraphs do not contain it.")
+WRONG_LANGUAGE_NOTE = ("Your previous answer was not in {lang}. Answer again in {lang}: one or two short sentences "
+                       "that state the answer, each ending with the bracketed paragraph number.")
 STRICT_NOTE = ("Your previous answer had no valid citation. State the answer in a full sentence and end it "
                "with the bracketed number of a paragraph above, for example [{n}].")
 
@@ -86,9 +90,13 @@ def question_block(question: str, lang: str, history: Sequence[str], strict: boo
 
 
 def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[str] = (),
-           strict: bool | str = False, hints: Sequence[Hit] = ()) -> tuple[str, str]:
-    """(full prompt, its reusable prefix when the passages are the whole fixed corpus)."""
-    head = PREFIX + "<|im_start|>user\n" + passage_block(passages)
+           strict: bool | str = False, hints: Sequence[Hit] = (), question_first: bool = False) -> tuple[str, str]:
+    """(full prompt, its reusable prefix when the passages are the whole fixed corpus).
+
+    `question_first` also states the question before the passages, so the small model reads
+    them knowing what to look for (not in corpus mode: there the passages are the cached prefix)."""
+    ask = f"Question: {question}\n\n" if question_first else ""
+    head = PREFIX + "<|im_start|>user\n" + ask + passage_block(passages)
     multi_doc = spans_documents(passages)
     labels = [passage_label(h, multi_doc) for h in hints]
     tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1, labels)
@@ -113,27 +121,31 @@ def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Calla
     the model at the right part of the corpus."""
     budget = n_ctx - max_tokens
     shown, hist = list(passages), list(history)
-    text, head = render(shown, question, lang, hist, strict, hints)
+
+    def draw() -> tuple[str, str]:
+        return render(shown, question, lang, hist, strict, hints, question_first=not fixed_passages)
+
+    text, head = draw()
     n = count(text)
     while n > budget and hist:
         hist.pop(0)
-        text, head = render(shown, question, lang, hist, strict, hints)
+        text, head = draw()
         n = count(text)
     if fixed_passages:
         return Prompt(text, tuple(shown), lang, n, head)
     while n > budget and len(shown) > 1:
         shown.pop()
-        text, head = render(shown, question, lang, hist, strict, hints)
+        text, head = draw()
         n = count(text)
     if n > budget and shown:
         keep = max(0, len(shown[0].text) - (n - budget) * 4 - 16)  # ~4 characters per token, with margin
         while n > budget and keep > 0:
             shown[0] = replace(shown[0], text=_trim(passages[0].text, keep))
-            text, head = render(shown, question, lang, hist, strict, hints)
+            text, head = draw()
             n = count(text)
             keep = int(keep * 0.8)
         if n > budget:
             shown = []
-            text, head = render(shown, question, lang, hist, strict, hints)
+            text, head = draw()
             n = count(text)
     return Prompt(text, tuple(shown), lang, n)

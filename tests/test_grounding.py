@@ -194,6 +194,46 @@ def test_corpus_mode_names_the_retrieved_paragraphs_after_the_cached_prefix():
     assert "most relevant: [16]" in full[len(head):] and "most relevant" not in plain
 
 
+def test_retrieved_passages_follow_the_question_and_the_corpus_prefix_does_not():
+    from rag.prompt import PREFIX, build_prompt
+
+    q = "Kapan Putin mengunjungi Xi?"
+    count = lambda text: len(text) // 4  # noqa: E731
+    retrieved = build_prompt(q, P, "id", count, 4096, 100)
+    user = retrieved.text[len(PREFIX):]
+    assert user.index(f"Question: {q}") < user.index("[11]") < user.rindex(f"Question: {q}")
+    corpus = build_prompt(q, P, "id", count, 4096, 100, fixed_passages=True, hints=P[2:3])
+    assert corpus.cache_prefix.count("Question:") == PREFIX.count("Question:")  # the example's only
+    assert corpus.text[len(PREFIX):].count(f"Question: {q}") == 1
+    tight = build_prompt(q, P, "id", count, count(retrieved.text) - 10 + 100, 100)
+    assert 0 < len(tight.passages) < len(P) and tight.text.count(f"Question: {q}") == 2  # passages dropped, not the question
+
+
 def test_an_answer_whose_only_supported_name_is_not_in_its_citation_is_refused():
     a = run("Qin Gang lahir pada 18 Februari 1956 [17].", "Kapan Qin Gang lahir?")  # Februari is in ¶16 only
     assert a.refused and not a.citations
+
+
+def test_an_answer_in_the_other_language_is_asked_again_once():
+    english = "Medvedev was sent to Beijing by Putin before the meeting [17]."
+    llm = FakeLLM([english, "Medvedev dikirim ke Beijing [17]."])
+    a = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))[-1]
+    assert a.retried and len(llm.prompts) == 2 and "not in Indonesian" in llm.prompts[1]
+    assert a.verified and a.text == "Medvedev dikirim ke Beijing [17]."
+    llm = FakeLLM([english, english])  # still English: shown, grounded, not marked unverified
+    a = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))[-1]
+    assert a.retried and a.verified and not a.refused and a.text == english
+    llm = FakeLLM([english])  # the question was English: no retry
+    a = list(generate(llm, "Who was sent to Beijing?", P, "en", 100))[-1]
+    assert not a.retried and len(llm.prompts) == 1
+
+
+def test_names_and_quoted_words_do_not_make_an_answer_the_other_language():
+    from rag.language import written_in_other_language as other
+
+    assert other("The result of the convention included a list of endangered species in Papua.", "id")
+    assert other("Putin mengunjungi Xi di Beijing pada awal Februari untuk membahas perang.", "en")
+    assert not other("Dery Fitri / Nofrialdi Tancin", "id")
+    assert not other("Qin Gang was a duta besar for the People's Republic of China.", "en")
+    assert not other("Direktur International Rice Research Institute (IRRI) adalah Robert E Zeigler.", "id")
+    assert not other("The documents do not say.", "other")

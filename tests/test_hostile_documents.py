@@ -75,7 +75,7 @@ def test_injected_paragraph_is_data_inside_the_user_turn(seeds, settings, contex
     assert turns[0][1] == SYSTEM and HOSTILE not in turns[0][1]
     assert f"[2] (hostile.txt) {HOSTILE}" in turns[3][1] or f"[2] {HOSTILE}" in turns[3][1]
     assert prompt.index(HOSTILE) > prompt.rindex("<|im_start|>user\n")
-    assert turns[3][1].index(HOSTILE) < turns[3][1].index("Question:")
+    assert turns[3][1].index(HOSTILE) < turns[3][1].rindex("Question:")  # the question is restated after the passages
     # obeying it gives "banana" twice, which states nothing beyond the question: never shown as the
     # model's verified answer; the user sees the top passage quoted as the source's own words
     assert answer.retried and answer.quoted and answer.text.startswith("The most relevant passage says: “")
