@@ -35,6 +35,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
 
 
+def _evidence(tokens: list[str]) -> tuple[float, int]:
+    """(Indonesian, English) evidence: function words, and half a point per Indonesian affix."""
+    id_score = sum(t in _ID_MARKERS for t in tokens) + 0.5 * sum(bool(_ID_AFFIX.match(t)) for t in tokens)
+    return id_score, sum(t in _EN_WORDS for t in tokens)
+
+
 def detect_language(text: str) -> str:
     """'id', 'en' or 'other', from function words (good enough for questions and corpora)."""
     tokens = words(text)
@@ -43,8 +49,7 @@ def detect_language(text: str) -> str:
     latin = sum(1 for t in tokens if _LATIN.search(t))
     if latin < len(tokens) / 2:
         return OTHER
-    id_score = sum(t in _ID_MARKERS for t in tokens) + 0.5 * sum(bool(_ID_AFFIX.match(t)) for t in tokens)
-    en_score = sum(t in _EN_WORDS for t in tokens)
+    id_score, en_score = _evidence(tokens)
     if id_score == en_score == 0:
         return OTHER
     return ID if id_score >= en_score else EN
@@ -54,9 +59,7 @@ def written_in_other_language(text: str, lang: str) -> bool:
     """True when `text` is clearly not in `lang` ('id' or 'en'): at least three function words of
     the other language and more than twice the evidence for `lang`. Names and quoted words of
     the other language in a short answer stay well below that."""
-    tokens = words(text)
-    id_score = sum(t in _ID_MARKERS for t in tokens) + 0.5 * sum(bool(_ID_AFFIX.match(t)) for t in tokens)
-    en_score = sum(t in _EN_WORDS for t in tokens)
+    id_score, en_score = _evidence(words(text))
     if lang == ID:
         return en_score >= 3 and en_score > 2 * id_score
     if lang == EN:
