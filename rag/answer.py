@@ -235,8 +235,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
 
     After each attempt the answer is checked. Names or numbers that no passage holds
     (`grounding.specifics`) end it at once: when none of the answer's specifics is in the
-    paragraphs it cites it becomes the refusal, else it is shown marked unverified with the
-    invented words listed
+    paragraphs it cites (an uncited one first names its paragraph, `complete_citation`) it
+    becomes the refusal, else it is shown marked unverified with the invented words listed
     (measured: asked again, the model either repeats them or drops a right answer). A count
     or clock time asked for and not given (`grounding.wrong_answer_type`) is the refusal. No
     statement beyond the question triggers one stricter retry; an answer without a valid
@@ -294,7 +294,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             refused, problem, invented = True, "", ()
             break
         problem, invented = _check(raw, parsed, context_q, prompt.passages, question, answer_lang)
-        if problem == UNCITED:  # stated, not cited: let the model name its source
+        if problem == UNCITED or (problem == INVENTED and not parsed.citations):
+            # stated, not cited: let the model name its source (with invented words, the source it
+            # names decides below whether the answer is shown unverified or refused)
             body, end = split_end(raw)
             t0 = time.perf_counter()
             label = complete_citation(llm, prompt.text, prompt.cache_prefix, body, prompt.passages)

@@ -156,6 +156,21 @@ def test_an_answer_with_some_invented_details_is_shown_unverified():
     assert set(a.invented) == {"17", "2018"} and [c.paragraph for c in a.citations] == [16]
 
 
+def test_an_uncited_answer_with_invented_details_is_judged_by_the_paragraph_the_model_names():
+    q = "Kapan Putin mengunjungi Xi?"
+    llm = FakeLLM("Putin mengunjungi Xi di Beijing pada 17 Februari 2018.", cites="16]")
+    a = list(generate(llm, q, P, "id", 100))[-1]
+    assert len(llm.completions) == 1 and not a.refused and not a.verified  # shown, marked unverified
+    assert set(a.invented) == {"17", "2018"} and [c.paragraph for c in a.citations] == [16]
+    for cites in ("", "99]"):  # names no paragraph, or one that does not exist: the refusal as before
+        llm = FakeLLM("Putin mengunjungi Xi di Beijing pada 17 Februari 2018.", cites=cites)
+        a = list(generate(llm, q, P, "id", 100))[-1]
+        assert a.refused and not a.citations and len(llm.completions) == 1
+    llm = FakeLLM("Presiden Amerika Serikat saat ini adalah Donald Trump.", cites="12]")
+    a = list(generate(llm, "Siapa presiden Amerika Serikat saat ini?", P, "id", 100))[-1]
+    assert a.refused and not a.citations  # nothing of it is in the paragraph it names
+
+
 def test_an_echo_of_the_question_is_retried():
     llm = FakeLLM(["Kapan Putin mengunjungi Xi? [16]", "Pada awal Februari [16]."])
     events = list(generate(llm, "Kapan Putin mengunjungi Xi?", P, "id", 100))
