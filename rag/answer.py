@@ -12,7 +12,7 @@ from typing import Iterator, Sequence, Union
 
 from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
 from .language import EN, ID, written_in_other_language
-from .grounding import keys, repair_citations, specifics, split_end, wrong_answer_type
+from .grounding import keys, repair_citations, source_number_form, specifics, split_end, wrong_answer_type
 from .llm import LLM
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, WRONG_LANGUAGE_NOTE,
                      build_prompt)
@@ -279,6 +279,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             if first_token_at is None:
                 first_token_at = time.perf_counter()
             yield Token(tail)
+        raw = source_number_form(raw, prompt.passages)  # shown in its final form below
         parsed = parse_citations(raw, prompt.passages)
         usage = getattr(llm, "usage", None)
         timings[f"attempt{attempt}"] = {

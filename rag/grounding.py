@@ -203,6 +203,23 @@ def _cite_earlier_sentences(span: str, att: Attributor, cited: set[int], add, wh
     return "".join(parts), changed
 
 
+_SPACED_NUMBER = re.compile(r"(?<![\w.,])(\d+), (\d+)(?!\w)")
+
+
+def source_number_form(text: str, passages: Sequence[Hit]) -> str:
+    """A number the model wrote with a space after its comma ("Rp 19, 797 miliar") back in the
+    form the passages give it ("Rp 19,797 miliar"); a list ("pasal 2, 3") no passage joins stays."""
+    source = " ".join(h.text for h in passages)
+
+    def fix(m: re.Match) -> str:
+        joined = f"{m.group(1)},{m.group(2)}"
+        if m.group(0) in source or not re.search(rf"(?<![\d.,]){re.escape(joined)}(?!\d)", source):
+            return m.group(0)
+        return joined
+
+    return _SPACED_NUMBER.sub(fix, text)
+
+
 def _near(word: str, vocabulary: set[str]) -> bool:
     """A spelling of the same name in the other language ("Russia"/"Rusia", "Turkey"/"Turki")."""
     same_start = [w for w in vocabulary if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3]

@@ -252,3 +252,16 @@ def test_names_and_quoted_words_do_not_make_an_answer_the_other_language():
     assert not other("Qin Gang was a duta besar for the People's Republic of China.", "en")
     assert not other("Direktur International Rice Research Institute (IRRI) adalah Robert E Zeigler.", "id")
     assert not other("The documents do not say.", "other")
+
+
+def test_a_number_with_a_space_after_its_comma_takes_the_form_of_the_passage():
+    from rag.grounding import source_number_form
+
+    hits = [Hit("a.txt", 4, "Dana yang belum dipertanggungjawabkan mencapai Rp 19,797 miliar, kata pasal 2, 3.", 1.0)]
+    assert source_number_form("Dananya Rp 19, 797 miliar [4].", hits) == "Dananya Rp 19,797 miliar [4]."
+    assert source_number_form("Menurut pasal 2, 3 [4].", hits) == "Menurut pasal 2, 3 [4]."  # written so in the text
+    assert source_number_form("Ada 5, 6 orang [4].", hits) == "Ada 5, 6 orang [4]."  # no passage joins them
+    llm = FakeLLM(["Dananya Rp 19, 797 miliar [4]."])
+    final = [e for e in generate(llm, "Berapa dana yang belum dipertanggungjawabkan?", hits, "id", 64)][-1]
+    assert isinstance(final, Answer) and not final.refused
+    assert "Rp 19,797 miliar" in final.text and [c.paragraph for c in final.citations] == [4]
