@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rag.answer import Answer, generate
 from rag.citations import parse_citations
-from rag.grounding import repair_citations, specifics
+from rag.grounding import repair_citations, source_number_form, specifics
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 
@@ -255,8 +255,6 @@ def test_names_and_quoted_words_do_not_make_an_answer_the_other_language():
 
 
 def test_a_number_with_a_space_after_its_comma_takes_the_form_of_the_passage():
-    from rag.grounding import source_number_form
-
     hits = [Hit("a.txt", 4, "Dana yang belum dipertanggungjawabkan mencapai Rp 19,797 miliar, kata pasal 2, 3.", 1.0)]
     assert source_number_form("Dananya Rp 19, 797 miliar [4].", hits) == "Dananya Rp 19,797 miliar [4]."
     assert source_number_form("Menurut pasal 2, 3 [4].", hits) == "Menurut pasal 2, 3 [4]."  # written so in the text
