@@ -17,7 +17,7 @@ from .llm import LLM
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, WRONG_LANGUAGE_NOTE,
                      build_prompt)
 from .retriever import Hit
-from .support import MIN_ANSWERS, MIN_YES, best_answering, support
+from .support import MIN_ANSWERS, MIN_RECITE, MIN_YES, best_answering, best_supporting, support
 
 _REFUSAL_PATTERNS = re.compile(
     r"no[_ ]answer|tidak (ada|disebutkan|dijelaskan|terdapat|ditemukan|memuat|menyebutkan)|tidak diketahui"
@@ -179,6 +179,27 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     return quote_passage(question, found[0], lang, spans_documents(passages))
 
 
+def recite(llm: LLM, question: str, text: str, citations: Sequence[Citation], passages: Sequence[Hit],
+           ranked: Sequence[Hit]) -> tuple[str, tuple[Citation, ...], float] | None:
+    """A one-citation answer the second reading withdrew, cited instead to the top-ranked given
+    passage (of the first few) that the same reading clearly finds states it; else None. The
+    model sometimes names the wrong paragraph for a right answer, and across languages the
+    word-based repair (`grounding.repair_citations`) cannot see which one it meant."""
+    cited = cited_passages(passages, citations)
+    if len(citations) != 1 or not cited:
+        return None
+    multi_doc = spans_documents(passages)
+    label = citation_label(cited[0], multi_doc)
+    if text.count(label) != 1:
+        return None
+    others = [h for h in _ranked_given(passages, ranked)[:QUOTE_CANDIDATES] if h.key != cited[0].key]
+    found = best_supporting(llm, question, lambda h: text.replace(label, citation_label(h, multi_doc)), others)
+    if found is None or found[1] < MIN_RECITE:
+        return None
+    hit, score = found
+    return text.replace(label, citation_label(hit, multi_doc)), (Citation(hit.doc, hit.paragraph),), score
+
+
 def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
            asked: str = "", lang: str = "") -> tuple[str, tuple[str, ...]]:
     """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
@@ -332,7 +353,13 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         t0 = time.perf_counter()
         score = support(llm, question, text, cited_passages(prompt.passages, citations))
         timings["support_s"] = time.perf_counter() - t0
-        if score is not None and score < MIN_YES:
+        moved = recite(llm, question, text, citations, prompt.passages, retrieved) \
+            if score is not None and score < MIN_YES else None
+        if moved:
+            text, citations, score = moved
+            changed = True
+            timings["recite_s"] = time.perf_counter() - t0 - timings["support_s"]
+        elif score is not None and score < MIN_YES:
             yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
             refused, text, citations, changed = True, REFUSAL[answer_lang], (), False
             t0 = time.perf_counter()

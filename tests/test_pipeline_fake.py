@@ -126,3 +126,33 @@ def test_the_model_declining_is_not_second_guessed(pipeline):
     pipeline._llm = FakeLLM("NO_ANSWER", support=_judge("Qin Gang"))
     answer = pipeline.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
     assert answer.refused and pipeline._llm.checks == []
+
+
+def _supports_only(text: str, score: float):
+    """Support readings: only a prompt showing `text` as its paragraph gets `score`; passage
+    judging ('does it contain the answer') finds nothing."""
+    def reading(prompt: str) -> float:
+        if "contain the answer to this question" in prompt:
+            return 0.3
+        return score if text in prompt.split("Question:", 1)[0] else 0.2
+    return reading
+
+
+def test_a_withdrawn_answer_moves_to_the_passage_the_second_reading_finds_states_it(pipeline):
+    question = "Siapa yang dipromosikan menjadi menteri luar negeri?"
+    other = pipeline.retrieve(question).hits[1]
+    pipeline._llm = FakeLLM(support=_supports_only(other.text, 0.85))
+    events = list(pipeline.ask_stream(question))
+    answer = events[-1]
+    assert not any(isinstance(e, Reset) for e in events)
+    assert not answer.refused and not answer.quoted and answer.reattributed
+    assert [c.key for c in answer.citations] == [other.key]
+    assert answer.text.count(f"[{other.paragraph}]") == 1 and answer.support == pytest.approx(0.85)
+
+
+def test_a_withdrawn_answer_no_other_passage_clearly_states_is_still_withdrawn(pipeline):
+    question = "Siapa yang dipromosikan menjadi menteri luar negeri?"
+    other = pipeline.retrieve(question).hits[1]
+    pipeline._llm = FakeLLM(support=_supports_only(other.text, 0.79))
+    answer = pipeline.ask(question)
+    assert answer.refused and not answer.citations and answer.support == pytest.approx(0.2)
