@@ -156,3 +156,14 @@ def test_a_withdrawn_answer_no_other_passage_clearly_states_is_still_withdrawn(p
     pipeline._llm = FakeLLM(support=_supports_only(other.text, 0.79))
     answer = pipeline.ask(question)
     assert answer.refused and not answer.citations and answer.support == pytest.approx(0.2)
+
+
+def test_the_second_reading_of_a_follow_up_sees_the_earlier_questions(pipeline, fake_llm):
+    pipeline.ask("Apa jabatannya sebelumnya?", ["Siapa yang dipromosikan menjadi menteri luar negeri?"])
+    (check,) = fake_llm.checks
+    assert "Question: Apa jabatannya sebelumnya? (earlier questions in this chat: " \
+           "Siapa yang dipromosikan menjadi menteri luar negeri?)" in check
+    fake_llm.checks.clear()
+    pipeline.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+    (check,) = fake_llm.checks
+    assert "earlier questions" not in check
