@@ -272,9 +272,10 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     retried only when it names none. A second answer with nothing in it becomes a quote of the
     top passage (`quote_best`).
     Citations of the final answer are then re-attributed (`grounding.repair_citations`), and
-    with `check` a second reading (`support.support`) withdraws an answer its cited paragraphs
-    do not state; a passage the model clearly judges to answer the question is then quoted
-    (`quote_answering`), else the reply is the refusal."""
+    with `check` a second reading (`support.support`, of the question with its chat history)
+    withdraws an answer its cited paragraphs do not state, unless another given passage clearly
+    does (`recite`: the answer is then cited there); a passage the model clearly judges to
+    answer the question is then quoted (`quote_answering`), else the reply is the refusal."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
@@ -361,12 +362,14 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         judged_q = in_context(question, history)
         score = support(llm, judged_q, text, cited_passages(prompt.passages, citations))
         timings["support_s"] = time.perf_counter() - t0
-        moved = recite(llm, judged_q, text, citations, prompt.passages, retrieved) \
-            if score is not None and score < MIN_YES else None
+        moved = None
+        if score is not None and score < MIN_YES:
+            t1 = time.perf_counter()
+            moved = recite(llm, judged_q, text, citations, prompt.passages, retrieved)
+            timings["recite_s"] = time.perf_counter() - t1
         if moved:
             text, citations, score = moved
             changed = True
-            timings["recite_s"] = time.perf_counter() - t0 - timings["support_s"]
         elif score is not None and score < MIN_YES:
             yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
             refused, text, citations, changed = True, REFUSAL[answer_lang], (), False

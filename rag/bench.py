@@ -264,8 +264,9 @@ def translated_retrieval(pipe, questions: list[dict], n: int = TRANSLATED_N) -> 
 
 def second_reading_s(timings: dict) -> float:
     """Seconds of the yes/no readings after the answer: the support check and, after a
-    withdrawal, the judging of passages to quote (`answer.quote_answering`)."""
-    return timings.get("support_s", 0.0) + timings.get("quote_s", 0.0)
+    withdrawal, the re-citing (`answer.recite`) and the judging of passages to quote
+    (`answer.quote_answering`)."""
+    return sum(timings.get(k, 0.0) for k in ("support_s", "recite_s", "quote_s"))
 
 
 def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_sweep: bool,
