@@ -56,13 +56,17 @@ def support(llm: LLM, question: str, answer: str, cited: Sequence[Hit]) -> float
 MIN_RECITE = 0.8
 
 
+def _most_yes(llm: LLM, candidates: Sequence[Hit], prompt_for: Callable[[Hit], str]) -> tuple[Hit, float] | None:
+    """The candidate whose prompt gets the highest P(Yes), with it; None when none can be scored."""
+    scored = [(h, p) for h in candidates if (p := _yes_probability(llm, prompt_for(h))) is not None]
+    return max(scored, key=lambda x: x[1]) if scored else None
+
+
 def best_supporting(llm: LLM, question: str, answer_for: Callable[[Hit], str],
                     candidates: Sequence[Hit]) -> tuple[Hit, float] | None:
     """The candidate the model most believes states `answer_for(candidate)` (the answer citing
     it), with that probability; None when it cannot score any."""
-    scored = [(h, p) for h in candidates
-              if (p := _yes_probability(llm, support_prompt(question, answer_for(h), [h]))) is not None]
-    return max(scored, key=lambda x: x[1]) if scored else None
+    return _most_yes(llm, candidates, lambda h: support_prompt(question, answer_for(h), [h]))
 
 
 def answers_prompt(question: str, hit: Hit) -> str:
@@ -74,5 +78,4 @@ def answers_prompt(question: str, hit: Hit) -> str:
 def best_answering(llm: LLM, question: str, candidates: Sequence[Hit]) -> tuple[Hit, float] | None:
     """The candidate the model most believes answers `question`, with that probability; None
     when it cannot score any (an LLM without yes/no scoring, prompts over its context)."""
-    scored = [(h, p) for h in candidates if (p := _yes_probability(llm, answers_prompt(question, h))) is not None]
-    return max(scored, key=lambda x: x[1]) if scored else None
+    return _most_yes(llm, candidates, lambda h: answers_prompt(question, h))
