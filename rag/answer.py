@@ -362,22 +362,21 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         judged_q = in_context(question, history)
         score = support(llm, judged_q, text, cited_passages(prompt.passages, citations))
         timings["support_s"] = time.perf_counter() - t0
-        moved = None
         if score is not None and score < MIN_YES:
-            t1 = time.perf_counter()
-            moved = recite(llm, judged_q, text, citations, prompt.passages, retrieved)
-            timings["recite_s"] = time.perf_counter() - t1
-        if moved:
-            text, citations, score = moved
-            changed = True
-        elif score is not None and score < MIN_YES:
-            yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
-            refused, text, citations, changed = True, REFUSAL[answer_lang], (), False
             t0 = time.perf_counter()
-            quote = quote_answering(llm, question, prompt.passages, retrieved, answer_lang)
-            timings["quote_s"] = time.perf_counter() - t0
-            if quote:
-                refused, text, citations, quoted = False, quote[0], (quote[1],), True
+            moved = recite(llm, judged_q, text, citations, prompt.passages, retrieved)
+            timings["recite_s"] = time.perf_counter() - t0
+            if moved:
+                text, citations, score = moved
+                changed = True
+            else:
+                yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
+                refused, text, citations, changed = True, REFUSAL[answer_lang], (), False
+                t0 = time.perf_counter()
+                quote = quote_answering(llm, question, prompt.passages, retrieved, answer_lang)
+                timings["quote_s"] = time.perf_counter() - t0
+                if quote:
+                    refused, text, citations, quoted = False, quote[0], (quote[1],), True
     timings["total_s"] = time.perf_counter() - start
     verified = refused or quoted or (bool(parsed.citations) and not problem)  # a quote cites its own source
     yield Answer(
