@@ -45,7 +45,8 @@ class Answer:
     reattributed: bool = False  # citations were moved to the paragraphs that support the text
     invented: tuple[str, ...] = ()  # names/numbers in the text that no passage holds (then verified is False)
     quoted: bool = False  # the model stated nothing twice: the text quotes the most relevant passage
-    support: float | None = None  # the second reading's P(the cited text says this); below MIN_YES: refused
+    support: float | None = None  # the second reading's P(the cited text says this)
+    withdrawn: bool = False  # the support was below the minimum: refused, re-cited or quoted
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -58,6 +59,7 @@ class Answer:
             "retrieved": [[h.doc, h.paragraph] for h in self.retrieved],
             "dropped_citations": list(self.dropped), "reattributed": self.reattributed,
             "not_in_documents": list(self.invented), "quoted": self.quoted, "support": self.support,
+            "withdrawn": self.withdrawn,
             "model_text": self.raw, "timings": self.timings,
         }
 
@@ -258,7 +260,7 @@ def complete_citation(llm: LLM, prompt_text: str, prefix: str, body: str, passag
 
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,
              history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False,
-             check: bool = True) -> Iterator[Event]:
+             check: bool = True, min_support: float = MIN_YES) -> Iterator[Event]:
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
 
     After each attempt the answer is checked. Names or numbers that no passage holds
@@ -356,13 +358,14 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
-    score = None
+    score, withdrawn = None, False
     if check and not refused and not quoted:
         t0 = time.perf_counter()
         judged_q = in_context(question, history)
         score = support(llm, judged_q, text, cited_passages(prompt.passages, citations))
         timings["support_s"] = time.perf_counter() - t0
-        if score is not None and score < MIN_YES:
+        withdrawn = score is not None and score < min_support
+        if withdrawn:
             t0 = time.perf_counter()
             moved = recite(llm, judged_q, text, citations, prompt.passages, retrieved)
             timings["recite_s"] = time.perf_counter() - t0
@@ -384,4 +387,5 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         retrieved=tuple(retrieved), refused=refused, verified=verified,
         lang=answer_lang, raw=raw, dropped=parsed.invalid, retried=attempt == 1, timings=timings,
         reattributed=changed, invented=() if refused or quoted else invented, quoted=quoted, support=score,
+        withdrawn=withdrawn,
     )

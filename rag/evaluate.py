@@ -10,7 +10,6 @@ from typing import Any, Sequence
 from .errors import RagError
 from .pipeline import Pipeline
 from .settings import Settings
-from .support import MIN_YES
 
 MODES = ("dense", "lexical", "hybrid")
 
@@ -115,7 +114,7 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         bad = [c for c in cites if c not in given or pipe.store.row(*c) is None]
         invalid += len(bad)
         dropped += len(a.dropped)
-        withdrawn += a.support is not None and a.support < MIN_YES
+        withdrawn += a.withdrawn
         retrieved = [[h.doc, h.paragraph] for h in a.retrieved]
         ok = q["answerable"] and not a.refused and keywords_match(a.text, q["answer_keywords"])
         if q["answerable"]:

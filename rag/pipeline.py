@@ -18,6 +18,7 @@ from .prompt import PREFIX, passage_block, render
 from .retriever import Hit, Query, Retriever
 from .rewrite import QueryRewriter
 from .settings import Settings
+from .support import MIN_YES, MIN_YES_CORPUS
 from .store import Store, load_index
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes from argv/stdin; no encoder accepts them
@@ -84,6 +85,12 @@ class Pipeline:
                                         model_key=f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}:"
                                                   f"b{self.settings.n_batch}:r{int(self.settings.llm_repack)}")
             return self._llm
+
+    def min_support(self, corpus: bool) -> float:
+        """The second reading's P(Yes) below which an answer is withdrawn: set, or per context mode."""
+        if self.settings.min_support is not None:
+            return self.settings.min_support
+        return MIN_YES_CORPUS if corpus else MIN_YES
 
     def context_passages(self, store: Store | None = None) -> list[Hit] | None:
         """The whole corpus as passages when it is small enough to stay in the cached prompt."""
@@ -170,7 +177,8 @@ class Pipeline:
         corpus = self.context_passages()
         gen_start = time.perf_counter()
         events = generate(self.llm(), q, corpus or r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits,
-                          fixed_passages=corpus is not None, check=self.settings.support_check)
+                          fixed_passages=corpus is not None, check=self.settings.support_check,
+                          min_support=self.min_support(corpus is not None))
         try:
             for event in events:
                 if isinstance(event, Answer):

@@ -56,6 +56,7 @@ class Settings:
     context: str = "auto"  # "corpus": whole corpus in the cached prompt; "retrieved": top-k passages; "auto"
     corpus_max_tokens: int = 1800  # "auto" keeps the whole corpus in context up to this many tokens
     support_check: bool = True  # a second yes/no reading of each answer against its cited paragraphs
+    min_support: float | None = None  # below this P(Yes) an answer is withdrawn; None: per context mode
 
     ENV = {
         "home": "RAG_HOME", "seeds": "RAG_SEEDS", "index": "RAG_INDEX",
@@ -66,6 +67,7 @@ class Settings:
         "prefix_cache": "RAG_PREFIX_CACHE", "max_history": "RAG_MAX_HISTORY",
         "max_question_chars": "RAG_MAX_QUESTION_CHARS", "context": "RAG_CONTEXT",
         "corpus_max_tokens": "RAG_CORPUS_MAX_TOKENS", "support_check": "RAG_SUPPORT_CHECK",
+        "min_support": "RAG_MIN_SUPPORT",
     }
 
     @classmethod
@@ -112,6 +114,8 @@ def _convert(type_name: Any, raw: str, var: str) -> Any:
             return int(raw)
         if t == "bool":
             return _bool(raw)
+        if t.startswith("float"):
+            return None if raw.strip().lower() == "auto" and "None" in t else float(raw)
     except ValueError:
-        raise RagError(f"{var}={raw!r} is not a number; unset it or give an integer.") from None
+        raise RagError(f"{var}={raw!r} is not a number; unset it or give a number.") from None
     return raw

@@ -6,7 +6,8 @@ from dataclasses import replace
 import pytest
 
 from rag.answer import Answer, Reset, Token
-from rag.errors import BadQuestion
+from rag.errors import BadQuestion, RagError
+from rag.settings import Settings
 from tests.conftest import FakeLLM
 
 
@@ -167,3 +168,31 @@ def test_the_second_reading_of_a_follow_up_sees_the_earlier_questions(pipeline, 
     pipeline.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
     (check,) = fake_llm.checks
     assert "earlier questions" not in check
+
+
+@pytest.mark.parametrize("context, withdrawn", [("retrieved", False), ("corpus", True)])
+def test_with_the_whole_corpus_in_context_a_middling_second_reading_withdraws(pipeline, settings, context,
+                                                                             withdrawn):
+    pipeline._llm = FakeLLM(support=0.7)  # between support.MIN_YES and support.MIN_YES_CORPUS
+    pipeline.settings = settings.replace(context=context)
+    answer = pipeline.ask("Who is the US ambassador to China?")
+    assert answer.support == pytest.approx(0.7)
+    assert answer.withdrawn == withdrawn and answer.refused == withdrawn
+    assert (answer.text == "The documents do not say.") == withdrawn
+    pipeline.settings = settings
+
+
+def test_the_withdrawal_minimum_can_be_set(pipeline, settings, monkeypatch):
+    pipeline._llm = FakeLLM(support=0.7)
+    monkeypatch.setenv("RAG_MIN_SUPPORT", "0.5")
+    pipeline.settings = Settings.load(seeds=settings.seeds, index=settings.index, translate=False, context="corpus")
+    answer = pipeline.ask("Who is the US ambassador to China?")
+    assert not answer.withdrawn and not answer.refused
+    monkeypatch.setenv("RAG_MIN_SUPPORT", "0.75")
+    assert Settings.load().min_support == 0.75
+    monkeypatch.setenv("RAG_MIN_SUPPORT", "auto")
+    assert Settings.load().min_support is None
+    monkeypatch.setenv("RAG_MIN_SUPPORT", "high")
+    with pytest.raises(RagError, match="RAG_MIN_SUPPORT='high' is not a number"):
+        Settings.load()
+    pipeline.settings = settings
