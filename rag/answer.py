@@ -12,12 +12,13 @@ from typing import Iterator, Sequence, Union
 
 from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
 from .language import EN, ID, written_in_other_language
-from .grounding import keys, repair_citations, source_number_form, specifics, split_end, wrong_answer_type
+from .grounding import repair_citations, source_number_form, specifics, split_end, wrong_answer_type
 from .llm import LLM
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, WRONG_LANGUAGE_NOTE,
                      build_prompt)
 from .retriever import Hit
-from .support import MIN_ANSWERS, MIN_RECITE, MIN_YES, best_answering, best_supporting, support
+from .quotes import QUOTE_CANDIDATES, quote_answering, quote_best, ranked_given
+from .support import MIN_RECITE, MIN_YES, best_supporting, support
 
 _REFUSAL_PATTERNS = re.compile(
     r"no[_ ]answer|tidak (ada|disebutkan|dijelaskan|terdapat|ditemukan|memuat|menyebutkan)|tidak diketahui"
@@ -139,48 +140,6 @@ INVENTED = "invented"  # _check: the answer names facts no passage holds
 WRONG_TYPE = "wrong type"  # _check: a count or a clock time was asked, the answer has none
 UNCITED = "uncited"  # _check: the answer states something but cites no given paragraph
 WRONG_LANGUAGE = "wrong language"  # _check: clearly written in the other language; asked once more
-QUOTE_INTRO = {ID: "Bagian dokumen yang paling relevan:", EN: "The most relevant passage says:"}
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
-
-
-def quote_passage(question: str, hit: Hit, lang: str, multi_doc: bool) -> tuple[str, Citation]:
-    """The sentence of `hit` that shares most with the question, quoted and cited."""
-    q = keys(question)
-    sentences = [x.strip() for x in _SENTENCE_END.split(hit.text) if x.strip()] or [hit.text.strip()]
-    best = max(sentences, key=lambda x: len(keys(x) & q))
-    return f"{QUOTE_INTRO[lang]} “{best}” {citation_label(hit, multi_doc)}", Citation(hit.doc, hit.paragraph)
-
-
-def _ranked_given(passages: Sequence[Hit], ranked: Sequence[Hit]) -> list[Hit]:
-    given = {h.key: h for h in passages}
-    return [given[h.key] for h in ranked if h.key in given] or list(passages)
-
-
-def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
-               lang: str) -> tuple[str, Citation] | None:
-    """A quote of the top-ranked passage given to the model (`quote_passage`).
-
-    Used when the model twice stated nothing beyond the question (an echo, a bare citation):
-    the user then sees the source's own words instead of an empty answer."""
-    top = _ranked_given(passages, ranked)
-    return quote_passage(question, top[0], lang, spans_documents(passages)) if top else None
-
-
-QUOTE_CANDIDATES = 4
-
-
-def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
-                    lang: str) -> tuple[str, Citation] | None:
-    """After the second reading withdrew an answer: a quote of the passage (of the top-ranked
-    few) that the model, asked of each alone, clearly judges to answer the question; else None.
-    The answer model picked the wrong relation; as a judge of one paragraph it is better
-    (seed dev: it picked a gold paragraph for 12 of 13 questions, the retrieval rank for 10)."""
-    found = best_answering(llm, question, _ranked_given(passages, ranked)[:QUOTE_CANDIDATES])
-    if found is None or found[1] < MIN_ANSWERS:
-        return None
-    return quote_passage(question, found[0], lang, spans_documents(passages))
-
-
 def in_context(question: str, history: Sequence[str]) -> str:
     """The question as the second reading sees it: a follow-up ("Who was the message for?")
     carries the earlier questions it refers to. Dev follow-ups (5): right answers kept 0.83-0.85,
@@ -201,7 +160,7 @@ def recite(llm: LLM, question: str, text: str, citations: Sequence[Citation], pa
     label = citation_label(cited[0], multi_doc)
     if text.count(label) != 1:
         return None
-    others = [h for h in _ranked_given(passages, ranked)[:QUOTE_CANDIDATES] if h.key != cited[0].key]
+    others = [h for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES] if h.key != cited[0].key]
     found = best_supporting(llm, question, lambda h: text.replace(label, citation_label(h, multi_doc)), others)
     if found is None or found[1] < MIN_RECITE:
         return None
@@ -268,7 +227,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     paragraphs it cites (an uncited one first names its paragraph, `complete_citation`) it
     becomes the refusal, else it is shown marked unverified with the invented words listed
     (measured: asked again, the model either repeats them or drops a right answer). A count
-    or clock time asked for and not given (`grounding.wrong_answer_type`) is the refusal. No
+    or clock time asked for and not given (`grounding.wrong_answer_type`) is the refusal; with
+    `check`, such a refusal is first replaced by a quote of a passage the model clearly judges
+    to answer the question (`quotes.quote_answering`), as after a withdrawal below. No
     statement beyond the question triggers one stricter retry; an answer without a valid
     citation is first fed back to the model to name its paragraph (`complete_citation`), and
     retried only when it names none. A second answer with nothing in it becomes a quote of the
@@ -351,6 +312,15 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         if not backing or not specifics(parsed.text, backing, context_q).supported:
             refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
+    if refused and check and not leaked and not is_refusal(raw, parsed):
+        # the checks refused what the model stated: as after a withdrawal, a passage that the model
+        # clearly judges to answer the question is quoted (the model declining is not second-guessed)
+        yield Reset("the answer is not in the documents as stated; looking for a paragraph that answers it")
+        t0 = time.perf_counter()
+        quote = quote_answering(llm, question, prompt.passages, retrieved, answer_lang)
+        timings["quote_s"] = time.perf_counter() - t0
+        if quote:
+            refused, text, citations, quoted = False, quote[0], (quote[1],), True
     if not refused and problem == NO_SUBSTANCE_NOTE:
         quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang)
         if quote:

@@ -63,10 +63,11 @@ class FakeLLM:
     """Scripted LLM: `script(prompt) -> text` or a list of texts returned in turn."""
 
     def __init__(self, script: Script | list[str] | str | None = None, n_ctx: int = 2048, pieces: int = 3,
-                 cites: str = "", support: float | Callable[[str], float] = 0.9):
+                 cites: str = "", support: float | Callable[[str], float] = 0.9, answers: float = 0.3):
         self.script = script or cite_first_passage
         self.cites = cites  # reply to a citation completion (a prompt ending in " ["); "" names none
         self.support = support  # what yes/no readings return (a function: of their prompt)
+        self.answers = answers  # with a number for `support`: what passage judging returns (none answers)
         self.checks: list[str] = []  # prompts of support checks
         self.completions: list[str] = []
         self.n_ctx = n_ctx
@@ -86,7 +87,9 @@ class FakeLLM:
 
     def yes_probability(self, prompt: str) -> float:
         self.checks.append(prompt)
-        return self.support(prompt) if callable(self.support) else self.support
+        if callable(self.support):
+            return self.support(prompt)
+        return self.answers if "contain the answer to this question" in prompt else self.support
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
         if prompt.endswith(" ["):  # answer.complete_citation: not part of the scripted answers

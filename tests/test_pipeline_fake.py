@@ -117,10 +117,27 @@ def test_answer_judging_skips_passages_over_the_context(pipeline):
     from rag.support import best_answering
 
     short, long = Hit("a.txt", 1, "Qin Gang menjadi menteri.", 0.0), Hit("a.txt", 2, "kata " * 400, 0.0)
-    llm = FakeLLM(support=0.9, n_ctx=256)
+    llm = FakeLLM(answers=0.9, n_ctx=256)
     assert best_answering(llm, "Siapa menteri?", [long, short]) == (short, pytest.approx(0.9))
     assert len(llm.checks) == 1
     assert best_answering(llm, "Siapa menteri?", [long]) is None
+
+
+@pytest.mark.parametrize("answering, quoted", [("Qin Gang", True), ("no paragraph holds this", False)])
+def test_an_answer_the_checks_refuse_gives_way_to_a_passage_judged_to_answer(pipeline, answering, quoted):
+    pipeline._llm = FakeLLM("Volodymyr Zelensky [1].", support=_judge(answering))  # a name no passage holds
+    events = list(pipeline.ask_stream("Siapa yang dipromosikan menjadi menteri luar negeri?"))
+    answer = events[-1]
+    assert any(isinstance(e, Reset) for e in events) and "Zelensky" not in answer.text
+    assert answer.support is None  # refused by the word checks, before any second reading
+    judged = [c for c in pipeline._llm.checks if "contain the answer to this question" in c]
+    assert 1 <= len(judged) <= 4
+    assert answer.quoted == quoted and answer.refused != quoted
+    if quoted:
+        (cited,) = answer.citations
+        assert "Qin Gang" in next(h for h in answer.passages if h.key == cited.key).text
+    else:
+        assert not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
 
 
 def test_the_model_declining_is_not_second_guessed(pipeline):
