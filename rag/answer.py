@@ -45,7 +45,7 @@ class Answer:
     retried: bool = False
     reattributed: bool = False  # citations were moved to the paragraphs that support the text
     invented: tuple[str, ...] = ()  # names/numbers in the text that no passage holds (then verified is False)
-    quoted: bool = False  # the model stated nothing twice: the text quotes the most relevant passage
+    quoted: bool = False  # the text quotes a passage (the model stated nothing twice, or its answer was refused)
     support: float | None = None  # the second reading's P(the cited text says this)
     withdrawn: bool = False  # the support was below the minimum: refused, re-cited or quoted
     timings: dict = field(default_factory=dict)
@@ -312,15 +312,10 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         if not backing or not specifics(parsed.text, backing, context_q).supported:
             refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
-    if refused and check and not leaked and not is_refusal(raw, parsed):
-        # the checks refused what the model stated: as after a withdrawal, a passage that the model
-        # clearly judges to answer the question is quoted (the model declining is not second-guessed)
+    # the checks refused what the model stated (the model declining is not second-guessed)
+    judge = refused and check and not leaked and not is_refusal(raw, parsed)
+    if judge:
         yield Reset("the answer is not in the documents as stated; looking for a paragraph that answers it")
-        t0 = time.perf_counter()
-        quote = quote_answering(llm, question, prompt.passages, retrieved, answer_lang)
-        timings["quote_s"] = time.perf_counter() - t0
-        if quote:
-            refused, text, citations, quoted = False, quote[0], (quote[1],), True
     if not refused and problem == NO_SUBSTANCE_NOTE:
         quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang)
         if quote:
@@ -344,12 +339,13 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
                 changed = True
             else:
                 yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
-                refused, text, citations, changed = True, REFUSAL[answer_lang], (), False
-                t0 = time.perf_counter()
-                quote = quote_answering(llm, question, prompt.passages, retrieved, answer_lang)
-                timings["quote_s"] = time.perf_counter() - t0
-                if quote:
-                    refused, text, citations, quoted = False, quote[0], (quote[1],), True
+                refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, True
+    if judge:  # a passage the model clearly judges to answer the question is quoted instead
+        t0 = time.perf_counter()
+        quote = quote_answering(llm, question, prompt.passages, retrieved, answer_lang)
+        timings["quote_s"] = time.perf_counter() - t0
+        if quote:
+            refused, text, citations, quoted = False, quote[0], (quote[1],), True
     timings["total_s"] = time.perf_counter() - start
     verified = refused or quoted or (bool(parsed.citations) and not problem)  # a quote cites its own source
     yield Answer(
