@@ -263,9 +263,9 @@ def translated_retrieval(pipe, questions: list[dict], n: int = TRANSLATED_N) -> 
 
 
 def second_reading_s(timings: dict) -> float:
-    """Seconds of the yes/no readings after the answer: the support check and, after a
-    withdrawal, the re-citing (`answer.recite`) and the judging of passages to quote
-    (`answer.quote_answering`)."""
+    """Seconds of the yes/no readings after the answer: the support check, the re-citing after
+    a withdrawal (`answer.recite`), and the judging of passages to quote after a withdrawal or
+    a word-check refusal (`quotes.quote_answering`)."""
     return sum(timings.get(k, 0.0) for k in ("support_s", "recite_s", "quote_s"))
 
 

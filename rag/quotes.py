@@ -24,6 +24,7 @@ def quote_passage(question: str, hit: Hit, lang: str, multi_doc: bool) -> tuple[
 
 
 def ranked_given(passages: Sequence[Hit], ranked: Sequence[Hit]) -> list[Hit]:
+    """The given passages in retrieval order (all of them in their own order if none was ranked)."""
     given = {h.key: h for h in passages}
     return [given[h.key] for h in ranked if h.key in given] or list(passages)
 
