@@ -19,6 +19,7 @@ from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NO
 from .retriever import Hit
 from .quotes import QUOTE_CANDIDATES, quote_answering, quote_best, ranked_given
 from .support import MIN_RECITE, MIN_YES, best_supporting, support
+from .verbatim import restore_source_forms
 
 _REFUSAL_PATTERNS = re.compile(
     r"no[_ ]answer|tidak (ada|disebutkan|dijelaskan|terdapat|ditemukan|memuat|menyebutkan)|tidak diketahui"
@@ -273,6 +274,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             yield Token(tail)
         raw = source_number_form(raw, prompt.passages)  # shown in its final form below
         parsed = parse_citations(raw, prompt.passages)
+        if parsed.citations:  # dates, glosses and counted words as the cited paragraphs give them
+            raw = restore_source_forms(raw, cited_passages(prompt.passages, parsed.citations), context_q)
+            parsed = parse_citations(raw, prompt.passages)
         usage = getattr(llm, "usage", None)
         timings[f"attempt{attempt}"] = {
             "prompt_tokens": prompt.n_tokens,

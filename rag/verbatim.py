@@ -1,0 +1,152 @@
+"""Putting the source's own wording back into an answer where the model rewrote it.
+
+A small model restates what it copies: a date the news wrote "Senin (5/9)" becomes
+"Senin, 5 September 2019" (the year its own guess), and a name loses the abbreviation or
+gloss the text gives with it ("PB PASI" for "Pengurus Besar Persatuan Atletik Seluruh
+Indonesia (PB PASI)"). The source's form is what a reader can find again in the cited
+paragraph, and it drops the guessed year. Only the paragraphs the answer cites are used.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .language import STOPWORDS
+from .retriever import Hit
+
+_MONTHS = {
+    **{m: i for i, m in enumerate(("januari", "februari", "maret", "april", "mei", "juni", "juli",
+                                   "agustus", "september", "oktober", "november", "desember"), 1)},
+    **{m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
+                                   "august", "september", "october", "november", "december"), 1)},
+}
+_WEEKDAYS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu"
+             "|monday|tuesday|wednesday|thursday|friday|saturday|sunday")
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_FIRST = re.compile(  # "Sabtu, 13 Agustus 2005", "tanggal 13 Agustus"
+    rf"(?P<t>\btanggal\s+)?(?:\b(?:{_WEEKDAYS})\b,?\s*)?"
+    rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH})\b(?:,?\s+\d{{4}}\b)?", re.I)
+_MONTH_FIRST = re.compile(  # "Saturday, August 13, 2005"
+    rf"(?:\b(?:{_WEEKDAYS})\b,?\s*)?\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?", re.I)
+
+
+def _source_date(day: int, month: int, source: str) -> str:
+    """The source's "Sabtu (13/8)" (or "(13/8)") for that day and month, or ''."""
+    m = re.search(rf"(?:\b(?P<w>{_WEEKDAYS})\b\s*,?\s*)?\(0?{day}/0?{month}(?:/\d{{2,4}})?\)", source, re.I)
+    if not m:
+        return ""
+    return f"{m.group('w')} ({day}/{month})" if m.group("w") else f"({day}/{month})"
+
+
+def source_dates(text: str, source: str) -> str:
+    """Dates the answer spells out ("5 September 2019") in the form the source gives them
+    ("Senin (5/9)"), when the source writes that day only as day/month."""
+    def fix(m: re.Match) -> str:
+        day, month = int(m.group("d")), _MONTHS[m.group("m").lower()]
+        core = f"{m.group('d')} {m.group('m')}" if m.re is _DAY_FIRST else f"{m.group('m')} {m.group('d')}"
+        if not 1 <= day <= 31 or core.lower() in source.lower():
+            return m.group(0)
+        found = _source_date(day, month, source)
+        if not found:
+            return m.group(0)
+        # "tanggal (5/10)" stays; "tanggal Rabu (5/10)" would read badly
+        return (m.groupdict().get("t") or "") + found if found[0] == "(" else found
+
+    return _MONTH_FIRST.sub(fix, _DAY_FIRST.sub(fix, text))
+
+
+_GLOSS = re.compile(r"(?P<before>(?:[^\s()]+\s+){2})\((?P<gloss>[^()]{2,60})\)")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]*[A-Z](?:\s[A-Z][A-Z0-9&-]*[A-Z])*\b")
+
+
+def _in_label(text: str, at: int) -> bool:
+    """Position `at` is inside a citation label ("[report FY.txt ¶3]")."""
+    return text.rfind("[", 0, at) > text.rfind("]", 0, at)
+
+
+def _plain_gloss(gloss: str) -> bool:
+    """A short name or abbreviation in brackets, not a date, an age or a figure."""
+    return bool(re.search(r"[^\W\d_]{2}", gloss)) and len(gloss.split()) <= 6 and not re.search(r"[\d/]", gloss)
+
+
+def _said(gloss: str, text: str) -> bool:
+    """The answer already names what the brackets hold ("BPS adalah ..." with "(BPS)")."""
+    low = re.sub(r"\[[^\[\]]*\]", " ", text).lower()  # not in a citation's document name
+    return all(w in low for w in re.findall(r"[^\W_]{2,}", gloss.lower()))
+
+
+def source_glosses(text: str, source: str) -> str:
+    """After two words the answer shares with the source, the bracketed abbreviation or gloss
+    the source gives there ("Partai Nasional Demokrasi" -> "... Demokrasi (NDP)")."""
+    for m in _GLOSS.finditer(source):
+        gloss = m.group("gloss").strip()
+        if not _plain_gloss(gloss) or _said(gloss, text):
+            continue
+        words = m.group("before").split()
+        if any(not re.search(r"\w", w) or w[-1] in ",.;:" for w in words):
+            continue  # the two words must be one phrase
+        phrase = re.compile(rf"(?<!\w){re.escape(' '.join(words))}(?!\w)(?!\s*\()", re.I)
+        found = next((f for f in phrase.finditer(text) if not _in_label(text, f.start())), None)
+        if found:
+            text = f"{text[:found.end()]} ({gloss}){text[found.end():]}"
+    return text
+
+
+def _long_form(acronym: str, before: str) -> str:
+    """The words ending `before` whose initials spell `acronym` ("PB PASI" <- "Pengurus Besar
+    Persatuan Atletik Seluruh Indonesia"), or ''."""
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    taken: list[str] = []
+    for word in reversed(before.split()):
+        if not letters:
+            break
+        if word[:1].upper() != letters[-1] or not word[:1].isupper():
+            return ""
+        taken.insert(0, word)
+        letters.pop()
+    return " ".join(taken) if not letters else ""
+
+
+def source_long_forms(text: str, source: str, question: str) -> str:
+    """An abbreviation the answer uses (and the question does not) spelled out as the source
+    introduces it: "PB PASI" -> "Pengurus Besar Persatuan Atletik Seluruh Indonesia (PB PASI)"."""
+    for m in list(_ACRONYM.finditer(text))[::-1]:
+        acronym = m.group(0)
+        if len(acronym.replace(" ", "")) < 2 or acronym.lower() in question.lower():
+            continue
+        if text[max(0, m.start() - 1):m.start()] == "(" or _in_label(text, m.start()):
+            continue  # already glossed, or a document name in a citation
+        intro = re.search(rf"([^()]{{1,160}})\(\s*{re.escape(acronym)}\s*\)", source)
+        long = _long_form(acronym, intro.group(1)) if intro else ""
+        if long and long.lower() not in text.lower():
+            text = f"{text[:m.start()]}{long} ({acronym}){text[m.end():]}"
+    return text
+
+
+_BARE_NUMBER = re.compile(r"(?<![\w.,])(\d[\d.,]*\d|\d{2,})(?=\s*(?:[.,;!?\[]|$))")
+
+
+def source_units(text: str, source: str, question: str) -> str:
+    """A bare figure ending a phrase ("adalah 7.500.") with the word the source counts with it
+    ("7.500 atlet"), when that word is what the question asks about and the source gives the
+    figure with no other."""
+    asked = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", question)} - STOPWORDS
+
+    def fix(m: re.Match) -> str:
+        if _in_label(text, m.start()) or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
+            return m.group(0)  # a year counts nothing
+        after = {w.lower() for w in re.findall(rf"(?<![\d.,]){re.escape(m.group(1))}\s+([a-z]{{2,}})\b", source)}
+        if not after <= asked:
+            return m.group(0)
+        return f"{m.group(1)} {after.pop()}" if len(after) == 1 else m.group(0)
+
+    return _BARE_NUMBER.sub(fix, text)
+
+
+def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
+    """The answer with dates, glosses and abbreviations in the form its cited paragraphs use."""
+    if not cited:
+        return text
+    source = " ".join(h.text for h in cited)
+    text = source_units(source_dates(text, source), source, question)
+    return source_glosses(source_long_forms(text, source, question), source)

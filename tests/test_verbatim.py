@@ -1,0 +1,68 @@
+"""The source's own wording restored in an answer: dates, bracketed glosses, abbreviations, counted words."""
+from __future__ import annotations
+
+from rag.answer import generate
+from rag.retriever import Hit
+from rag.verbatim import restore_source_forms, source_dates, source_glosses, source_long_forms, source_units
+
+from tests.conftest import FakeLLM
+
+CRASH = "Korban tewas akibat kecelakaan pesawat Mandala Airlines di kawasan Padang Bulan, Medan, Senin (5/9) lalu."
+RUN = "Tirunesh Dibaba meraih emas kedua di Helsinki, Finlandia, Sabtu (13/8). Dia meraih emas dari nomor 5.000 meter."
+
+
+def test_a_spelled_out_date_takes_the_day_month_form_of_the_source_and_loses_a_guessed_year():
+    assert source_dates("Kecelakaan terjadi pada Senin, 5 September 2019 [10].", CRASH) == \
+        "Kecelakaan terjadi pada Senin (5/9) [10]."
+    assert source_dates("It happened on Monday, September 5, 2005 [10].", CRASH) == "It happened on Senin (5/9) [10]."
+    assert source_dates("Dia menang pada tanggal 13 Agustus [21].", RUN) == "Dia menang pada Sabtu (13/8) [21]."
+    not_there = "Dia menang pada 14 Agustus 2005 [21]."
+    assert source_dates(not_there, RUN) == not_there
+    assert source_dates("Rapat pada 5 September 2005 [3].", "Rapat digelar 5 September 2005 (5/9).") == \
+        "Rapat pada 5 September 2005 [3]."  # the source spells it out itself: kept
+    assert source_dates("Pada (5/9) [2].", "Senin (5/9) lalu.") == "Pada (5/9) [2]."
+
+
+def test_a_bracketed_gloss_follows_the_two_words_it_glosses():
+    src = ("Dia menjabat Wakil Ketua Partai Nasional Demokrasi (NDP) yang berkuasa. "
+           "Riset teknologi kriogenik (cryogenic).")
+    assert source_glosses("Partai Nasional Demokrasi [15].", src) == "Partai Nasional Demokrasi (NDP) [15]."
+    assert source_glosses("Teknologi kriogenik [1].", src) == "Teknologi kriogenik (cryogenic) [1]."
+    assert source_glosses("Partai Nasional Demokrasi (NDP) [15].", src) == "Partai Nasional Demokrasi (NDP) [15]."
+    assert source_glosses("Dia anggota NDP, Partai Nasional Demokrasi [15].", src) == \
+        "Dia anggota NDP, Partai Nasional Demokrasi [15]."  # already named
+    aged = "Pemusik Dwiki Dharmawan (39), Rabu (7/9), kehilangan tas."
+    assert source_glosses("Dwiki Dharmawan [15].", aged) == "Dwiki Dharmawan [15]."  # an age is no gloss
+
+
+def test_an_abbreviation_is_spelled_out_as_the_source_introduces_it():
+    src = "kata Sekretaris Umum Pengurus Besar Persatuan Atletik Seluruh Indonesia (PB PASI) Tigor M Tanjung."
+    q = "Di organisasi apa Tigor M Tanjung menjabat?"
+    assert source_long_forms("Dia menjabat di PB PASI [14].", src, q) == \
+        "Dia menjabat di Pengurus Besar Persatuan Atletik Seluruh Indonesia (PB PASI) [14]."
+    assert source_long_forms("Dia menjabat di PB PASI [14].", src, "Siapa sekretaris umum PB PASI?") == \
+        "Dia menjabat di PB PASI [14]."  # the question uses it: the reader knows it
+    assert source_long_forms("Dia di KONI [14].", src, q) == "Dia di KONI [14]."  # not introduced by the source
+
+
+def test_a_bare_figure_gets_the_word_it_counts_when_that_is_what_was_asked():
+    src = "Api itu mengakhiri perjuangan 7.500 atlet dari 147 negara pada tahun 2005 lalu."
+    q = "Berapa jumlah atlet yang ikut serta?"
+    assert source_units("Jumlahnya adalah 7.500 [22].", src, q) == "Jumlahnya adalah 7.500 atlet [22]."
+    assert source_units("Jumlahnya 147 [22].", src, q) == "Jumlahnya 147 [22]."  # "negara" was not asked about
+    assert source_units("Pada tahun 2005 [22].", src, "Kapan lalu?") == "Pada tahun 2005 [22]."  # a year counts nothing
+    assert source_units("Ada 7.500 atlet [22].", src, q) == "Ada 7.500 atlet [22]."
+
+
+def test_only_cited_paragraphs_are_used_and_labels_are_left_alone():
+    hits = [Hit("NDP report.txt", 15, "Partai Nasional Demokrasi (NDP) berkuasa.", 1.0)]
+    text = "Partai Nasional Demokrasi [NDP report.txt ¶15]."
+    assert restore_source_forms(text, hits, "Partai apa?") == "Partai Nasional Demokrasi (NDP) [NDP report.txt ¶15]."
+    assert restore_source_forms(text, [], "Partai apa?") == text
+
+
+def test_generate_shows_the_source_date_and_no_longer_flags_the_guessed_year():
+    passages = [Hit("a.txt", 10, CRASH, 1.0), Hit("a.txt", 11, RUN, 0.9)]
+    llm = FakeLLM(["Kecelakaan itu terjadi pada Senin, 5 September 2019 [10]."])
+    a = list(generate(llm, "Kapan kecelakaan pesawat Mandala Airlines terjadi?", passages, "id", 100))[-1]
+    assert a.text == "Kecelakaan itu terjadi pada Senin (5/9) [10]." and a.verified and not a.invented
