@@ -196,6 +196,15 @@ def cited_passages(passages: Sequence[Hit], citations: Sequence[Citation]) -> li
     return [h for h in passages if h.key in cited]
 
 
+def _in_source_form(raw: str, passages: Sequence[Hit], question: str) -> tuple[str, ParsedAnswer]:
+    """The answer parsed, with dates, glosses and counted words as its cited paragraphs give them."""
+    parsed = parse_citations(raw, passages)
+    if not parsed.citations:
+        return raw, parsed
+    raw = restore_source_forms(raw, cited_passages(passages, parsed.citations), question)
+    return raw, parse_citations(raw, passages)
+
+
 CITATION_CUE = " ["  # complete_citation's prompt ends with it (the bench tells its calls apart by it)
 _LABEL_TAIL = re.compile(r"\s*([^\[\]\n]{1,80}?)\]")
 
@@ -273,10 +282,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
                 first_token_at = time.perf_counter()
             yield Token(tail)
         raw = source_number_form(raw, prompt.passages)  # shown in its final form below
-        parsed = parse_citations(raw, prompt.passages)
-        if parsed.citations:  # dates, glosses and counted words as the cited paragraphs give them
-            raw = restore_source_forms(raw, cited_passages(prompt.passages, parsed.citations), context_q)
-            parsed = parse_citations(raw, prompt.passages)
+        raw, parsed = _in_source_form(raw, prompt.passages, context_q)
         usage = getattr(llm, "usage", None)
         timings[f"attempt{attempt}"] = {
             "prompt_tokens": prompt.n_tokens,
@@ -301,7 +307,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             if label:
                 raw = f"{body}{end} {label}"  # after the full stop the user already saw
                 yield Token(" " + parse_citations(label, prompt.passages).text.strip())
-                parsed = parse_citations(raw, prompt.passages)
+                raw, parsed = _in_source_form(raw, prompt.passages, context_q)
                 problem, invented = _check(raw, parsed, context_q, prompt.passages, question, answer_lang)
         refused = is_refusal(raw, parsed) or problem == WRONG_TYPE
         if problem == WRONG_LANGUAGE and attempt == 1:

@@ -66,3 +66,11 @@ def test_generate_shows_the_source_date_and_no_longer_flags_the_guessed_year():
     llm = FakeLLM(["Kecelakaan itu terjadi pada Senin, 5 September 2019 [10]."])
     a = list(generate(llm, "Kapan kecelakaan pesawat Mandala Airlines terjadi?", passages, "id", 100))[-1]
     assert a.text == "Kecelakaan itu terjadi pada Senin (5/9) [10]." and a.verified and not a.invented
+
+
+def test_an_uncited_answer_is_put_in_source_form_once_the_model_names_its_paragraph():
+    passages = [Hit("a.txt", 10, CRASH, 1.0), Hit("a.txt", 11, RUN, 0.9)]
+    llm = FakeLLM("Kecelakaan itu terjadi pada Senin, 5 September 2019.", cites="10]")
+    a = list(generate(llm, "Kapan kecelakaan pesawat Mandala Airlines terjadi?", passages, "id", 100))[-1]
+    assert len(llm.completions) == 1
+    assert a.text == "Kecelakaan itu terjadi pada Senin (5/9). [10]" and not a.invented
