@@ -143,10 +143,32 @@ def source_units(text: str, source: str, question: str) -> str:
     return _BARE_NUMBER.sub(fix, text)
 
 
+_ASKED_KIND = (re.compile(r"\b(?:apa|apakah)\s+nama\s+([^\W\d_]{3,})", re.I),  # "Apa nama organisasi ..."
+               re.compile(r"\b([^\W\d_]{3,})\s+(?:apa|apakah|mana|manakah)\b", re.I))  # "Kota apa ..."
+
+
+def source_kind(text: str, source: str, question: str) -> str:
+    """The kind of thing an Indonesian question asks for, before the name the answer gives,
+    where the source writes it so: "Kota apa ...?" -> "adalah kota Berlin Mitte"."""
+    found = next((m for p in _ASKED_KIND for m in [p.search(question)] if m), None)
+    kind = found.group(1).lower() if found else ""
+    if not kind or kind in STOPWORDS:
+        return text
+    for name in dict.fromkeys(re.findall(rf"\b{kind}\s+([^\s,.;:()]+)", source, re.I)):
+        if name.lower() in question.lower() or re.search(rf"\b{kind}\s+{re.escape(name)}", text, re.I):
+            continue
+        at = next((m.start() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text)
+                   if not _in_label(text, m.start())), None)
+        if at is not None:
+            return f"{text[:at]}{kind} {text[at:]}"
+    return text
+
+
 def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
-    """The answer with dates, glosses and abbreviations in the form its cited paragraphs use."""
+    """The answer with dates, glosses, abbreviations, counted words and the asked kind of
+    thing in the form its cited paragraphs use."""
     if not cited:
         return text
     source = " ".join(h.text for h in cited)
-    text = source_units(source_dates(text, source), source, question)
+    text = source_kind(source_units(source_dates(text, source), source, question), source, question)
     return source_glosses(source_long_forms(text, source, question), source)

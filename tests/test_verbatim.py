@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from rag.answer import generate
 from rag.retriever import Hit
-from rag.verbatim import restore_source_forms, source_dates, source_glosses, source_long_forms, source_units
+from rag.verbatim import (restore_source_forms, source_dates, source_glosses, source_kind, source_long_forms,
+                          source_units)
 
 from tests.conftest import FakeLLM
 
@@ -74,3 +75,14 @@ def test_an_uncited_answer_is_put_in_source_form_once_the_model_names_its_paragr
     a = list(generate(llm, "Kapan kecelakaan pesawat Mandala Airlines terjadi?", passages, "id", 100))[-1]
     assert len(llm.completions) == 1
     assert a.text == "Kecelakaan itu terjadi pada Senin (5/9). [10]" and not a.invented
+
+
+def test_the_kind_of_thing_asked_for_goes_before_the_name_as_the_source_writes_it():
+    src = "Kota tua Kopenick, sekitar 15 kilometer dari kota Berlin Mitte, Sabtu (10/9) sore."
+    q = "Kota apa yang berjarak sekitar 15 kilometer dari Kopenick?"
+    assert source_kind("Jaraknya dari Berlin Mitte [24].", src, q) == "Jaraknya dari kota Berlin Mitte [24]."
+    assert source_kind("Itu kota Berlin Mitte [24].", src, q) == "Itu kota Berlin Mitte [24]."  # said already
+    assert source_kind("Berlin Mitte [24].", src, "Where is Kopenick?") == "Berlin Mitte [24]."  # no kind asked
+    assert source_kind("Kota tua Kopenick [24].", src, q) == "Kota tua Kopenick [24]."  # the question's own name
+    named = "Apa nama organisasi tempat Tigor bekerja?"
+    assert source_kind("Dia di PASI [14].", "Tigor dari organisasi PASI.", named) == "Dia di organisasi PASI [14]."
