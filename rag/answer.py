@@ -197,9 +197,10 @@ def cited_passages(passages: Sequence[Hit], citations: Sequence[Citation]) -> li
 
 
 def _in_source_form(raw: str, passages: Sequence[Hit], question: str) -> tuple[str, ParsedAnswer]:
-    """The answer parsed, with dates, glosses and counted words as its cited paragraphs give them."""
+    """The answer parsed, with dates, glosses and counted words as its cited paragraphs give them.
+    An echo of the question is left as it is: words put back must not make it look like an answer."""
     parsed = parse_citations(raw, passages)
-    if not parsed.citations:
+    if not parsed.citations or not has_substance(parsed, question):
         return raw, parsed
     raw = restore_source_forms(raw, cited_passages(passages, parsed.citations), question)
     return raw, parse_citations(raw, passages)

@@ -86,3 +86,11 @@ def test_the_kind_of_thing_asked_for_goes_before_the_name_as_the_source_writes_i
     assert source_kind("Kota tua Kopenick [24].", src, q) == "Kota tua Kopenick [24]."  # the question's own name
     named = "Apa nama organisasi tempat Tigor bekerja?"
     assert source_kind("Dia di PASI [14].", "Tigor dari organisasi PASI.", named) == "Dia di organisasi PASI [14]."
+
+
+def test_an_echo_of_the_question_stays_an_echo_though_the_source_glosses_its_words():
+    passages = [Hit("a.txt", 24, "Mubarak dinyatakan menang oleh Ketua Komisi Pemilihan Umum (KPU), Jumat (9/9).", 1.0)]
+    q = "Tanggal berapakah Mubarak dinyatakan menang oleh Ketua Komisi Pemilihan Umum?"
+    llm = FakeLLM([f"{q} [24]", "Mubarak dinyatakan menang pada Jumat (9/9) [24]."])
+    a = list(generate(llm, q, passages, "id", 100))[-1]
+    assert a.retried and a.text == "Mubarak dinyatakan menang pada Jumat (9/9) [24]."
