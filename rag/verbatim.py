@@ -155,8 +155,9 @@ def source_kind(text: str, source: str, question: str) -> str:
     if not kind or kind in STOPWORDS:
         return text
     for name in dict.fromkeys(re.findall(rf"\b{kind}\s+([^\s,.;:()]+)", source, re.I)):
-        if name.lower() in question.lower() or re.search(rf"\b{kind}\s+{re.escape(name)}", text, re.I):
-            continue
+        if name.lower() in STOPWORDS or name.lower() in question.lower() \
+                or re.search(rf"\b{kind}\s+{re.escape(name)}", text, re.I):
+            continue  # "kota yang ...", the question's own name, or said already
         at = next((m.start() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text)
                    if not _in_label(text, m.start())), None)
         if at is not None:

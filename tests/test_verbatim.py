@@ -84,6 +84,7 @@ def test_the_kind_of_thing_asked_for_goes_before_the_name_as_the_source_writes_i
     assert source_kind("Itu kota Berlin Mitte [24].", src, q) == "Itu kota Berlin Mitte [24]."  # said already
     assert source_kind("Berlin Mitte [24].", src, "Where is Kopenick?") == "Berlin Mitte [24]."  # no kind asked
     assert source_kind("Kota tua Kopenick [24].", src, q) == "Kota tua Kopenick [24]."  # the question's own name
+    assert source_kind("Jaraknya itu 15 km [24].", "Jarak kota itu 15 km.", q) == "Jaraknya itu 15 km [24]."
     named = "Apa nama organisasi tempat Tigor bekerja?"
     assert source_kind("Dia di PASI [14].", "Tigor dari organisasi PASI.", named) == "Dia di organisasi PASI [14]."
 
