@@ -148,11 +148,17 @@ class Pipeline:
         t0 = time.perf_counter()
         # rewrites only add query variants: if one fails (e.g. a question too long for the LLM's
         # context), retrieval goes on with the question as asked
+        history = list(history)[-self.settings.max_history:]
         if self.settings.translate and lang != store.lang:
             translated = self._rewrite(self.rewriter.translate, q, store.lang)
             if translated and translated.strip().lower() != q.lower():
                 queries.append(Query(translated, 1.0, "translated"))
-        queries += self._rewrite(self.rewriter.condense, q, list(history)[-self.settings.max_history:]) or []
+                # a follow-up ("Why?") needs its referent in the corpus language too; the earlier
+                # question was translated on its own turn, so this is usually a cache hit
+                earlier = self._rewrite(self.rewriter.translate, history[-1], store.lang) if history else None
+                if earlier:
+                    queries.append(Query(f"{earlier} {translated}", 1.0, "history-translated"))
+        queries += self._rewrite(self.rewriter.condense, q, history) or []
         t1 = time.perf_counter()
         hits = Retriever(store, self.embedder).search(queries, k or self.settings.k, mode)
         return Retrieval(hits, queries, lang, time.perf_counter() - t1, t1 - t0)

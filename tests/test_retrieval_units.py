@@ -128,3 +128,37 @@ def test_pipeline_translates_only_across_languages(settings, fake_embedder):
     assert [q.name for q in r.queries] == ["q", "translated"] and r.hits[0].paragraph == 16
     r = pipe.retrieve("Kapan Putin mengunjungi Xi di Beijing?")
     assert [q.name for q in r.queries] == ["q"] and len(llm.prompts) == 1
+
+
+def test_bm25_of_a_question_in_another_language_counts_half(settings, fake_embedder):
+    """English words over Indonesian text match names only; the translation's BM25 leads."""
+    from rag.indexer import build_index
+    from rag.retriever import lexical_weight
+
+    assert lexical_weight("en", "id") == lexical_weight("id", "en") == 0.5
+    assert lexical_weight("id", "id") == lexical_weight("other", "id") == 1.0
+    store, _ = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    search = Retriever(store, fake_embedder).search
+    same = search([Query("Qin Gang", 1.0, "q", "id")], 1, mode="lexical")[0]
+    other = search([Query("Qin Gang", 1.0, "q", "en")], 1, mode="lexical")[0]
+    assert other.key == same.key and other.score == pytest.approx(same.score / 2)
+
+
+def _translator(prompt: str) -> str:
+    text = prompt.rsplit("<|im_start|>user\n", 1)[1].split("<|im_end|>")[0]
+    return {"When did Putin visit Xi in Beijing?": "Kapan Putin mengunjungi Xi di Beijing?",
+            "What did he order two weeks later?": "Apa yang dia perintahkan dua minggu kemudian?"}[text]
+
+
+def test_a_follow_up_in_another_language_carries_its_translated_referent(settings, fake_embedder):
+    from rag.pipeline import Pipeline
+
+    llm = FakeLLM(_translator)
+    pipe = Pipeline(settings.replace(translate=True), embedder=fake_embedder, llm=llm, log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    pipe.retrieve("When did Putin visit Xi in Beijing?")  # the earlier turn
+    r = pipe.retrieve("What did he order two weeks later?", ["When did Putin visit Xi in Beijing?"])
+    extra = {q.name: q.text for q in r.queries}["history-translated"]
+    assert extra == "Kapan Putin mengunjungi Xi di Beijing? Apa yang dia perintahkan dua minggu kemudian?"
+    assert len(llm.prompts) == 2  # the earlier question's translation came from its own turn
+    assert r.hits[0].paragraph == 16
