@@ -133,6 +133,7 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
                      "citations": [list(c) for c in cites], "correct": bool(ok), "refused": a.refused,
                      "verified": a.verified, "retried": a.retried, "dropped_citations": list(a.dropped),
                      "model_text": a.raw, "quoted": a.quoted, "support": a.support, "passages": [[h.doc, h.paragraph] for h in a.passages],
+                     "withdrawn": a.withdrawn, "steps_s": _steps(a.timings),
                      "ttft_s": round(a.timings.get("ttft_s", 0.0), 3), "total_s": round(a.timings.get("total_s", 0.0), 3)})
     n_ans, n_unans = len(answerable), len(questions) - len(answerable)
     result.update({
@@ -151,6 +152,12 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         "questions": recs,
     })
     return result
+
+
+def _steps(timings: dict) -> dict:
+    """Seconds per step of one answer (retrieval, rewrite, second reading, quote...), for finding
+    where the time of a slow answer went."""
+    return {k[:-2]: round(v, 3) for k, v in timings.items() if k.endswith("_s") and isinstance(v, (int, float))}
 
 
 def format_table(result: dict) -> str:

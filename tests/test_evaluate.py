@@ -63,6 +63,9 @@ def test_answer_metrics_match_hand_computed_figures(settings, qa_file):
     assert recs["c"]["refused"] and not recs["c"]["correct"]
     assert all({"id", "retrieved", "answer", "citations", "correct", "refused", "ttft_s", "total_s"} <= set(q)
                for q in r["questions"])
+    steps = recs["a"]["steps_s"]  # where each answer's time went
+    assert {"retrieval", "support", "total"} <= set(steps) and steps["support"] <= steps["total"]
+    assert recs["a"]["withdrawn"] is False
     assert "answer_accuracy" in format_table(r)
 
 
