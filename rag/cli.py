@@ -93,7 +93,7 @@ def index(seeds: Path | None, index: Path | None, watch: bool) -> None:
 @common
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, passages, timings).")
-@click.option("--k", type=int, default=None, help="Passages handed to the model (default 4).")
+@click.option("--k", type=int, default=None, help="Passages handed to the model (default: 3 retrieved, or 4 hints with the whole corpus in context).")
 @click.option("--history", multiple=True, help="An earlier question of the same chat (repeatable, oldest first).")
 @friendly
 def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: bool, k: int | None,
@@ -146,7 +146,7 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
 @common
 @click.option("--qa", "qa", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="QA file (JSON Lines, schema in the eval README).")
-@click.option("--k", type=int, default=None, help="Passages handed to the model (default 4).")
+@click.option("--k", type=int, default=None, help="Passages handed to the model (default: 3 retrieved, or 4 hints with the whole corpus in context).")
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
 @click.option("--retrieval-only", is_flag=True, help="Skip the LLM; report retrieval figures only.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical", "all"]), default="hybrid",

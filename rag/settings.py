@@ -41,7 +41,7 @@ class Settings:
     index: Path | None = None  # RAG_INDEX; None: derived from `seeds` under PROJECT_ROOT/index
     embed_model: str = BUNDLED  # RAG_EMBED_MODEL: folder, hub id, or "bundled"
     llm_model: str = BUNDLED  # RAG_LLM_MODEL: .gguf path or "bundled"
-    k: int = 4  # passages handed to the LLM
+    k: int | None = None  # passages handed to the LLM; None: `Pipeline.default_k` (3 retrieved, 4 hints)
     n_ctx: int = 3072
     threads: int = field(default_factory=available_cpus)
     n_batch: int = 256  # measured here: 256 evaluates a 1,262-token prompt fastest (36-39 tok/s; 512: 31, 128: 35)
@@ -110,8 +110,8 @@ def _convert(type_name: Any, raw: str, var: str) -> Any:
 
     t = str(type_name)
     try:
-        if t == "int":
-            return int(raw)
+        if t.startswith("int"):
+            return None if raw.strip().lower() == "auto" and "None" in t else int(raw)
         if t == "bool":
             return _bool(raw)
         if t.startswith("float"):

@@ -27,6 +27,16 @@ QA = [
 ]
 
 
+class RecordingEmbedder(FakeEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+
+    def encode(self, texts, progress=False):
+        self.texts += list(texts)
+        return super().encode(texts, progress)
+
+
 def scripted(prompt: str) -> str:
     question = prompt.rsplit("Question: ", 1)[-1]
     given = [int(x) for x in re.findall(r"^\[(\d+)\]", prompt.rsplit("<|im_start|>user", 1)[-1], re.M)]
@@ -47,9 +57,13 @@ def qa_file(tmp_path):
 
 
 def test_answer_metrics_match_hand_computed_figures(settings, qa_file):
-    pipe = Pipeline(settings, embedder=FakeEmbedder(), llm=FakeLLM(scripted), log=lambda m: None)
+    embedder = RecordingEmbedder()
+    pipe = Pipeline(settings, embedder=embedder, llm=FakeLLM(scripted), log=lambda m: None)
     r = run_eval(settings, qa_file, pipeline=pipe)
-    assert (r["n"], r["n_answerable"], r["k"]) == (4, 3, 4)
+    # warmed up like the chat, before the first timed question
+    assert r["warm_up_s"] >= 0
+    assert embedder.texts.index("warm-up") < embedder.texts.index(QA[0]["question"])
+    assert (r["n"], r["n_answerable"], r["k"]) == (4, 3, 3)  # retrieved mode: K_RETRIEVED passages
     assert r["answer_accuracy"] == pytest.approx(2 / 3)
     assert r["citation_precision"] == pytest.approx(1 / 2)  # [18] gold, the wrong one not
     assert r["citation_recall"] == pytest.approx(1 / 3)

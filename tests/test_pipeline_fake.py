@@ -213,3 +213,23 @@ def test_the_withdrawal_minimum_can_be_set(pipeline, settings, monkeypatch):
     with pytest.raises(RagError, match="RAG_MIN_SUPPORT='high' is not a number"):
         Settings.load()
     pipeline.settings = settings
+
+
+def test_passages_per_question_default_by_context_mode(settings, fake_embedder, monkeypatch):
+    from rag.pipeline import K_HINTS, K_RETRIEVED, Pipeline
+
+    def given(s: Settings) -> tuple[int, int]:
+        pipe = Pipeline(s, embedder=fake_embedder, llm=FakeLLM())
+        pipe.ensure_index(progress=False)
+        a = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+        return len(a.retrieved), len(a.passages)
+
+    assert given(settings) == (K_RETRIEVED, K_RETRIEVED) == (3, 3)
+    # whole corpus in context: every paragraph shown, the top K_HINTS named after the question
+    retrieved, shown = given(settings.replace(context="corpus"))
+    assert retrieved == K_HINTS == 4 and shown > 4
+    assert given(settings.replace(k=5)) == (5, 5)  # --k / RAG_K wins
+    monkeypatch.setenv("RAG_K", "auto")
+    assert Settings.load().k is None
+    monkeypatch.setenv("RAG_K", "2")
+    assert Settings.load().k == 2
