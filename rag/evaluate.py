@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import RagError
-from .pipeline import Pipeline
+from .pipeline import RETRIEVAL_K, Pipeline
 from .settings import Settings
 
 MODES = ("dense", "lexical", "hybrid")
@@ -71,8 +71,6 @@ def run_eval(settings: Settings, qa_path: Path, limit: int | None = None, retrie
     questions = load_qa(qa_path)[: limit if limit is not None else None]
     pipe = pipeline or Pipeline(settings)
     pipe.ensure_index(progress=True)
-    from .pipeline import RETRIEVAL_K
-
     k = settings.k or (RETRIEVAL_K if retrieval_only else pipe.default_k())
     answerable = [q for q in questions if q["answerable"]]
     result: dict[str, Any] = {"n": len(questions), "n_answerable": len(answerable), "k": k,

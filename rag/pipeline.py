@@ -22,8 +22,9 @@ from .support import MIN_YES, MIN_YES_CORPUS
 from .store import Store, load_index
 
 # Passages handed to the model when retrieval chooses them. FacQA valid 1-100 (55 documents):
-# 3 gave accuracy 0.70 against 0.69 with 4 (on a slightly older main), median time to first token 3.6 s against 5.7 s
-# (each passage is ~110 fresh prompt tokens at ~100 tokens/s here), full answer 8.1 s against 11.2 s.
+# 3 gave accuracy 0.70 against 0.69 with 4 (on a slightly older main), median time to first
+# token 3.6 s against 5.7 s (each passage is ~110 fresh prompt tokens at ~100 tokens/s here),
+# full answer 8.1 s against 11.2 s.
 K_RETRIEVED = 3
 # With the whole corpus in the cached prompt, the paragraphs retrieval ranks first are named as
 # hints after the question; 2 instead of 4 lost a seed_dev answer (d05), so this stays 4.
