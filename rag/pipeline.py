@@ -128,6 +128,14 @@ class Pipeline:
         llm = self.llm()
         return llm.warm(prefix) if hasattr(llm, "warm") else 0.0
 
+    def ready(self) -> float:
+        """What the chat does before its first question: `warm_up`, and the embedder's first encode
+        (it initialises torch's kernels, ~0.5 s). Returns seconds."""
+        start = time.perf_counter()
+        self.embedder.encode(["warm-up"])
+        self.warm_up()
+        return time.perf_counter() - start
+
     @property
     def store(self) -> Store:
         if self._store is None:

@@ -251,8 +251,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: Opti
 def _warm_up(pipeline: Pipeline) -> None:
     """Load the embedder and the LLM before the first question (errors show again in the chat)."""
     try:
-        pipeline.embedder.encode(["warm-up"])  # first encode call initialises torch kernels
-        seconds = pipeline.warm_up()  # the LLM and the KV cache of the fixed prompt prefix
+        seconds = pipeline.ready()  # both models, torch's kernels, the prompt prefix's KV cache
         print(f"rag chat: models loaded, prompt prefix ready ({seconds:.1f}s)", file=sys.stderr)
     except RagError as exc:
         print(f"rag chat: {exc}", file=sys.stderr)
