@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .errors import ModelMissing
+from .errors import ModelMissing, RagError
 from .settings import BUNDLED, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -313,8 +313,25 @@ def weight_repacking(enabled: bool):
         lc.llama_model_default_params = original
 
 
+def repack_crashes() -> bool:
+    """True when llama.cpp's weight repacking would kill the process with "Illegal instruction".
+
+    A build with AMX kernels (compiled on a CPU that has AMX) hands the AMX unit a tile
+    configuration the compiler optimised away, so the first tile instruction faults (seen with
+    llama-cpp-python 0.3.36 on a Sapphire Rapids Xeon under KVM; fix proposed in llama.cpp PR
+    #26954). Repacking is what puts weights in the AMX buffers."""
+    try:
+        import llama_cpp
+    except ImportError:  # pragma: no cover
+        return False
+    return "AMX_INT8 = 1" in llama_cpp.llama_print_system_info().decode(errors="replace")
+
+
 def get_llm(settings: Settings) -> "Llama":
     """The llama.cpp model for `settings`, memory-mapped and loaded once per process."""
+    if settings.llm_repack and repack_crashes():
+        raise RagError("RAG_LLM_REPACK=1 crashes this llama.cpp build (its AMX kernels fault, llama.cpp "
+                       "PR #26954); unset RAG_LLM_REPACK")
     path = llm_path(settings)
     key = (str(path), settings.n_ctx, settings.threads, settings.n_batch, settings.llm_repack)
     with _lock:

@@ -427,3 +427,17 @@ def test_an_up_to_date_build_still_removes_what_killed_builds_left(settings, fak
     _, report = build_index(settings, fake_embedder, progress=False, log=quiet)
     assert report.up_to_date and current_generation(settings.index_dir) == live
     assert leftovers(settings.index_dir) == [] and not (settings.index_dir / f".{CURRENT}.tmp").exists()
+
+
+def test_weight_repacking_that_would_crash_is_a_clear_error(settings, monkeypatch):
+    """RAG_LLM_REPACK=1 on a llama.cpp build with AMX kernels dies with SIGILL: refused before loading."""
+    import rag.models
+
+    monkeypatch.setattr(rag.models, "llm_path", lambda s: pytest.fail("the model must not be touched"))
+    monkeypatch.setattr(rag.models, "repack_crashes", lambda: True)
+    with pytest.raises(RagError, match="unset RAG_LLM_REPACK"):
+        rag.models.get_llm(settings.replace(llm_repack=True))
+    monkeypatch.setattr(rag.models, "repack_crashes", lambda: False)
+    monkeypatch.setattr(rag.models, "llm_path", lambda s: (_ for _ in ()).throw(ModelMissing("no model")))
+    with pytest.raises(ModelMissing):  # past the guard, on to loading
+        rag.models.get_llm(settings.replace(llm_repack=True))
