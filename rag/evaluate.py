@@ -151,6 +151,8 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
         "ttft_median_s": _median(ttfts), "ttft_p90_s": _p90(ttfts),
         "total_median_s": _median(totals), "total_p90_s": _p90(totals),
         "retrieval_median_ms": _median(retr_ms),
+        # passages the model read per question (up to k: `retriever.focus` gives fewer)
+        "passages_mean": sum(len(r["passages"]) for r in recs) / len(recs) if recs else None,
         "questions": recs,
     })
     return result
@@ -171,7 +173,7 @@ def format_table(result: dict) -> str:
             rows.append((f"retrieval median ms ({m})", figures["retrieval_median_ms"]))
     keys = ["retrieval_recall_at_k", "retrieval_median_ms", "rewrite_median_ms", "answer_accuracy",
             "citation_precision", "citation_recall", "invalid_citations", "dropped_model_citations",
-            "withdrawn_by_support_check", "refusal_accuracy", "false_refusals", "ttft_median_s", "ttft_p90_s", "total_median_s", "total_p90_s"]
+            "withdrawn_by_support_check", "passages_mean", "refusal_accuracy", "false_refusals", "ttft_median_s", "ttft_p90_s", "total_median_s", "total_p90_s"]
     rows += [(key, result[key]) for key in keys if key in result]
     width = max(len(str(r[0])) for r in rows)
 

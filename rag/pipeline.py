@@ -15,7 +15,7 @@ from .language import OTHER, detect_language, words
 from .llm import LLM, LlamaCppLLM
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .prompt import PREFIX, passage_block, render
-from .retriever import Hit, Query, Retriever
+from .retriever import Hit, Query, Retriever, focus
 from .rewrite import QueryRewriter
 from .settings import Settings
 from .support import MIN_YES, MIN_YES_CORPUS
@@ -24,7 +24,7 @@ from .store import Store, load_index
 # Passages handed to the model when retrieval chooses them. FacQA valid 1-100 (55 documents):
 # 3 gave accuracy 0.70 against 0.69 with 4 (on a slightly older main), median time to first
 # token 3.6 s against 5.7 s (each passage is ~110 fresh prompt tokens at ~100 tokens/s here),
-# full answer 8.1 s against 11.2 s.
+# full answer 8.1 s against 11.2 s. `retriever.focus` then drops those BM25 barely matches.
 K_RETRIEVED = 3
 # With the whole corpus in the cached prompt, the paragraphs retrieval ranks first are named as
 # hints after the question; 2 instead of 4 lost a seed_dev answer (d05), so this stays 4.
@@ -205,8 +205,11 @@ class Pipeline:
         corpus = self.context_passages()
         r = self.retrieve(q, hist, k or self.default_k())
         lang = r.lang if r.lang != OTHER else "en"
+        passages = corpus or r.hits
+        if corpus is None and k is None and self.settings.k is None:
+            passages = focus(r.hits)  # k chosen here: up to K_RETRIEVED, fewer when BM25 shows a clear best
         gen_start = time.perf_counter()
-        events = generate(self.llm(), q, corpus or r.hits, lang, self.settings.max_tokens, hist[-2:], r.hits,
+        events = generate(self.llm(), q, passages, lang, self.settings.max_tokens, hist[-2:], r.hits,
                           fixed_passages=corpus is not None, check=self.settings.support_check,
                           min_support=self.min_support(corpus is not None))
         try:

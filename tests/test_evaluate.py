@@ -58,16 +58,18 @@ def qa_file(tmp_path):
 
 def test_answer_metrics_match_hand_computed_figures(settings, qa_file):
     embedder = RecordingEmbedder()
+    settings = settings.replace(k=3)  # all three passages given: `scripted` needs a wrong one to cite
     pipe = Pipeline(settings, embedder=embedder, llm=FakeLLM(scripted), log=lambda m: None)
     r = run_eval(settings, qa_file, pipeline=pipe)
     # warmed up like the chat, before the first timed question
     assert r["warm_up_s"] >= 0
     assert embedder.texts.index("warm-up") < embedder.texts.index(QA[0]["question"])
-    assert (r["n"], r["n_answerable"], r["k"]) == (4, 3, 3)  # retrieved mode: K_RETRIEVED passages
+    assert (r["n"], r["n_answerable"], r["k"]) == (4, 3, 3)
     assert r["answer_accuracy"] == pytest.approx(2 / 3)
     assert r["citation_precision"] == pytest.approx(1 / 2)  # [18] gold, the wrong one not
     assert r["citation_recall"] == pytest.approx(1 / 3)
     assert r["invalid_citations"] == 0
+    assert r["passages_mean"] == pytest.approx(3.0)  # an explicit k: all three given
     assert r["refusal_accuracy"] == 1.0
     assert r["false_refusals"] == pytest.approx(1 / 3)
     assert r["withdrawn_by_support_check"] == 0  # the fake's second reading (0.9) keeps every answer

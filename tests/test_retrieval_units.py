@@ -6,7 +6,7 @@ import pytest
 
 from rag.language import detect_language, tokenize
 from rag.lexical import LexicalIndex, windows
-from rag.retriever import Query, Retriever, rrf
+from rag.retriever import Hit, Query, Retriever, focus, rrf
 from rag.rewrite import QueryRewriter
 from tests.conftest import FakeLLM
 
@@ -162,3 +162,16 @@ def test_a_follow_up_in_another_language_carries_its_translated_referent(setting
     assert extra == "Kapan Putin mengunjungi Xi di Beijing? Apa yang dia perintahkan dua minggu kemudian?"
     assert len(llm.prompts) == 2  # the earlier question's translation came from its own turn
     assert r.hits[0].paragraph == 16
+
+
+def test_focus_keeps_the_top_hit_and_those_bm25_matches_nearly_as_well():
+    def hit(n: int, lexical: float | None) -> Hit:
+        return Hit("d.txt", n, f"paragraph {n}", 1.0 / n, lexical=lexical)
+
+    hits = [hit(1, 10.0), hit(2, 6.0), hit(3, 5.9), hit(4, None), hit(5, 8.0)]
+    assert [h.paragraph for h in focus(hits)] == [1, 2, 5]  # rank order kept
+    assert [h.paragraph for h in focus(hits, share=0.5)] == [1, 2, 3, 5]
+    # a top hit without a BM25 score (no word in common): nothing to compare, all kept
+    assert focus([hit(1, None), hit(2, 3.0)]) == [hit(1, None), hit(2, 3.0)]
+    assert focus([hit(1, 0.0), hit(2, None)]) == [hit(1, 0.0), hit(2, None)]
+    assert focus([]) == [] and focus([hit(1, 2.0)]) == [hit(1, 2.0)]
