@@ -230,7 +230,7 @@ def complete_citation(llm: LLM, prompt_text: str, prefix: str, body: str, passag
 
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,
              history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False,
-             check: bool = True, min_support: float = MIN_YES) -> Iterator[Event]:
+             check: bool = True, min_support: float = MIN_YES, hint_texts: int = 0) -> Iterator[Event]:
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
 
     After each attempt the answer is checked. Names or numbers that no passage holds
@@ -258,7 +258,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     for attempt in (0, 1):
         prompt = build_prompt(question, passages, answer_lang, llm.count, llm.n_ctx, max_tokens,
                               history, strict=note, fixed_passages=fixed_passages,
-                              hints=tuple(retrieved) if fixed_passages else ())
+                              hints=tuple(retrieved) if fixed_passages else (), hint_texts=hint_texts)
         if not prompt.passages:
             yield Answer(question, REFUSAL[answer_lang], refused=True, lang=answer_lang,
                          retrieved=tuple(retrieved), timings={"total_s": time.perf_counter() - start})

@@ -29,6 +29,13 @@ K_RETRIEVED = 3
 # With the whole corpus in the cached prompt, the paragraphs retrieval ranks first are named as
 # hints after the question; 2 instead of 4 lost a seed_dev answer (d05), so this stays 4.
 K_HINTS = 4
+# ... and the first of them are also written out just before the question. Dev (the four seed
+# sets, 66 answerable and 23 unanswerable questions): right answers 47 -> 50 with one written
+# out, 51 with two; refusals 19 -> 18 and 21. Each costs ~60-100 fresh prompt tokens (~0.9 s
+# to the first token); a question that was translated has already spent ~1.8 s on that, so it
+# gets one.
+HINT_TEXTS = 2
+HINT_TEXTS_TRANSLATED = 1
 RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes from argv/stdin; no encoder accepts them
@@ -59,6 +66,10 @@ class Retrieval:
     seconds: float  # retrieval alone (embedding + search + fusion)
     rewrite_seconds: float = 0.0  # LLM translation / condensation, if any
     extra: dict = field(default_factory=dict)
+
+
+def _translated(queries: Sequence[Query]) -> bool:
+    return any(q.name == "translated" for q in queries)
 
 
 class Pipeline:
@@ -211,7 +222,8 @@ class Pipeline:
         gen_start = time.perf_counter()
         events = generate(self.llm(), q, passages, lang, self.settings.max_tokens, hist[-2:], r.hits,
                           fixed_passages=corpus is not None, check=self.settings.support_check,
-                          min_support=self.min_support(corpus is not None))
+                          min_support=self.min_support(corpus is not None),
+                          hint_texts=HINT_TEXTS_TRANSLATED if _translated(r.queries) else HINT_TEXTS)
         try:
             for event in events:
                 if isinstance(event, Answer):

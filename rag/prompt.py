@@ -77,12 +77,13 @@ def passage_block(passages: Sequence[Hit]) -> str:
 
 
 def question_block(question: str, lang: str, history: Sequence[str], strict: bool | str, example_n: int,
-                   hints: Sequence[str] = ()) -> str:
+                   hints: Sequence[str] = (), hint_texts: Sequence[str] = ()) -> str:
     lines = []
     if history:
         lines.append("Earlier questions in this chat (for context only): " + " | ".join(history))
     if hints:
         lines.append("Paragraphs that search found most relevant: " + ", ".join(hints))
+    lines += list(hint_texts)
     lines += [f"Question: {question}", f"Answer in {LANG_NAME.get(lang, 'English')}."]
     if strict:  # True: the generic note; a string: a note about what was wrong
         lines.append(strict if isinstance(strict, str) else STRICT_NOTE.format(n=example_n))
@@ -90,8 +91,12 @@ def question_block(question: str, lang: str, history: Sequence[str], strict: boo
 
 
 def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[str] = (),
-           strict: bool | str = False, hints: Sequence[Hit] = (), question_first: bool = False) -> tuple[str, str]:
+           strict: bool | str = False, hints: Sequence[Hit] = (), question_first: bool = False,
+           hint_texts: int = 0) -> tuple[str, str]:
     """(full prompt, its reusable prefix when the passages are the whole fixed corpus).
+
+    `hint_texts`: the first so many hints are also written out in full just before the question,
+    where the small model reads them last (corpus mode: the rest of the corpus is far above).
 
     `question_first` also states the question before the passages, so the small model reads
     them knowing what to look for (not in corpus mode: there the passages are the cached prefix)."""
@@ -99,7 +104,8 @@ def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[
     head = PREFIX + "<|im_start|>user\n" + ask + passage_block(passages)
     multi_doc = spans_documents(passages)
     labels = [passage_label(h, multi_doc) for h in hints]
-    tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1, labels)
+    texts = [f"{passage_label(h, multi_doc)} {h.text}" for h in hints[:hint_texts]]
+    tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1, labels, texts)
     return head + tail + "<|im_end|>\n" + ASSISTANT, head
 
 
@@ -111,24 +117,30 @@ def _trim(text: str, max_chars: int) -> str:
 
 def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Callable[[str], int],
                  n_ctx: int, max_tokens: int, history: Sequence[str] = (), strict: bool | str = False,
-                 fixed_passages: bool = False, hints: Sequence[Hit] = ()) -> Prompt:
+                 fixed_passages: bool = False, hints: Sequence[Hit] = (), hint_texts: int = 0) -> Prompt:
     """Fit prefix + passages + question into n_ctx - max_tokens.
 
-    History goes first, then the lowest-ranked passages; a single over-long passage is cut at
-    a word boundary. `fixed_passages`: the passages are the same for every question (the whole
-    corpus), so they belong to the cacheable prefix and are never trimmed; `hints` (the
-    retrieved passages) are then named after the question's history, a few tokens that point
-    the model at the right part of the corpus."""
+    History goes first, then the hints written out (`hint_texts`), then the lowest-ranked
+    passages; a single over-long passage is cut at a word boundary. `fixed_passages`: the
+    passages are the same for every question (the whole corpus), so they belong to the
+    cacheable prefix and are never trimmed; `hints` (the retrieved passages) are then named
+    after the question's history, a few tokens that point the model at the right part of the
+    corpus, and the first `hint_texts` of them are written out in full."""
     budget = n_ctx - max_tokens
     shown, hist = list(passages), list(history)
 
     def draw() -> tuple[str, str]:
-        return render(shown, question, lang, hist, strict, hints, question_first=not fixed_passages)
+        return render(shown, question, lang, hist, strict, hints, question_first=not fixed_passages,
+                      hint_texts=hint_texts)
 
     text, head = draw()
     n = count(text)
     while n > budget and hist:
         hist.pop(0)
+        text, head = draw()
+        n = count(text)
+    while n > budget and hint_texts > 0:  # then the hints written out, last first
+        hint_texts -= 1
         text, head = draw()
         n = count(text)
     if fixed_passages:

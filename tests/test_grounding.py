@@ -209,6 +209,25 @@ def test_corpus_mode_names_the_retrieved_paragraphs_after_the_cached_prefix():
     assert "most relevant: [16]" in full[len(head):] and "most relevant" not in plain
 
 
+def test_corpus_mode_writes_out_the_first_hints_before_the_question_and_drops_them_first():
+    from rag.prompt import build_prompt, render
+
+    q = "Kapan Putin mengunjungi Xi?"
+    full, head = render(P, q, "id", hints=[P[2], P[0], P[1]], hint_texts=2)
+    assert head == render(P, q, "id")[1]  # the cached prefix does not change
+    tail = full[len(head):]
+    assert tail.index(f"[16] {P[2].text}") < tail.index(f"[11] {P[0].text}") < tail.index(f"Question: {q}")
+    assert P[1].text not in tail  # only the first two
+    count = lambda text: len(text) // 4  # noqa: E731
+    roomy = build_prompt(q, P, "id", count, 4096, 100, fixed_passages=True, hints=P[2:], hint_texts=2)
+    assert P[2].text in roomy.text[len(roomy.cache_prefix):] and P[3].text in roomy.text[len(roomy.cache_prefix):]
+    # no room for them: they go before anything of the corpus does
+    bare = count(render(P, q, "id", hints=P[2:])[0])
+    tight = build_prompt(q, P, "id", count, bare + 100 + 2, 100, fixed_passages=True, hints=P[2:], hint_texts=2)
+    assert tight.passages == roomy.passages == tuple(P) and tight.n_tokens <= bare + 2
+    assert P[2].text not in tight.text[len(tight.cache_prefix):]
+
+
 def test_retrieved_passages_follow_the_question_and_the_corpus_prefix_does_not():
     from rag.prompt import PREFIX, build_prompt
 

@@ -238,6 +238,28 @@ def test_passages_per_question_default_by_context_mode(settings, fake_embedder, 
     assert Settings.load().k == 2
 
 
+def test_with_the_whole_corpus_in_context_the_top_hints_are_written_out(settings, fake_embedder):
+    from rag.pipeline import HINT_TEXTS, HINT_TEXTS_TRANSLATED, Pipeline
+    from tests.conftest import cite_first_passage
+
+    def written_out(question: str) -> list[str]:
+        """The passages written out between the hint line and the question of the answer prompt."""
+        llm = FakeLLM(lambda p: "Siapa yang dipromosikan menjadi menteri luar negeri?" if "translator" in p
+                      else cite_first_passage(p))
+        pipe = Pipeline(settings.replace(context="corpus", translate=True), embedder=fake_embedder, llm=llm)
+        pipe.ensure_index(progress=False)
+        a = pipe.ask(question)
+        (prompt,) = [p for p in llm.prompts if "search found most relevant" in p]
+        tail = prompt.split("search found most relevant", 1)[1].split("\nQuestion:", 1)[0]
+        lines = [line for line in tail.splitlines() if line.startswith("[")]
+        assert lines == [f"[{h.paragraph}] {h.text}" for h in a.retrieved[:len(lines)]]  # the top ones, in order
+        return lines
+
+    assert len(written_out("Siapa yang dipromosikan menjadi menteri luar negeri?")) == HINT_TEXTS == 2
+    # a translated question has spent part of the time to its first token on the translation
+    assert len(written_out("Who was promoted to foreign minister?")) == HINT_TEXTS_TRANSLATED == 1
+
+
 def test_passages_barely_matching_beside_a_clear_best_are_not_given(settings, fake_embedder):
     from rag.pipeline import Pipeline
     from rag.retriever import LEXICAL_SHARE
