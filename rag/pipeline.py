@@ -31,9 +31,9 @@ K_RETRIEVED = 3
 K_HINTS = 4
 # ... and the first of them are also written out just before the question. Dev (the four seed
 # sets, 66 answerable and 23 unanswerable questions): right answers 47 -> 50 with one written
-# out, 51 with two; refusals 19 -> 18 and 21. Each costs ~60-100 fresh prompt tokens (~0.9 s
-# to the first token); a question that was translated has already spent ~1.8 s on that, so it
-# gets one.
+# out, 51 with two, 52 with these two numbers; refusals 19 -> 18, 21, 20. Each costs ~60-100
+# fresh prompt tokens (~0.9 s to the first token); a question that was translated has already
+# spent ~1.8 s on that, so it gets one.
 HINT_TEXTS = 2
 HINT_TEXTS_TRANSLATED = 1
 RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
