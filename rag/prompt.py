@@ -70,10 +70,15 @@ class Prompt:
     cache_prefix: str = PREFIX  # the start of `text` that repeats across questions
 
 
+def passage_line(hit: Hit, multi_doc: bool) -> str:
+    """One passage as the model sees it: its label, then its text."""
+    return f"{passage_label(hit, multi_doc)} {hit.text}"
+
+
 def passage_block(passages: Sequence[Hit]) -> str:
     """The passages as the model sees them: one per line, each with its paragraph number."""
     multi_doc = spans_documents(passages)
-    return "Paragraphs:\n" + "".join(f"{passage_label(h, multi_doc)} {h.text}\n" for h in passages) + "\n"
+    return "Paragraphs:\n" + "".join(passage_line(h, multi_doc) + "\n" for h in passages) + "\n"
 
 
 def question_block(question: str, lang: str, history: Sequence[str], strict: bool | str, example_n: int,
@@ -104,7 +109,7 @@ def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[
     head = PREFIX + "<|im_start|>user\n" + ask + passage_block(passages)
     multi_doc = spans_documents(passages)
     labels = [passage_label(h, multi_doc) for h in hints]
-    texts = [f"{passage_label(h, multi_doc)} {h.text}" for h in hints[:hint_texts]]
+    texts = [passage_line(h, multi_doc) for h in hints[:hint_texts]]
     tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1, labels, texts)
     return head + tail + "<|im_end|>\n" + ASSISTANT, head
 
