@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .language import STOPWORDS
+from .language import EN, STOPWORDS, detect_language
 from .retriever import Hit
 
 _MONTHS = {
@@ -31,11 +31,12 @@ _MONTH_FIRST = re.compile(  # "Saturday, August 13, 2005"
 
 
 def _source_date(day: int, month: int, source: str) -> str:
-    """The source's "Sabtu (13/8)" (or "(13/8)") for that day and month, or ''."""
-    m = re.search(rf"(?:\b(?P<w>{_WEEKDAYS})\b\s*,?\s*)?\(0?{day}/0?{month}(?:/\d{{2,4}})?\)", source, re.I)
+    """The source's "Sabtu (13/8)" (or "(13/8)", "(8/ 9)": as it is written) for that day and month, or ''."""
+    m = re.search(rf"(?:\b(?P<w>{_WEEKDAYS})\b\s*,?\s*)?(?P<d>\(\s*0?{day}\s*/\s*0?{month}(?:\s*/\s*\d{{2,4}})?\s*\))",
+                  source, re.I)
     if not m:
         return ""
-    return f"{m.group('w')} ({day}/{month})" if m.group("w") else f"({day}/{month})"
+    return f"{m.group('w')} {m.group('d')}" if m.group("w") else m.group("d")
 
 
 def source_dates(text: str, source: str) -> str:
@@ -124,23 +125,42 @@ def source_long_forms(text: str, source: str, question: str) -> str:
 
 
 _BARE_NUMBER = re.compile(r"(?<![\w.,])(\d[\d.,]*\d|\d{2,})(?=\s*(?:[.,;!?\[]|$))")
+# Indonesian counting words (classifiers) and units: what a figure counts, whatever was asked
+COUNTERS = frozenset(
+    "ekor orang buah unit keping lembar batang biji butir helai jiwa warga personel kali "
+    "meter kilometer km hektar hektare ha ton kg kilogram gram liter persen megawatt mw".split())
+_GENERIC_COUNTERS = ("orang", "buah", "unit")  # what a model writes for the source's own noun
+_COUNTED = re.compile(r"(?<![\w.,])(\d[\d.,-]*\d|\d{2,})\s+(" + "|".join(_GENERIC_COUNTERS) + r")\b", re.I)
+
+
+def _counted_by(figure: str, source: str) -> set[str]:
+    """The words the source writes right after `figure` ("7.500 atlet" -> {"atlet"})."""
+    return {w.lower() for w in re.findall(rf"(?<![\d.,]){re.escape(figure)}\s+([a-z]{{2,}})\b", source)}
 
 
 def source_units(text: str, source: str, question: str) -> str:
     """A bare figure ending a phrase ("adalah 7.500.") with the word the source counts with it
-    ("7.500 atlet"), when that word is what the question asks about and the source gives the
-    figure with no other."""
+    ("7.500 atlet"), when the source gives the figure with no other and that word is what the
+    question asks about or a counting word ("12.770 ekor"); a generic counting word the source
+    does not use with that figure becomes the source's ("150-200 orang" -> "150-200 warga")."""
     asked = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", question)} - STOPWORDS
+    english = detect_language(question) == EN  # Indonesian counting words would not fit its answer
 
     def fix(m: re.Match) -> str:
         if _in_label(text, m.start()) or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
             return m.group(0)  # a year counts nothing
-        after = {w.lower() for w in re.findall(rf"(?<![\d.,]){re.escape(m.group(1))}\s+([a-z]{{2,}})\b", source)}
-        if not after <= asked:
+        after = _counted_by(m.group(1), source)
+        if len(after) != 1 or not (after <= asked or (after <= COUNTERS and not english)):
             return m.group(0)
-        return f"{m.group(1)} {after.pop()}" if len(after) == 1 else m.group(0)
+        return f"{m.group(1)} {after.pop()}"
 
-    return _BARE_NUMBER.sub(fix, text)
+    def own_word(m: re.Match) -> str:
+        after = _counted_by(m.group(1), source)
+        if _in_label(text, m.start()) or len(after) != 1 or m.group(2).lower() in after:
+            return m.group(0)
+        return f"{m.group(1)} {after.pop()}"
+
+    return _COUNTED.sub(own_word, _BARE_NUMBER.sub(fix, text))
 
 
 _ASKED_KIND = (re.compile(r"\b(?:apa|apakah)\s+nama\s+([^\W\d_]{3,})", re.I),  # "Apa nama organisasi ..."

@@ -22,6 +22,9 @@ def test_a_spelled_out_date_takes_the_day_month_form_of_the_source_and_loses_a_g
     assert source_dates("Rapat pada 5 September 2005 [3].", "Rapat digelar 5 September 2005 (5/9).") == \
         "Rapat pada 5 September 2005 [3]."  # the source spells it out itself: kept
     assert source_dates("Pada (5/9) [2].", "Senin (5/9) lalu.") == "Pada (5/9) [2]."
+    # the source's own spacing stays, so the reader finds it as written
+    assert source_dates("Hari terakhir adalah Kamis, 8 September [10].", "Di hari terakhir, Kamis (8/ 9), tim") == \
+        "Hari terakhir adalah Kamis (8/ 9) [10]."
 
 
 def test_a_bracketed_gloss_follows_the_two_words_it_glosses():
@@ -53,6 +56,16 @@ def test_a_bare_figure_gets_the_word_it_counts_when_that_is_what_was_asked():
     assert source_units("Jumlahnya 147 [22].", src, q) == "Jumlahnya 147 [22]."  # "negara" was not asked about
     assert source_units("Pada tahun 2005 [22].", src, "Kapan lalu?") == "Pada tahun 2005 [22]."  # a year counts nothing
     assert source_units("Ada 7.500 atlet [22].", src, q) == "Ada 7.500 atlet [22]."
+
+
+def test_a_figure_keeps_the_counting_word_of_the_source():
+    src = "Pada tahun 1997 jumlahnya 12.770 ekor. Pos itu dilintasi 150-200 warga PNG setiap hari, 3 ekor atau 4 buah."
+    q = "Berapa jumlah orangutan yang tersisa?"
+    assert source_units("Jumlahnya 12.770 [20].", src, q) == "Jumlahnya 12.770 ekor [20]."  # a counting word, not asked
+    assert source_units("It is 12.770 [20].", src, "How many orangutans are left?") == "It is 12.770 [20]."
+    assert source_units("Pos itu dilintasi 150-200 orang PNG [8].", src, q) == "Pos itu dilintasi 150-200 warga PNG [8]."
+    assert source_units("Ada 3 ekor [8].", src, q) == "Ada 3 ekor [8]."  # the source's word already
+    assert source_units("Ada 150 orang [8].", src, q) == "Ada 150 orang [8]."  # a figure the source does not give
 
 
 def test_only_cited_paragraphs_are_used_and_labels_are_left_alone():
