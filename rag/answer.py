@@ -137,6 +137,20 @@ def leaks_instructions(raw: str) -> bool:
     return any(mark in raw for mark in _LEAK_MARKS)
 
 
+def repeated_from(raw: str) -> int:
+    """Where the model began writing a line it already wrote (greedy decoding stuck in a loop,
+    e.g. "Tentu saja! Berikut adalah jawaban ...:" over and over), or -1."""
+    seen: set[str] = set()
+    pos = 0
+    for line in raw.split("\n")[:-1]:  # complete lines only
+        key = line.strip()
+        if len(key) >= 12 and key in seen:
+            return pos
+        seen.add(key)
+        pos += len(line) + 1
+    return -1
+
+
 INVENTED = "invented"  # _check: the answer names facts no passage holds
 WRONG_TYPE = "wrong type"  # _check: a count or a clock time was asked, the answer has none
 UNCITED = "uncited"  # _check: the answer states something but cites no given paragraph
@@ -266,11 +280,14 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         filt = CitationFilter(prompt.passages)
         raw = ""
         first_token_at = None
-        leaked = False
+        leaked = looped = False
         for piece in llm.stream(prompt.text, max_tokens, prompt.cache_prefix):
             raw += piece
             if leaks_instructions(raw):
                 leaked = True
+                break
+            if "\n" in piece and (cut := repeated_from(raw)) >= 0:
+                raw, looped = raw[:cut], True  # the rest would only repeat it, up to max_tokens
                 break
             shown = filt.feed(piece)
             if shown:
@@ -298,6 +315,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             refused, problem, invented = True, "", ()
             break
         problem, invented = _check(raw, parsed, context_q, prompt.passages, question, answer_lang)
+        if looped and not parsed.citations:
+            problem = NO_SUBSTANCE_NOTE  # it never got past its opening line: asked again
         if problem == UNCITED or (problem == INVENTED and not parsed.citations):
             # stated, not cited: let the model name its source (with invented words, the source it
             # names decides below whether the answer is shown unverified or refused)

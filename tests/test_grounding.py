@@ -178,6 +178,20 @@ def test_an_echo_of_the_question_is_retried():
     assert len(llm.prompts) == 2 and a.retried and a.verified and a.text == "Pada awal Februari [16]."
 
 
+def test_a_model_repeating_its_opening_line_is_stopped_and_asked_again():
+    opening = "Tentu saja! Berikut adalah jawaban dalam bahasa Indonesia:\n\n"
+    llm = FakeLLM([opening * 40, "Pada awal Februari [16]."], pieces=80)
+    events = list(generate(llm, "Kapan Putin mengunjungi Xi?", P, "id", 400))
+    a = events[-1]
+    assert len(llm.prompts) == 2 and a.retried and a.text == "Pada awal Februari [16]."
+    shown = "".join(e.text for e in events[:next(i for i, e in enumerate(events) if not hasattr(e, "text"))])
+    assert shown.count("Tentu saja") <= 2  # stopped at the first repeat, not after 40
+    # an answer followed by a repeated line keeps the answer, without a retry
+    llm = FakeLLM(["Pada awal Februari [16].\n" + "Semoga membantu dan terima kasih!\n" * 5], pieces=20)
+    a = list(generate(llm, "Kapan Putin mengunjungi Xi?", P, "id", 400))[-1]
+    assert len(llm.prompts) == 1 and a.text.startswith("Pada awal Februari [16].") and a.text.count("Semoga") == 1
+
+
 def test_an_uncited_answer_is_fed_back_for_its_citation_instead_of_a_retry():
     llm = FakeLLM(["Medvedev dikirim ke Beijing.", "Medvedev [17]."], cites="17]")
     events = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))
