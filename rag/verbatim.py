@@ -185,6 +185,42 @@ def source_kind(text: str, source: str, question: str) -> str:
     return text
 
 
+_QUALIFIER = ("lebih dari|kurang dari|paling sedikit|lebih kurang|kira-kira|sedikitnya|setidaknya|sekitar"
+              "|hampir|antara|minimal|maksimal")
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w]|[.,]\d)")
+
+
+def _source_form(figure: str, source: str) -> tuple[str, str] | None:
+    """(qualifier, decade suffix) with which the source writes `figure` every time ("lebih dari"
+    20, 1990 " - an"), or None when it writes it in more than one way."""
+    pattern = rf"(?:\b(?P<q>{_QUALIFIER})\s+)?(?<![\w.,]){re.escape(figure)}(?P<t>\s*-\s*an\b)?(?![\d]|[.,]\d)"
+    forms = {((m.group("q") or "").lower(), m.group("t") or "") for m in re.finditer(pattern, source, re.I)}
+    return forms.pop() if len(forms) == 1 else None
+
+
+def source_bounds(text: str, source: str, question: str) -> str:
+    """A figure keeps the qualifier and the decade suffix the source gives it: "20 jenis" ->
+    "lebih dari 20 jenis", "sejak tahun 1990" -> "sejak tahun 1990 - an"; without them it says
+    something the source does not. Not in an English answer (these are Indonesian words). A
+    range is not put back: "(1890-1979)" is a lifespan as often as a reign."""
+    if detect_language(question) == EN:
+        return text
+    out, last = [], 0
+    for m in _FIGURE.finditer(text):
+        form = None if _in_label(text, m.start()) else _source_form(m.group(0), source)
+        if not form:
+            continue
+        qualifier, suffix = form
+        if qualifier and not re.search(rf"\b(?:{_QUALIFIER})\s*$", text[:m.start()], re.I):
+            starts = not text[:m.start()].strip() or text[:m.start()].rstrip()[-1] in ".!?"
+            out.append(f"{text[last:m.start()]}{qualifier.capitalize() if starts else qualifier} ")
+            last = m.start()
+        if suffix and not re.match(r"\s*-\s*an\b", text[m.end():]):
+            out.append(f"{text[last:m.end()]}{suffix}")
+            last = m.end()
+    return "".join(out) + text[last:]
+
+
 def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
     """The answer with dates, glosses, abbreviations, counted words and the asked kind of
     thing in the form its cited paragraphs use."""
@@ -192,4 +228,5 @@ def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
         return text
     source = " ".join(h.text for h in cited)
     text = source_kind(source_units(source_dates(text, source), source, question), source, question)
+    text = source_bounds(text, source, question)
     return source_glosses(source_long_forms(text, source, question), source)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from rag.answer import generate
 from rag.retriever import Hit
-from rag.verbatim import (restore_source_forms, source_dates, source_glosses, source_kind, source_long_forms,
-                          source_units)
+from rag.verbatim import (restore_source_forms, source_bounds, source_dates, source_glosses, source_kind,
+                          source_long_forms, source_units)
 
 from tests.conftest import FakeLLM
 
@@ -66,6 +66,18 @@ def test_a_figure_keeps_the_counting_word_of_the_source():
     assert source_units("Pos itu dilintasi 150-200 orang PNG [8].", src, q) == "Pos itu dilintasi 150-200 warga PNG [8]."
     assert source_units("Ada 3 ekor [8].", src, q) == "Ada 3 ekor [8]."  # the source's word already
     assert source_units("Ada 150 orang [8].", src, q) == "Ada 150 orang [8]."  # a figure the source does not give
+
+
+def test_a_figure_keeps_the_qualifier_and_decade_the_source_gives_it():
+    src = "Koleksinya lebih dari 20 jenis katak. Sedikitnya 695 warga tewas. Ini berawal sejak tahun 1990 - an."
+    q = "Berapa jeniskah koleksi katak itu?"
+    assert source_bounds("Dia menemukan 20 jenis katak [24].", src, q) == "Dia menemukan lebih dari 20 jenis katak [24]."
+    assert source_bounds("695 warga tewas [3].", src, q) == "Sedikitnya 695 warga tewas [3]."  # sentence start
+    assert source_bounds("Berawal sejak tahun 1990 [12].", src, q) == "Berawal sejak tahun 1990 - an [12]."
+    assert source_bounds("Ada sekitar 20 jenis [24].", src, q) == "Ada sekitar 20 jenis [24]."  # qualified already
+    assert source_bounds("It found 20 species [24].", src, "How many species?") == "It found 20 species [24]."
+    assert source_bounds("Ada 20 jenis [24].", src + " Lalu 20 ekor lagi.", q) == "Ada 20 jenis [24]."  # two forms
+    assert source_bounds("Lahir pada tahun 1890 [2].", "Wakidi (1890-1979) pelukis", q) == "Lahir pada tahun 1890 [2]."
 
 
 def test_only_cited_paragraphs_are_used_and_labels_are_left_alone():
