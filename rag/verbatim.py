@@ -127,10 +127,14 @@ def source_long_forms(text: str, source: str, question: str) -> str:
 _BARE_NUMBER = re.compile(r"(?<![\w.,])(\d[\d.,]*\d|\d{2,})(?=\s*(?:[.,;!?\[]|$))")
 # Indonesian counting words (classifiers) and units: what a figure counts, whatever was asked
 COUNTERS = frozenset(
-    "ekor orang buah unit keping lembar batang biji butir helai jiwa warga personel kali "
-    "meter kilometer km hektar hektare ha ton kg kilogram gram liter persen megawatt mw".split())
+    "ekor orang buah unit keping lembar batang biji butir helai jiwa warga personel kali macam jenis spesies "
+    "meter kilometer km mm hektar hektare ha ton kg kilogram gram liter persen megawatt mw derajat barrel "
+    "ribu juta miliar triliun detik menit jam hari minggu bulan tahun".split())
 _GENERIC_COUNTERS = ("orang", "buah", "unit")  # what a model writes for the source's own noun
 _COUNTED = re.compile(r"(?<![\w.,])(\d[\d.,-]*\d|\d{2,})\s+(" + "|".join(_GENERIC_COUNTERS) + r")\b", re.I)
+
+
+_FIGURE_WORD = re.compile(r"(?<![\w.,])(\d[\d.,]*\d|\d)\s+([^\W\d_]{3,})")
 
 
 def _counted_by(figure: str, source: str) -> set[str]:
@@ -160,7 +164,15 @@ def source_units(text: str, source: str, question: str) -> str:
             return m.group(0)
         return f"{m.group(1)} {after.pop()}"
 
-    return _COUNTED.sub(own_word, _BARE_NUMBER.sub(fix, text))
+    def classifier(m: re.Match) -> str:  # "130 persyaratan" where the source says "130 macam persyaratan"
+        if _in_label(text, m.start()) or m.group(2).lower() in COUNTERS:
+            return m.group(0)
+        found = {c.lower() for c in re.findall(rf"(?<![\d.,]){re.escape(m.group(1))}\s+([a-z]+)\s+{re.escape(m.group(2))}\b",
+                                                source, re.I)}
+        return f"{m.group(1)} {found.pop()} {m.group(2)}" if len(found) == 1 and found <= COUNTERS else m.group(0)
+
+    text = _COUNTED.sub(own_word, _BARE_NUMBER.sub(fix, text))
+    return text if english else _FIGURE_WORD.sub(classifier, text)
 
 
 _ASKED_KIND = (re.compile(r"\b(?:apa|apakah)\s+nama\s+([^\W\d_]{3,})", re.I),  # "Apa nama organisasi ..."

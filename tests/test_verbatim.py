@@ -66,6 +66,10 @@ def test_a_figure_keeps_the_counting_word_of_the_source():
     assert source_units("Pos itu dilintasi 150-200 orang PNG [8].", src, q) == "Pos itu dilintasi 150-200 warga PNG [8]."
     assert source_units("Ada 3 ekor [8].", src, q) == "Ada 3 ekor [8]."  # the source's word already
     assert source_units("Ada 150 orang [8].", src, q) == "Ada 150 orang [8]."  # a figure the source does not give
+    benin = "Benin harus memenuhi 130 macam persyaratan. Harganya Rp 12 juta."
+    assert source_units("Benin memenuhi 130 persyaratan [11].", benin, q) == "Benin memenuhi 130 macam persyaratan [11]."
+    assert source_units("Harganya Rp 12 [11].", benin, q) == "Harganya Rp 12 juta [11]."  # a magnitude
+    assert source_units("It meets 130 persyaratan [11].", benin, "How many?") == "It meets 130 persyaratan [11]."
 
 
 def test_a_figure_keeps_the_qualifier_and_decade_the_source_gives_it():
