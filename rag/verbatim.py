@@ -132,9 +132,7 @@ COUNTERS = frozenset(
     "ribu juta miliar triliun detik menit jam hari minggu bulan tahun".split())
 _GENERIC_COUNTERS = ("orang", "buah", "unit")  # what a model writes for the source's own noun
 _COUNTED = re.compile(r"(?<![\w.,])(\d[\d.,-]*\d|\d{2,})\s+(" + "|".join(_GENERIC_COUNTERS) + r")\b", re.I)
-
-
-_FIGURE_WORD = re.compile(r"(?<![\w.,])(\d[\d.,]*\d|\d)\s+([^\W\d_]{3,})")
+_FIGURE_WORD = re.compile(r"(?<![\w.,])(\d[\d.,]*\d|\d)\s+([^\W\d_]{3,})")  # "130 persyaratan"
 
 
 def _counted_by(figure: str, source: str) -> set[str]:
@@ -146,7 +144,9 @@ def source_units(text: str, source: str, question: str) -> str:
     """A bare figure ending a phrase ("adalah 7.500.") with the word the source counts with it
     ("7.500 atlet"), when the source gives the figure with no other and that word is what the
     question asks about or a counting word ("12.770 ekor"); a generic counting word the source
-    does not use with that figure becomes the source's ("150-200 orang" -> "150-200 warga")."""
+    does not use with that figure becomes the source's ("150-200 orang" -> "150-200 warga"); a
+    counting word the model left out comes back ("130 persyaratan" -> "130 macam persyaratan").
+    Only the first applies to an English answer, with the asked word."""
     asked = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", question)} - STOPWORDS
     english = detect_language(question) == EN  # Indonesian counting words would not fit its answer
 
@@ -234,8 +234,8 @@ def source_bounds(text: str, source: str, question: str) -> str:
 
 
 def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
-    """The answer with dates, glosses, abbreviations, counted words and the asked kind of
-    thing in the form its cited paragraphs use."""
+    """The answer with dates, glosses, abbreviations, counted words, qualified figures and the
+    asked kind of thing in the form its cited paragraphs use."""
     if not cited:
         return text
     source = " ".join(h.text for h in cited)
