@@ -129,8 +129,8 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return
-    if streamed.strip() != answer.text.strip():
-        click.echo(("\n" if streamed else "") + safe(answer.text), nl=False)
+    if streamed.strip() != answer.text.strip():  # citations moved or source wording put back
+        click.echo((f"\n{CHECKED_NOTE}\n" if streamed else "") + safe(answer.text), nl=False)
     click.echo("")
     if answer.invented:
         click.echo("[unverified: the documents do not contain " + ", ".join(answer.invented) + "]")
@@ -140,6 +140,9 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
 
     for line in source_lines(answer):
         click.echo(safe(line))
+
+
+CHECKED_NOTE = "(checked against the cited paragraphs, the answer reads:)"
 
 
 @cli.command(name="eval")

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import rag.pipeline
 from rag.answer import Answer, Reset, Token
 from rag.errors import BadQuestion, RagError
+from rag.cli import CHECKED_NOTE
 from rag.prompt import SYSTEM
 from tests.conftest import FakeEmbedder, FakeLLM, cite_first_passage
 
@@ -230,6 +231,18 @@ def test_chat_shows_bad_questions_as_one_line_that_the_browser_can_receive(pipel
             continue
         assert session["pending"] is None and "rag-error" in chat[-1]["content"], name
         assert "the question" in chat[-1]["content"] and "Traceback" not in chat[-1]["content"]
+
+
+def test_cli_labels_the_checked_answer_when_it_differs_from_the_streamed_text(cli_fakes):
+    def cites_the_second(prompt: str) -> str:  # the first passage's words, the second passage's number
+        found = re.findall(r"^\[(\d+)\] (.+)$", prompt.rsplit("<|im_start|>user\n", 1)[-1], re.M)
+        return f"{' '.join(found[0][1].split()[:12])} [{found[1][0]}]."
+
+    cli_fakes["llm"] = FakeLLM(cites_the_second)
+    result = rag_ask(cli_fakes, "Apa yang dikatakan Putin tentang kemitraan dengan China?")
+    assert result.exit_code == 0, result.output
+    streamed, checked = result.output.split(CHECKED_NOTE)
+    assert streamed.strip() and checked.strip() and streamed.strip() != checked.strip().splitlines()[0]
 
 
 def test_cli_never_prints_control_characters_from_the_model(cli_fakes):
