@@ -89,6 +89,9 @@ def index(seeds: Path | None, index: Path | None, watch: bool) -> None:
                 _err(f"error: {exc}")
 
 
+CHECKED_NOTE = "(checked against the cited paragraphs, the answer reads:)"  # before a changed answer
+
+
 @cli.command()
 @common
 @click.argument("question", required=False)
@@ -140,9 +143,6 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
 
     for line in source_lines(answer):
         click.echo(safe(line))
-
-
-CHECKED_NOTE = "(checked against the cited paragraphs, the answer reads:)"
 
 
 @cli.command(name="eval")

@@ -146,7 +146,8 @@ def source_units(text: str, source: str, question: str) -> str:
     question asks about or a counting word ("12.770 ekor"); a generic counting word the source
     does not use with that figure becomes the source's ("150-200 orang" -> "150-200 warga"); a
     counting word the model left out comes back ("130 persyaratan" -> "130 macam persyaratan").
-    Only the first applies to an English answer, with the asked word."""
+    An English answer gets no Indonesian word added: its bare figure takes only an asked word,
+    and no counting word is put back (a generic one it wrote itself is still replaced)."""
     asked = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", question)} - STOPWORDS
     english = detect_language(question) == EN  # Indonesian counting words would not fit its answer
 
