@@ -145,7 +145,8 @@ def source_units(text: str, source: str, question: str) -> str:
     ("7.500 atlet"), when the source gives the figure with no other and that word is what the
     question asks about or a counting word ("12.770 ekor"); a generic counting word the source
     does not use with that figure becomes the source's ("150-200 orang" -> "150-200 warga"); a
-    counting word the model left out comes back ("130 persyaratan" -> "130 macam persyaratan").
+    counting word the model left out comes back ("130 persyaratan" -> "130 macam persyaratan",
+    "13 korban" -> "13 orang korban" where the source counts that figure only in "orang").
     An English answer gets no Indonesian word added: its bare figure takes only an asked word,
     and no counting word is put back (a generic one it wrote itself is still replaced)."""
     asked = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", question)} - STOPWORDS
@@ -166,11 +167,15 @@ def source_units(text: str, source: str, question: str) -> str:
         return f"{m.group(1)} {after.pop()}"
 
     def classifier(m: re.Match) -> str:  # "130 persyaratan" where the source says "130 macam persyaratan"
-        if _in_label(text, m.start()) or m.group(2).lower() in COUNTERS:
+        figure, noun = m.group(1), m.group(2)
+        if _in_label(text, m.start()) or noun.lower() in COUNTERS or not noun.islower() \
+                or re.fullmatch(r"(?:19|20)\d\d", figure):
             return m.group(0)
-        found = {c.lower() for c in re.findall(rf"(?<![\d.,]){re.escape(m.group(1))}\s+([a-z]+)\s+{re.escape(m.group(2))}\b",
+        found = {c.lower() for c in re.findall(rf"(?<![\d.,]){re.escape(figure)}\s+([a-z]+)\s+{re.escape(noun)}\b",
                                                 source, re.I)}
-        return f"{m.group(1)} {found.pop()} {m.group(2)}" if len(found) == 1 and found <= COUNTERS else m.group(0)
+        if not found:  # "13 korban" where the source counts the figure only as "13 orang"
+            found = _counted_by(figure, source)
+        return f"{figure} {found.pop()} {noun}" if len(found) == 1 and found <= COUNTERS else m.group(0)
 
     text = _COUNTED.sub(own_word, _BARE_NUMBER.sub(fix, text))
     return text if english else _FIGURE_WORD.sub(classifier, text)
@@ -234,12 +239,45 @@ def source_bounds(text: str, source: str, question: str) -> str:
     return "".join(out) + text[last:]
 
 
+# Words the source writes before a name as part of it: ranks, academic and religious titles, a
+# company's legal form. A model drops them ("Muda TNI Y Didik ..." for "Laksamana Muda TNI Y Didik ...").
+TITLES = ("PT CV Dr dr Drs Drh Ir Prof H Hj KH Kiai Haji Hajah Jenderal Letjen Mayjen Brigjen Kolonel Letkol "
+          "Mayor Kapten Letnan Laksamana Laksma Laksda Laksdya Marsekal Marsma Marsda Marsdya Irjen Komjen Kombes "
+          "AKBP AKP Iptu Ipda Muda Madya Utama TNI Pol Polri").split()
+_TITLE = "|".join(sorted(TITLES, key=len, reverse=True))
+_TITLES = rf"(?:(?<![\w.])(?:{_TITLE})\.?\s+)+"
+_NAME = re.compile(r"(?<![\w.])[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")  # a run of capitalised words
+
+
+def source_titles(text: str, source: str) -> str:
+    """A name the source writes only after the same titles ("Laksamana Muda TNI", "PT", "Prof Dr")
+    gets the ones the answer left out: "Muda TNI Y Didik" -> "Laksamana Muda TNI Y Didik"."""
+    for m in reversed(list(_NAME.finditer(text))):
+        if _in_label(text, m.start()):
+            continue
+        name = rf"{re.escape(m.group(0))}(?![\w'’-])"
+        titled = {re.sub(r"\s+", " ", t.group(0)).strip() for t in re.finditer(rf"{_TITLES}(?={name})", source)}
+        bare = re.search(rf"(?<![\w.'’-]){name}", re.sub(rf"{_TITLES}{name}", " ", source))
+        if len(titled) != 1 or bare:
+            continue
+        before, missing = text[:m.start()], titled.pop().split()
+        while missing and (given := re.search(rf"(?<![\w.]){re.escape(missing[-1].rstrip('.'))}\.?\s*$", before)):
+            before = before[:given.start()]  # the answer gives this title itself ("Dr." for "Dr")
+            missing.pop()
+        if missing:
+            titles = " ".join(missing)
+            if not before.strip() or before.rstrip()[-1] in ".!?":
+                titles = titles[0].upper() + titles[1:]  # "dr" opening a sentence
+            text = f"{before}{titles} {text[len(before):]}"
+    return text
+
+
 def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
-    """The answer with dates, glosses, abbreviations, counted words, qualified figures and the
-    asked kind of thing in the form its cited paragraphs use."""
+    """The answer with dates, glosses, abbreviations, counted words, qualified figures, the
+    asked kind of thing and the titles of names in the form its cited paragraphs use."""
     if not cited:
         return text
     source = " ".join(h.text for h in cited)
     text = source_kind(source_units(source_dates(text, source), source, question), source, question)
     text = source_bounds(text, source, question)
-    return source_glosses(source_long_forms(text, source, question), source)
+    return source_titles(source_glosses(source_long_forms(text, source, question), source), source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rag.answer import generate
 from rag.retriever import Hit
 from rag.verbatim import (restore_source_forms, source_bounds, source_dates, source_glosses, source_kind,
-                          source_long_forms, source_units)
+                          source_long_forms, source_titles, source_units)
 
 from tests.conftest import FakeLLM
 
@@ -70,6 +70,28 @@ def test_a_figure_keeps_the_counting_word_of_the_source():
     assert source_units("Benin memenuhi 130 persyaratan [11].", benin, q) == "Benin memenuhi 130 macam persyaratan [11]."
     assert source_units("Harganya Rp 12 [11].", benin, q) == "Harganya Rp 12 juta [11]."  # a magnitude
     assert source_units("It meets 130 persyaratan [11].", benin, "How many?") == "It meets 130 persyaratan [11]."
+    diare = "Hingga Jumat (12/8), penyakit ini telah menewaskan 13 orang. Sebanyak 40 rumah dan 40 sekolah rusak."
+    q = "Berapa korban diare yang tewas?"
+    assert source_units("Ada 13 korban yang tewas [21].", diare, q) == "Ada 13 orang korban yang tewas [21]."
+    assert source_units("There were 13 victims [21].", diare, "How many died?") == "There were 13 victims [21]."
+    assert source_units("Ada 40 kelas rusak [21].", diare, q) == "Ada 40 kelas rusak [21]."  # the source counts 40 twice
+    assert source_units("Hingga 13 Agustus [21].", diare, q) == "Hingga 13 Agustus [21]."  # a month is no noun
+
+
+def test_a_name_gets_back_the_titles_the_source_always_gives_it():
+    src = ("Panglima Komando Armada Kawasan Timur Laksamana Muda TNI Y Didik Heru Purnomo mengakui. "
+           "Harga dari PT Pertamina turun, kata dr Roemwerdiniadi Soedoko dan Dr Setijati Sastrapradja.")
+    assert source_titles("Panglimanya adalah Muda TNI Y Didik Heru Purnomo [16].", src) == \
+        "Panglimanya adalah Laksamana Muda TNI Y Didik Heru Purnomo [16]."
+    assert source_titles("It is Y Didik Heru Purnomo [16].", src) == "It is Laksamana Muda TNI Y Didik Heru Purnomo [16]."
+    assert source_titles("Harganya diturunkan Pertamina [3].", src) == "Harganya diturunkan PT Pertamina [3]."
+    assert source_titles("Roemwerdiniadi Soedoko lahir [1].", src) == "Dr Roemwerdiniadi Soedoko lahir [1]."
+    kept = "Pemenangnya Dr. Setijati Sastrapradja [2]."  # the answer's own "Dr." is the title
+    assert source_titles(kept, src) == kept
+    both = "Pertamina naik, kata PT Pertamina."  # the source writes it bare as well: left alone
+    assert source_titles("Harga Pertamina naik [2].", both) == "Harga Pertamina naik [2]."
+    labelled = "Jawabannya ada di sana [Setijati Sastrapradja.txt ¶2]."
+    assert source_titles(labelled, src) == labelled  # a document name in a citation
 
 
 def test_a_figure_keeps_the_qualifier_and_decade_the_source_gives_it():
