@@ -239,6 +239,31 @@ def source_bounds(text: str, source: str, question: str) -> str:
     return "".join(out) + text[last:]
 
 
+_SINCE = "per|sejak|semenjak|hingga|sampai|mulai"  # what bounds a time: "per tanggal 23 November" is not "pada"
+
+
+def source_time_bounds(text: str, source: str, question: str) -> str:
+    """A date or year the source always bounds ("per tanggal 23 November 2005", "sejak tahun
+    1990") keeps that word where the answer says "pada" or nothing. Indonesian answers only."""
+    if detect_language(question) == EN:
+        return text
+    out, last = [], 0
+    for m in _FIGURE.finditer(text):
+        if _in_label(text, m.start()):
+            continue
+        bounds = {(f.group("b") or "").lower() for f in re.finditer(
+            rf"(?:\b(?P<b>{_SINCE})\s+)?(?:(?:tanggal|tahun|bulan)\s+)?(?<![\w.,]){re.escape(m.group(0))}(?!\d|[.,]\d)",
+            source, re.I)}
+        bound = bounds.pop() if len(bounds) == 1 else ""
+        said = re.search(rf"(?:\b(?P<p>pada|{_SINCE})\s+)?(?:(?:tanggal|tahun|bulan)\s+)?$", text[last:m.start()], re.I)
+        if not bound or (said.group("p") or "").lower() in _SINCE.split("|"):
+            continue
+        at = last + (said.start("p") if said.group("p") else said.start())
+        out.append(text[last:at] + bound + ("" if said.group("p") else " "))
+        last = at + (len(said.group("p")) if said.group("p") else 0)
+    return "".join(out) + text[last:]
+
+
 # Words the source writes before a name as part of it: ranks, academic and religious titles, a
 # company's legal form. A model drops them ("Muda TNI Y Didik ..." for "Laksamana Muda TNI Y Didik ...").
 TITLES = ("PT CV Dr dr Drs Drh Ir Prof H Hj KH Kiai Haji Hajah Jenderal Letjen Mayjen Brigjen Kolonel Letkol "
@@ -272,12 +297,25 @@ def source_titles(text: str, source: str) -> str:
     return text
 
 
+def source_name_years(text: str, source: str) -> str:
+    """A name the source always writes with one year ("Nobel Kimia 2005", "APBN 2006") keeps it."""
+    for m in reversed(list(_NAME.finditer(text))):
+        if _in_label(text, m.start()) or re.match(r"\s*,?\s*(?:19|20)\d\d\b", text[m.end():]):
+            continue
+        found = [y.group(1) for y in re.finditer(rf"(?<![\w.'’-]){re.escape(m.group(0))}(?![\w'’-])(\s+(?:19|20)\d\d\b)?",
+                                                 source)]
+        if found and all(found) and len(set(found)) == 1:
+            text = text[:m.end()] + found[0] + text[m.end():]
+    return text
+
+
 def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
     """The answer with dates, glosses, abbreviations, counted words, qualified figures, the
-    asked kind of thing and the titles of names in the form its cited paragraphs use."""
+    asked kind of thing and names with their titles and years in the form its cited paragraphs use."""
     if not cited:
         return text
     source = " ".join(h.text for h in cited)
     text = source_kind(source_units(source_dates(text, source), source, question), source, question)
-    text = source_bounds(text, source, question)
-    return source_titles(source_glosses(source_long_forms(text, source, question), source), source)
+    text = source_time_bounds(source_bounds(text, source, question), source, question)
+    text = source_glosses(source_long_forms(text, source, question), source)
+    return source_name_years(source_titles(text, source), source)

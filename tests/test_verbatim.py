@@ -4,7 +4,8 @@ from __future__ import annotations
 from rag.answer import generate
 from rag.retriever import Hit
 from rag.verbatim import (restore_source_forms, source_bounds, source_dates, source_glosses, source_kind,
-                          source_long_forms, source_titles, source_units)
+                          source_long_forms, source_name_years, source_time_bounds,
+                          source_titles, source_units)
 
 from tests.conftest import FakeLLM
 
@@ -76,6 +77,29 @@ def test_a_figure_keeps_the_counting_word_of_the_source():
     assert source_units("There were 13 victims [21].", diare, "How many died?") == "There were 13 victims [21]."
     assert source_units("Ada 40 kelas rusak [21].", diare, q) == "Ada 40 kelas rusak [21]."  # the source counts 40 twice
     assert source_units("Hingga 13 Agustus [21].", diare, q) == "Hingga 13 Agustus [21]."  # a month is no noun
+
+
+def test_a_date_keeps_the_word_that_bounds_it_in_the_source():
+    src = "Mengacu pada Undang-Undang Migas, per tanggal 23 November 2005, terbuka kesempatan. Berawal sejak tahun 1990."
+    q = "Kapan terbukanya kesempatan?"
+    assert source_time_bounds("Terbuka pada tanggal 23 November 2005 [13].", src, q) == \
+        "Terbuka per tanggal 23 November 2005 [13]."
+    assert source_time_bounds("Perjuangan berawal 1990 [12].", src, q) == "Perjuangan berawal sejak 1990 [12]."
+    kept = "Terbuka mulai 23 November 2005 [13]."  # a bound of the model's own stays
+    assert source_time_bounds(kept, src, q) == kept
+    english = "It opened on November 23, 2005 [13]."
+    assert source_time_bounds(english, src, "When did it open?") == english
+    twice = "Berlaku 2005 dan sejak 2005 lagi."  # the source writes the year both ways: left alone
+    assert source_time_bounds("Berlaku pada 2005 [3].", twice, q) == "Berlaku pada 2005 [3]."
+
+
+def test_a_name_keeps_the_year_the_source_always_writes_with_it():
+    src = "Mereka memenangi penghargaan Nobel Kimia 2005, Rabu (5/10)."
+    assert source_name_years("Ia menerima Nobel Kimia pada Rabu (5/10) [24].", src) == \
+        "Ia menerima Nobel Kimia 2005 pada Rabu (5/10) [24]."
+    assert source_name_years("Ia menerima Nobel Kimia 2005 [24].", src) == "Ia menerima Nobel Kimia 2005 [24]."
+    both = "Nobel Kimia 2005 dan Nobel Kimia tahun lalu."
+    assert source_name_years("Ia menerima Nobel Kimia [24].", both) == "Ia menerima Nobel Kimia [24]."
 
 
 def test_a_name_gets_back_the_titles_the_source_always_gives_it():
