@@ -268,9 +268,11 @@ def source_time_bounds(text: str, source: str, question: str) -> str:
 # company's legal form. A model drops them ("Muda TNI Y Didik ..." for "Laksamana Muda TNI Y Didik ...").
 TITLES = ("PT CV Dr dr Drs Drh Ir Prof H Hj KH Kiai Haji Hajah Jenderal Letjen Mayjen Brigjen Kolonel Letkol "
           "Mayor Kapten Letnan Laksamana Laksma Laksda Laksdya Marsekal Marsma Marsda Marsdya Irjen Komjen Kombes "
-          "AKBP AKP Iptu Ipda Muda Madya Utama TNI Pol Polri").split()
-_TITLE = "|".join(sorted(TITLES, key=len, reverse=True))
-_TITLES = rf"(?:(?<![\w.])(?:{_TITLE})\.?\s+)+"
+          "AKBP AKP Iptu Ipda").split()
+RANK_PARTS = ("Muda", "Madya", "Utama", "TNI", "Pol", "Polri")  # only after a title: "Tim Muda Indonesia" has none
+_ANY_TITLE = "|".join(sorted((*TITLES, *RANK_PARTS), key=len, reverse=True))
+_TITLES = (rf"(?<![\w.])(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})\.?\s+"
+           rf"(?:(?<![\w.])(?:{_ANY_TITLE})\.?\s+)*")
 _NAME = re.compile(r"(?<![\w.])[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")  # a run of capitalised words
 
 
@@ -298,9 +300,10 @@ def source_titles(text: str, source: str) -> str:
 
 
 def source_name_years(text: str, source: str) -> str:
-    """A name the source always writes with one year ("Nobel Kimia 2005", "APBN 2006") keeps it."""
+    """A name of two words or more that the source always writes with one year ("Nobel Kimia
+    2005", "Piala Dunia 2006") keeps it."""
     for m in reversed(list(_NAME.finditer(text))):
-        if _in_label(text, m.start()) or re.match(r"\s*,?\s*(?:19|20)\d\d\b", text[m.end():]):
+        if _in_label(text, m.start()) or " " not in m.group(0) or re.match(r"\s*,?\s*(?:19|20)\d\d\b", text[m.end():]):
             continue
         found = [y.group(1) for y in re.finditer(rf"(?<![\w.'’-]){re.escape(m.group(0))}(?![\w'’-])(\s+(?:19|20)\d\d\b)?",
                                                  source)]

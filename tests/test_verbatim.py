@@ -98,6 +98,8 @@ def test_a_name_keeps_the_year_the_source_always_writes_with_it():
     assert source_name_years("Ia menerima Nobel Kimia pada Rabu (5/10) [24].", src) == \
         "Ia menerima Nobel Kimia 2005 pada Rabu (5/10) [24]."
     assert source_name_years("Ia menerima Nobel Kimia 2005 [24].", src) == "Ia menerima Nobel Kimia 2005 [24]."
+    assert source_name_years("Terjadi pada Oktober [2].", "terjadi pada Oktober 2005.") == \
+        "Terjadi pada Oktober [2]."  # one word: not taken for a name
     both = "Nobel Kimia 2005 dan Nobel Kimia tahun lalu."
     assert source_name_years("Ia menerima Nobel Kimia [24].", both) == "Ia menerima Nobel Kimia [24]."
 
@@ -114,6 +116,10 @@ def test_a_name_gets_back_the_titles_the_source_always_gives_it():
     assert source_titles(kept, src) == kept
     both = "Pertamina naik, kata PT Pertamina."  # the source writes it bare as well: left alone
     assert source_titles("Harga Pertamina naik [2].", both) == "Harga Pertamina naik [2]."
+    team = "Pemain Tim Muda Indonesia menang."  # "Muda" is a rank only after a title
+    assert source_titles("Pemenangnya Indonesia [4].", team) == "Pemenangnya Indonesia [4]."
+    assert source_titles("Panglimanya adalah TNI Y Didik Heru Purnomo [16].", src) == \
+        "Panglimanya adalah Laksamana Muda TNI Y Didik Heru Purnomo [16]."
     labelled = "Jawabannya ada di sana [Setijati Sastrapradja.txt ¶2]."
     assert source_titles(labelled, src) == labelled  # a document name in a citation
 
