@@ -259,6 +259,8 @@ def source_time_bounds(text: str, source: str, question: str) -> str:
         if not bound or (said.group("p") or "").lower() in _SINCE.split("|"):
             continue
         at = last + (said.start("p") if said.group("p") else said.start())
+        if not said.group("p") and re.search(rf"(?:\b(?:{_MONTH})|\d)\s*$", text[:at], re.I):
+            continue  # the year of "23 November 2005" is not bounded on its own
         out.append(text[last:at] + bound + ("" if said.group("p") else " "))
         last = at + (len(said.group("p")) if said.group("p") else 0)
     return "".join(out) + text[last:]

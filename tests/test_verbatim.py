@@ -89,6 +89,8 @@ def test_a_date_keeps_the_word_that_bounds_it_in_the_source():
     assert source_time_bounds(kept, src, q) == kept
     english = "It opened on November 23, 2005 [13]."
     assert source_time_bounds(english, src, "When did it open?") == english
+    until = "Kontrak berlaku hingga 2007."  # a year inside a date is not bounded on its own
+    assert source_time_bounds("Ditandatangani 23 November 2007 [2].", until, q) == "Ditandatangani 23 November 2007 [2]."
     twice = "Berlaku 2005 dan sejak 2005 lagi."  # the source writes the year both ways: left alone
     assert source_time_bounds("Berlaku pada 2005 [3].", twice, q) == "Berlaku pada 2005 [3]."
 
