@@ -130,6 +130,7 @@ COUNTERS = frozenset(
     "ekor orang buah unit keping lembar batang biji butir helai jiwa warga personel kali macam jenis spesies "
     "meter kilometer km mm hektar hektare ha ton kg kilogram gram liter persen megawatt mw derajat barrel "
     "ribu juta miliar triliun detik menit jam hari minggu bulan tahun".split())
+_YEAR = r"(?:19|20)\d\d"  # a year counts nothing and is no quantity
 _GENERIC_COUNTERS = ("orang", "buah", "unit")  # what a model writes for the source's own noun
 _COUNTED = re.compile(r"(?<![\w.,])(\d[\d.,-]*\d|\d{2,})\s+(" + "|".join(_GENERIC_COUNTERS) + r")\b", re.I)
 _FIGURE_WORD = re.compile(r"(?<![\w.,])(\d[\d.,]*\d|\d)\s+([^\W\d_]{3,})")  # "130 persyaratan"
@@ -153,7 +154,7 @@ def source_units(text: str, source: str, question: str) -> str:
     english = detect_language(question) == EN  # Indonesian counting words would not fit its answer
 
     def fix(m: re.Match) -> str:
-        if _in_label(text, m.start()) or re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
+        if _in_label(text, m.start()) or re.fullmatch(_YEAR, m.group(1)):
             return m.group(0)  # a year counts nothing
         after = _counted_by(m.group(1), source)
         if len(after) != 1 or not (after <= asked or (after <= COUNTERS and not english)):
@@ -169,7 +170,7 @@ def source_units(text: str, source: str, question: str) -> str:
     def classifier(m: re.Match) -> str:  # "130 persyaratan" where the source says "130 macam persyaratan"
         figure, noun = m.group(1), m.group(2)
         if _in_label(text, m.start()) or noun.lower() in COUNTERS or not noun.islower() \
-                or re.fullmatch(r"(?:19|20)\d\d", figure):
+                or re.fullmatch(_YEAR, figure):
             return m.group(0)
         found = {c.lower() for c in re.findall(rf"(?<![\d.,]){re.escape(figure)}\s+([a-z]+)\s+{re.escape(noun)}\b",
                                                 source, re.I)}
@@ -239,7 +240,9 @@ def source_bounds(text: str, source: str, question: str) -> str:
     return "".join(out) + text[last:]
 
 
-_SINCE = "per|sejak|semenjak|hingga|sampai|mulai"  # what bounds a time: "per tanggal 23 November" is not "pada"
+_SINCE_WORDS = ("per", "sejak", "semenjak", "hingga", "sampai", "mulai")  # "per tanggal 23 November" is not "pada"
+_SINCE = "|".join(_SINCE_WORDS)
+_TIME_NOUN = r"(?:(?:tanggal|tahun|bulan)\s+)?"  # "sejak tahun 1990"
 
 
 def source_time_bounds(text: str, source: str, question: str) -> str:
@@ -252,11 +255,11 @@ def source_time_bounds(text: str, source: str, question: str) -> str:
         if _in_label(text, m.start()):
             continue
         bounds = {(f.group("b") or "").lower() for f in re.finditer(
-            rf"(?:\b(?P<b>{_SINCE})\s+)?(?:(?:tanggal|tahun|bulan)\s+)?(?<![\w.,]){re.escape(m.group(0))}(?!\d|[.,]\d)",
+            rf"(?:\b(?P<b>{_SINCE})\s+)?{_TIME_NOUN}(?<![\w.,]){re.escape(m.group(0))}(?!\d|[.,]\d)",
             source, re.I)}
         bound = bounds.pop() if len(bounds) == 1 else ""
-        said = re.search(rf"(?:\b(?P<p>pada|{_SINCE})\s+)?(?:(?:tanggal|tahun|bulan)\s+)?$", text[last:m.start()], re.I)
-        if not bound or (said.group("p") or "").lower() in _SINCE.split("|"):
+        said = re.search(rf"(?:\b(?P<p>pada|{_SINCE})\s+)?{_TIME_NOUN}$", text[last:m.start()], re.I)
+        if not bound or (said.group("p") or "").lower() in _SINCE_WORDS:
             continue
         at = last + (said.start("p") if said.group("p") else said.start())
         if not said.group("p") and re.search(rf"(?:\b(?:{_MONTH})|\d)\s*$", text[:at], re.I):
@@ -305,9 +308,9 @@ def source_name_years(text: str, source: str) -> str:
     """A name of two words or more that the source always writes with one year ("Nobel Kimia
     2005", "Piala Dunia 2006") keeps it."""
     for m in reversed(list(_NAME.finditer(text))):
-        if _in_label(text, m.start()) or " " not in m.group(0) or re.match(r"\s*,?\s*(?:19|20)\d\d\b", text[m.end():]):
+        if _in_label(text, m.start()) or " " not in m.group(0) or re.match(rf"\s*,?\s*{_YEAR}\b", text[m.end():]):
             continue
-        found = [y.group(1) for y in re.finditer(rf"(?<![\w.'’-]){re.escape(m.group(0))}(?![\w'’-])(\s+(?:19|20)\d\d\b)?",
+        found = [y.group(1) for y in re.finditer(rf"(?<![\w.'’-]){re.escape(m.group(0))}(?![\w'’-])(\s+{_YEAR}\b)?",
                                                  source)]
         if found and all(found) and len(set(found)) == 1:
             text = text[:m.end()] + found[0] + text[m.end():]
