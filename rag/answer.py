@@ -12,7 +12,8 @@ from typing import Iterator, Sequence, Union
 
 from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
 from .language import EN, ID, written_in_other_language
-from .grounding import repair_citations, source_number_form, specifics, split_end, wrong_answer_type
+from .grounding import (invents_figure, repair_citations, source_number_form, specifics, split_end,
+                        wrong_answer_type)
 from .llm import LLM
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, WRONG_LANGUAGE_NOTE,
                      build_prompt)
@@ -190,13 +191,13 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     retry). `question` holds the recent history too; `asked` is the question of this turn alone."""
     if is_refusal(raw, parsed):
         return "", ()
+    if not has_substance(parsed, question):
+        return NO_SUBSTANCE_NOTE, ()  # an echo of the question is asked again before it is typed
     if wrong_answer_type(asked or question, parsed.text):
         return WRONG_TYPE, ()
     spec = specifics(parsed.text, passages, question)
     if spec.invented:
         return INVENTED, spec.invented
-    if not has_substance(parsed, question):
-        return NO_SUBSTANCE_NOTE, ()
     if not parsed.citations:
         return UNCITED, ()
     if lang and written_in_other_language(parsed.text, lang):
@@ -339,8 +340,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
     if problem == INVENTED:
         backing = cited_passages(prompt.passages, parsed.citations)  # uncited and inventing: refused
-        if not backing or not specifics(parsed.text, backing, context_q).supported:
-            refused = True  # no specific of the answer comes from what it cites: it is from elsewhere
+        if (not backing or not specifics(parsed.text, backing, context_q).supported
+                or invents_figure(question, invented)):
+            refused = True  # nothing it states, or the figure asked for, comes from what it cites
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
     # the checks refused what the model stated (the model declining is not second-guessed)
     judge = refused and check and not leaked and not is_refusal(raw, parsed)

@@ -41,6 +41,17 @@ _UNITS = {  # Indonesian unit -> English stem; a quantity matches in either lang
     "orang": "people", "persen": "percent",
 }
 _QUANTITY = re.compile(r"(?<![\w.,])(\d)\s+([^\W\d_]+)")
+# a count the model spells out ("Tiga film" where the source says "tujuh dari 27") is checked
+# against the passages in words and digits, in either language; not "satu"/"one" (also an
+# article), and not the first word of a bigger number ("dua puluh", "five hundred")
+_SPELLED = {
+    "dua": 2, "two": 2, "tiga": 3, "three": 3, "empat": 4, "four": 4, "lima": 5, "five": 5, "enam": 6, "six": 6,
+    "tujuh": 7, "seven": 7, "delapan": 8, "eight": 8, "sembilan": 9, "nine": 9, "sepuluh": 10, "ten": 10,
+    "sebelas": 11, "eleven": 11, "twelve": 12,
+}
+_SPELLED_NUMBER = re.compile(
+    rf"(?<![\w-])({'|'.join(_SPELLED)})(?![\w-])(?!\s+(?:belas|puluh|ratus|ribu|juta|miliar|triliun"
+    r"|hundred|thousand|million|billion|trillion)\b)", re.I)
 
 
 keys = match_keys  # the name used throughout this module
@@ -239,7 +250,8 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
 
     Invented ones are the mark of an answer from the model's own knowledge ("21 million",
     "Donald Trump"). Citations are stripped first; words at a sentence start are skipped;
-    one-digit numbers are skipped (the source may spell them out: "dua minggu" / "2 weeks")."""
+    one-digit numbers are skipped (the source may spell them out: "dua minggu" / "2 weeks"), and
+    a spelled-out count ("tiga") is looked for in words and digits in either language."""
     body = _LABEL.sub(" ", answer)
     passage_text = " ".join(h.text for h in passages)
     q_words = set(words(question))
@@ -268,6 +280,15 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         numbers = "|".join((digit, *_DIGIT_WORDS[digit]))
         one = rf"|\bse-?{forms}" if digit == "1" else ""
         put(f"{digit} {unit}", bool(re.search(rf"(?<![\w.,])(?:{numbers})\s+{forms}{one}", low_passages)))
+    for m in _SPELLED_NUMBER.finditer(body):
+        value = _SPELLED[m.group(1).lower()]
+        forms = "|".join([str(value), *(w for w, v in _SPELLED.items() if v == value)])
+        if value == 12:
+            forms += "|dua belas"
+        # "keduanya" (the two of them), "ketiga" count as well: the model says "dua orang"
+        pattern = rf"(?<![\w.,-])(?:ke-?)?(?:{forms})(?:nya)?(?![\w-]|[.,]\d)"
+        if not re.search(pattern, question, re.I):
+            put(m.group(1), bool(re.search(pattern, passage_text, re.I)))
     for m in _CAPITAL.finditer(body):
         before = body[:m.start()].rstrip()
         if not before or before[-1] in ".!?:\"“(":
@@ -281,7 +302,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
 
 
 _COUNT_Q = re.compile(
-    r"\bberapa\b|\bhow (many|much|long|old)\b|\b(what|which) (percentage|year)\b"
+    r"\bberapa(kah)?\b|\bhow (many|much|long|old)\b|\b(what|which) (percentage|year)\b"
     r"|\bwhat (is|was|are|were) the (price|cost|number|amount|total|population|percentage|age)\b", re.I)
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
 _NUMBER_WORDS = re.compile(
@@ -303,6 +324,25 @@ def wrong_answer_type(question: str, answer: str) -> bool:
     if _COUNT_Q.search(question):
         return not _NUMBER_WORDS.search(body)
     return False
+
+
+def asks_figure(question: str) -> bool:
+    """The question asks for a count, amount, duration or year ("Berapa ...", "How many ...")."""
+    return bool(_COUNT_Q.search(question))
+
+
+def new_figures(text: str, question: str) -> bool:
+    """`text` holds a number (in digits or spelled out, "27", "sepuluh") that the question does not."""
+    found = {*_NUMBER.findall(text), *(m.group(1).lower() for m in _SPELLED_NUMBER.finditer(text))}
+    low = question.lower()
+    return any(not re.search(rf"(?<![\w.,]){re.escape(f.lower())}(?![\w]|[.,]\d)", low) for f in found)
+
+
+def invents_figure(question: str, invented: Sequence[str]) -> bool:
+    """The question asks for a count, amount or year and a figure of the answer is in no passage:
+    the very thing asked for is made up, however much else the answer takes from its source."""
+    return asks_figure(question) and any(
+        any(c.isdigit() for c in item) or item.lower() in _SPELLED for item in invented)
 
 
 def _unit_forms(unit: str) -> str:

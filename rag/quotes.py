@@ -5,7 +5,7 @@ import re
 from typing import Sequence
 
 from .citations import Citation, citation_label, spans_documents
-from .grounding import keys
+from .grounding import asks_figure, keys, new_figures
 from .language import EN, ID
 from .llm import LLM
 from .retriever import Hit
@@ -16,10 +16,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
 
 
 def quote_passage(question: str, hit: Hit, lang: str, multi_doc: bool) -> tuple[str, Citation]:
-    """The sentence of `hit` that shares most with the question, quoted and cited."""
+    """The sentence of `hit` that shares most with the question, quoted and cited. For a question
+    asking for a figure, a sentence that gives one the question does not come first: the sentence
+    that repeats the question's words often only introduces the figure the next one gives."""
     q = keys(question)
     sentences = [x.strip() for x in _SENTENCE_END.split(hit.text) if x.strip()] or [hit.text.strip()]
-    best = max(sentences, key=lambda x: len(keys(x) & q))
+    figure = asks_figure(question)
+    best = max(sentences, key=lambda x: (figure and new_figures(x, question), len(keys(x) & q)))
     return f"{QUOTE_INTRO[lang]} “{best}” {citation_label(hit, multi_doc)}", Citation(hit.doc, hit.paragraph)
 
 

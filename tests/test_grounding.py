@@ -116,6 +116,34 @@ def test_one_digit_quantities_with_a_unit_must_be_in_the_passages_in_either_lang
     assert specifics("Selama 1 bulan [17].", P, "Apakah selama 1 bulan?").invented == ()  # the question's own
 
 
+def test_a_spelled_out_count_must_be_in_the_passages_in_words_or_digits_in_either_language():
+    q = "Berapa lama sebelum invasi?"
+    passages = [*P, Hit("b.txt", 2, "Untuk film bioskop, terpilih tujuh dari 27 film.", 0.6)]
+    assert specifics("Tiga film bioskop terpilih [2].", passages, q).invented == ("Tiga",)
+    assert specifics("Tujuh film bioskop terpilih [2].", passages, q).supported == ("Tujuh",)
+    assert specifics("Dua minggu sebelum invasi [16].", passages, q).supported == ("Dua",)
+    assert specifics("Two weeks before the invasion [16].", passages, q).supported == ("Two",)
+    assert specifics("Seven films were chosen [2].", passages, q).supported == ("Seven",)
+    both = [Hit("c.txt", 3, "Keduanya tewas di tempat.", 0.5)]
+    assert specifics("Dua orang tewas [3].", both, "Berapa orang tewas?").supported == ("Dua",)
+    assert specifics("Twenty-seven films [2].", passages, q).invented == ()  # not a count of two to twelve
+    assert specifics("Dua puluh tujuh film [2].", passages, q).invented == ()  # "dua" opens a bigger number
+    assert specifics("Lima film [2].", passages, "Apakah lima film terpilih?").invented == ()  # the question's own
+
+
+def test_a_made_up_figure_for_a_figure_question_is_the_refusal_even_beside_supported_names():
+    from rag.grounding import invents_figure
+
+    assert invents_figure("Berapakah film bioskop yang ikut seleksi?", ("Tiga",))
+    assert invents_figure("How many people died?", ("84",))
+    assert not invents_figure("Siapa yang dikirim ke Beijing?", ("Tiga",))  # not a figure question
+    assert not invents_figure("Berapa orang yang dikirim?", ("Donald",))  # a name, not the figure
+    a = run("Tiga orang dikirim Presiden Rusia ke Beijing [17].", "Berapa orang yang dikirim ke Beijing?")
+    assert a.refused and not a.citations  # "Beijing" and "Rusia" are in [17]; the count is not
+    a = run("Presiden Rusia mengirim Medvedev ke Beijing pada 17 Februari [17].", "Siapa yang dikirim ke Beijing?")
+    assert not a.refused and not a.verified and a.invented == ("17",)  # a detail, not the thing asked
+
+
 def test_a_duration_the_passages_never_give_makes_the_answer_a_refusal():
     a = run("Kunjungan itu berlangsung selama 1 bulan [16].", "Berapa lama kunjungan itu berlangsung?")
     assert a.refused and not a.citations
@@ -134,6 +162,8 @@ def test_a_count_or_clock_time_asked_and_not_given_is_the_refusal():
     assert not wrong_answer_type("What was the price of the oil?", "It cost 60 dollars a barrel [5].")
     assert wrong_answer_type("In what year did Xi become party leader?", "In the spring [13].")
     assert not wrong_answer_type("What did the price cut do?", "It helped the budget [5].")  # not a figure
+    assert wrong_answer_type("Berapakah film yang ikut seleksi?", "Film bioskop ikut seleksi [2].")  # with -kah
+    assert wrong_answer_type("Tahun berapakah ia lahir?", "Ia lahir di Jakarta [2].")
     a = run("Putin mengunjungi Xi pada hari Jumat [16].", "Pukul berapa Putin mengunjungi Xi?")
     assert a.refused and not a.citations
     a = run("Putin mengunjungi Xi dua minggu sebelum invasi [16].", "Berapa minggu sebelum invasi Putin mengunjungi Xi?")
@@ -204,6 +234,23 @@ def test_an_uncited_answer_is_fed_back_for_its_citation_instead_of_a_retry():
         llm = FakeLLM(["Medvedev dikirim ke Beijing.", "Medvedev dikirim ke Beijing [17]."], cites=bad)
         a = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))[-1]
         assert a.retried and len(llm.prompts) == 2 and a.text == "Medvedev dikirim ke Beijing [17].", bad
+
+
+def test_a_quote_for_a_figure_question_is_the_sentence_that_gives_a_figure():
+    from rag.quotes import quote_passage
+
+    hit = Hit("b.txt", 21, "Komite Seleksi Film Bioskop FFI 2005 telah memilih film yang lolos seleksi. "
+                           "Untuk film bioskop, terpilih tujuh dari 27 film yang ikut seleksi.", 1.0)
+    text, _ = quote_passage("Berapakah film bioskop yang ikut seleksi dalam FFI 2005?", hit, "id", False)
+    assert "27 film" in text and "Komite" not in text
+    text, _ = quote_passage("Apa yang dilakukan Komite Seleksi Film Bioskop FFI 2005?", hit, "id", False)
+    assert "Komite" in text and "27" not in text  # not a figure question: the sentence sharing most
+
+
+def test_an_echo_of_a_figure_question_is_asked_again_before_its_type_is_judged():
+    llm = FakeLLM(["Berapakah minggu sebelum invasi Putin mengunjungi Xi? [16]", "Dua minggu sebelum invasi [16]."])
+    a = list(generate(llm, "Berapakah minggu sebelum invasi Putin mengunjungi Xi?", P, "id", 100))[-1]
+    assert a.retried and not a.refused and a.text.startswith("Dua minggu")
 
 
 def test_an_answer_that_twice_states_nothing_quotes_the_best_sentence_of_the_top_passage():
