@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .closed_words import source_closed_words
 from .language import EN, STOPWORDS, detect_language
 from .retriever import Hit
 
@@ -39,15 +40,28 @@ def _source_date(day: int, month: int, source: str) -> str:
     return f"{m.group('w')} {m.group('d')}" if m.group("w") else m.group("d")
 
 
+def _misread_month(day: int, month: int, source: str) -> int | None:
+    """The month of the one day/month date the source gives for `day`, when the source never
+    names the answer's month: the model read "(5/10)" as "5 Mei"."""
+    names = "|".join(name for name, i in _MONTHS.items() if i == month)
+    if re.search(rf"\b(?:{names})\b", source, re.I):
+        return None
+    months = {int(x) for x in re.findall(rf"\(\s*0?{day}\s*/\s*0?(\d{{1,2}})(?:\s*/\s*\d{{2,4}})?\s*\)", source)}
+    return months.pop() if len(months) == 1 else None
+
+
 def source_dates(text: str, source: str) -> str:
     """Dates the answer spells out ("5 September 2019") in the form the source gives them
-    ("Senin (5/9)"), when the source writes that day only as day/month."""
+    ("Senin (5/9)"), when the source writes that day only as day/month; a day whose month the
+    model misread ("5 Mei" for the source's only "(5/10)") gets the source's date too."""
     def fix(m: re.Match) -> str:
         day, month = int(m.group("d")), _MONTHS[m.group("m").lower()]
         core = f"{m.group('d')} {m.group('m')}" if m.re is _DAY_FIRST else f"{m.group('m')} {m.group('d')}"
         if not 1 <= day <= 31 or core.lower() in source.lower():
             return m.group(0)
         found = _source_date(day, month, source)
+        if not found and (misread := _misread_month(day, month, source)):
+            found = _source_date(day, misread, source)
         if not found:
             return m.group(0)
         # "tanggal (5/10)" stays; "tanggal Rabu (5/10)" would read badly
@@ -318,12 +332,14 @@ def source_name_years(text: str, source: str) -> str:
 
 
 def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
-    """The answer with dates, glosses, abbreviations, counted words, qualified figures, the
-    asked kind of thing and names with their titles and years in the form its cited paragraphs use."""
+    """The answer with dates, days, months, seasons and compass points, glosses, abbreviations,
+    counted words, qualified figures, the asked kind of thing and names with their titles and
+    years in the form its cited paragraphs use."""
     if not cited:
         return text
     source = " ".join(h.text for h in cited)
-    text = source_kind(source_units(source_dates(text, source), source, question), source, question)
+    text = source_closed_words(source_dates(text, source), source, question, detect_language(question) == EN)
+    text = source_kind(source_units(text, source, question), source, question)
     text = source_time_bounds(source_bounds(text, source, question), source, question)
     text = source_glosses(source_long_forms(text, source, question), source)
     return source_name_years(source_titles(text, source), source)

@@ -178,3 +178,13 @@ def test_an_echo_of_the_question_stays_an_echo_though_the_source_glosses_its_wor
     llm = FakeLLM([f"{q} [24]", "Mubarak dinyatakan menang pada Jumat (9/9) [24]."])
     a = list(generate(llm, q, passages, "id", 100))[-1]
     assert a.retried and a.text == "Mubarak dinyatakan menang pada Jumat (9/9) [24]."
+
+
+def test_a_date_whose_month_the_model_misread_takes_the_one_date_the_source_gives_for_that_day():
+    nobel = "Yves Chauvin meraih Nobel Kimia 2005, yang diumumkan di Stockholm, Rabu (5/10)."
+    assert source_dates("Diumumkan pada Rabu, 5 Mei 2005 [24].", nobel) == "Diumumkan pada Rabu (5/10) [24]."
+    assert source_dates("It was announced on May 5 [24].", nobel) == "It was announced on Rabu (5/10) [24]."
+    two = "Rapat Rabu (5/10) dan Kamis (5/11) di Jakarta."
+    assert source_dates("Rapat pada 5 Mei [2].", two) == "Rapat pada 5 Mei [2]."  # two candidates: left
+    named = "Rencana Mei lalu dibahas Rabu (5/10)."
+    assert source_dates("Rapat pada 5 Mei [2].", named) == "Rapat pada 5 Mei [2]."  # May is in the source

@@ -1,0 +1,94 @@
+"""Closed word classes (days, months, seasons, compass points) in the member the source gives.
+
+The small model reads Indonesian unreliably and swaps members of these small sets when it
+answers in English ("musim semi" -> "summer", "Ukraina tenggara" -> "eastern Ukraine",
+"Jumat" -> "Sunday"). A class is a closed set with one fixed translation per member, so when
+an answer names a member its cited paragraphs never mention, and those paragraphs mention
+exactly one member of that class, the answer gets that member instead.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Member:
+    indonesian: tuple[str, ...]  # first is the form written into an Indonesian answer
+    english: tuple[str, ...]  # (noun form, adjective form); the adjective may repeat the noun
+
+
+@dataclass(frozen=True)
+class WordClass:
+    members: tuple[Member, ...]
+    case_sensitive: bool  # days and months are capitalised ("minggu" is also "week", "may" a verb);
+    # a capitalised compass point is part of a name ("Jawa Barat", "East Nusa Tenggara"): left alone
+
+
+def _m(indonesian: str, english: str) -> Member:
+    return Member(tuple(indonesian.split("|")), tuple(english.split("|")))
+
+
+CLASSES = (
+    WordClass((_m("Senin", "Monday"), _m("Selasa", "Tuesday"), _m("Rabu", "Wednesday"), _m("Kamis", "Thursday"),
+               _m("Jumat|Jum'at", "Friday"), _m("Sabtu", "Saturday"), _m("Minggu|Ahad", "Sunday")), True),
+    WordClass((_m("Januari", "January"), _m("Februari|Pebruari", "February"), _m("Maret", "March"),
+               _m("April", "April"), _m("Mei", "May"), _m("Juni", "June"), _m("Juli", "July"),
+               _m("Agustus", "August"), _m("September", "September"), _m("Oktober", "October"),
+               _m("November|Nopember", "November"), _m("Desember", "December")), True),
+    # "fall" is left out of the English forms: in an answer it is far more often the verb
+    WordClass((_m("musim semi", "spring"), _m("musim panas", "summer"), _m("musim gugur", "autumn"),
+               _m("musim dingin", "winter"), _m("musim hujan", "rainy season"),
+               _m("musim kemarau", "dry season")), False),
+    WordClass((_m("timur laut", "northeast|northeastern"), _m("barat laut", "northwest|northwestern"),
+               _m("tenggara", "southeast|southeastern"), _m("barat daya", "southwest|southwestern"),
+               _m("utara", "north|northern"), _m("selatan", "south|southern"), _m("timur", "east|eastern"),
+               _m("barat", "west|western")), True),
+)
+
+
+def _pattern(forms: list[str], case_sensitive: bool) -> re.Pattern:
+    spelled = (re.sub(r"^(north|south)(?=east|west)", r"\1[\\s-]?", re.escape(f).replace(r"\ ", r"[\s-]?"))
+               for f in sorted(forms, key=len, reverse=True))  # "south east", "south-east", "southeast"
+    alternatives = "|".join(spelled)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", 0 if case_sensitive else re.I)
+
+
+def _members_in(text: str, wc: WordClass, english: bool) -> list[tuple[re.Match, Member]]:
+    """The members of `wc` that `text` names, longest form first ("timur laut" is not "timur")."""
+    owner: dict[str, Member] = {}
+    for member in wc.members:
+        for form in (member.english if english else member.indonesian):
+            owner[re.sub(r"[\s-]", "", form.lower())] = member
+    found = []
+    for m in _pattern(list({f for mb in wc.members for f in (mb.english if english else mb.indonesian)}),
+                      wc.case_sensitive).finditer(text):
+        found.append((m, owner[re.sub(r"[\s-]", "", m.group(0).lower())]))
+    return found
+
+
+def _written(member: Member, said: str, english: bool) -> str:
+    """`member` in the language and shape (noun or adjective, capital or not) of the word `said`."""
+    if english:
+        adjective = said.lower().endswith("ern") and len(member.english) > 1
+        word = member.english[-1] if adjective else member.english[0]
+    else:
+        word = member.indonesian[0]
+    return word[:1].upper() + word[1:] if said[:1].isupper() else word
+
+
+def source_closed_words(text: str, source: str, question: str, english: bool) -> str:
+    """`text` with each day, month, season or compass point its source never names replaced by
+    the one member of that class the source does name; left alone when the source names none
+    or several, or when the question itself uses the word."""
+    for wc in CLASSES:
+        in_source = {mb for _, mb in _members_in(source, wc, english=False) + _members_in(source, wc, english=True)}
+        asked = {mb for _, mb in _members_in(question, wc, english)}
+        if len(in_source) != 1:
+            continue
+        (given,) = in_source
+        for m, said in reversed(_members_in(text, wc, english)):  # from the end: offsets stay valid
+            if said in in_source or said in asked:
+                continue
+            text = f"{text[:m.start()]}{_written(given, m.group(0), english)}{text[m.end():]}"
+    return text
