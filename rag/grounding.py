@@ -219,12 +219,14 @@ _SPACED_NUMBER = re.compile(r"(?<![\w.,])(\d+), (\d+)(?!\w)")
 
 def source_number_form(text: str, passages: Sequence[Hit]) -> str:
     """A number the model wrote with a space after its comma ("Rp 19, 797 miliar") back in the
-    form the passages give it ("Rp 19,797 miliar"); a list ("pasal 2, 3") no passage joins stays."""
+    form the passages give it ("Rp 19,797 miliar"); a list ("pasal 2, 3") no passage joins stays.
+    Where one passage joins it and another spaces it (the same news in two copies, one of them
+    split into tokens: "94,8 persen" / "94, 8 persen"), the joined form is the number."""
     source = " ".join(h.text for h in passages)
 
     def fix(m: re.Match) -> str:
         joined = f"{m.group(1)},{m.group(2)}"
-        if m.group(0) in source or not re.search(rf"(?<![\d.,]){re.escape(joined)}(?!\d)", source):
+        if not re.search(rf"(?<![\d.,]){re.escape(joined)}(?!\d)", source):
             return m.group(0)
         return joined
 

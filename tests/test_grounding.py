@@ -339,6 +339,9 @@ def test_a_number_with_a_space_after_its_comma_takes_the_form_of_the_passage():
     assert source_number_form("Dananya Rp 19, 797 miliar [4].", hits) == "Dananya Rp 19,797 miliar [4]."
     assert source_number_form("Menurut pasal 2, 3 [4].", hits) == "Menurut pasal 2, 3 [4]."  # written so in the text
     assert source_number_form("Ada 5, 6 orang [4].", hits) == "Ada 5, 6 orang [4]."  # no passage joins them
+    copies = [Hit("b.txt", 11, "Cakupan PIN mencapai 94, 8 persen.", 1.0), Hit("c.txt", 16, "Cakupan 94,8 persen.", 0.9)]
+    assert source_number_form("Cakupannya 94, 8 persen [11][16].", copies) == "Cakupannya 94,8 persen [11][16]."
+    assert source_number_form("Cakupannya 94, 8 persen [11].", copies[:1]) == "Cakupannya 94, 8 persen [11]."
     llm = FakeLLM(["Dananya Rp 19, 797 miliar [4]."])
     final = [e for e in generate(llm, "Berapa dana yang belum dipertanggungjawabkan?", hits, "id", 64)][-1]
     assert isinstance(final, Answer) and not final.refused
