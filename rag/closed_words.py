@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -47,24 +48,42 @@ CLASSES = (
 )
 
 
-def _pattern(forms: list[str], case_sensitive: bool) -> re.Pattern:
+def _key(form: str) -> str:
+    return re.sub(r"[\s-]", "", form.lower())
+
+
+@lru_cache(maxsize=None)
+def _index(wc: WordClass, english: bool) -> tuple[re.Pattern, dict[str, Member]]:
+    """A pattern for every form of `wc` in one language (longest first, so "timur laut" is not
+    "timur"; "south east", "south-east" and "southeast" alike), and the member of each form."""
+    owner = {_key(f): mb for mb in wc.members for f in (mb.english if english else mb.indonesian)}
+    forms = sorted({f for mb in wc.members for f in (mb.english if english else mb.indonesian)}, key=len, reverse=True)
     spelled = (re.sub(r"^(north|south)(?=east|west)", r"\1[\\s-]?", re.escape(f).replace(r"\ ", r"[\s-]?"))
-               for f in sorted(forms, key=len, reverse=True))  # "south east", "south-east", "southeast"
-    alternatives = "|".join(spelled)
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", 0 if case_sensitive else re.I)
+               for f in forms)
+    pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(spelled)})(?![\w-])", 0 if wc.case_sensitive else re.I)
+    return pattern, owner
 
 
 def _members_in(text: str, wc: WordClass, english: bool) -> list[tuple[re.Match, Member]]:
-    """The members of `wc` that `text` names, longest form first ("timur laut" is not "timur")."""
-    owner: dict[str, Member] = {}
-    for member in wc.members:
-        for form in (member.english if english else member.indonesian):
-            owner[re.sub(r"[\s-]", "", form.lower())] = member
-    found = []
-    for m in _pattern(list({f for mb in wc.members for f in (mb.english if english else mb.indonesian)}),
-                      wc.case_sensitive).finditer(text):
-        found.append((m, owner[re.sub(r"[\s-]", "", m.group(0).lower())]))
-    return found
+    """The members of `wc` that `text` names in one language, with where it names them."""
+    pattern, owner = _index(wc, english)
+    return [(m, owner[_key(m.group(0))]) for m in pattern.finditer(text)]
+
+
+def _named(text: str, wc: WordClass) -> set[Member]:
+    """The members of `wc` that `text` names in either language."""
+    return {mb for english in (True, False) for _, mb in _members_in(text, wc, english)}
+
+
+def named_in(word: str, source: str) -> bool:
+    """`word` is a day, month, season or compass point that `source` names in either language
+    ("Friday" in a paragraph that says "Jumat")."""
+    for wc in CLASSES:
+        for english in (True, False):
+            said = [mb for m, mb in _members_in(word, wc, english) if m.group(0) == word]
+            if said and said[0] in _named(source, wc):
+                return True
+    return False
 
 
 def _written(member: Member, said: str, english: bool) -> str:
@@ -82,7 +101,7 @@ def source_closed_words(text: str, source: str, question: str, english: bool) ->
     the one member of that class the source does name; left alone when the source names none
     or several, or when the question itself uses the word."""
     for wc in CLASSES:
-        in_source = {mb for _, mb in _members_in(source, wc, english=False) + _members_in(source, wc, english=True)}
+        in_source = _named(source, wc)
         asked = {mb for _, mb in _members_in(question, wc, english)}
         if len(in_source) != 1:
             continue

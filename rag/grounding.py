@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .citations import Citation, ParsedAnswer, citation_label, spans_documents
+from .closed_words import named_in
 from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
 from .retriever import Hit
 
@@ -27,7 +28,8 @@ SHORT_SPAN_KEYS = 3  # spans with fewer content keys are scored together with th
 MIN_GAIN = 2.0  # a further paragraph cited for the same span must add this much support of its own
 DUPLICATE_SHARE = 0.9  # paragraphs sharing this share of their keys are copies of one text
 _LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]]+?) ¶)?(?P<n>\d{1,4})\]")
-_NUMBER = re.compile(r"(?<!\w)\d+(?:[.,:]\d+)*(?!\w)")  # standalone: not inside "kata17"
+# standalone: not inside "kata17"; an ordinal's suffix is not part of it ("February 20th")
+_NUMBER = re.compile(r"(?<!\w)(\d+(?:[.,:]\d+)*)(?:st|nd|rd|th)?(?!\w)")
 _CAPITAL = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
 # one-digit quantities are checked only with a unit, where the source may spell the number out
 _DIGIT_WORDS = {
@@ -299,7 +301,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         low = word.lower()
         if len(low) <= 2 or low in STOPWORDS or low in q_words or _near(low, q_words):
             continue  # short acronyms differ across languages ("US"/"AS")
-        put(word, low in p_words or bool(keys(word) & p_keys) or _near(low, p_words))
+        put(word, low in p_words or bool(keys(word) & p_keys) or _near(low, p_words) or named_in(word, passage_text))
     return Specifics(tuple(invented), tuple(supported))
 
 

@@ -131,6 +131,16 @@ def test_a_spelled_out_count_must_be_in_the_passages_in_words_or_digits_in_eithe
     assert specifics("Lima film [2].", passages, "Apakah lima film terpilih?").invented == ()  # the question's own
 
 
+def test_an_ordinal_day_is_checked_and_an_english_day_or_month_meets_its_indonesian_name():
+    friday = [Hit("a.txt", 18, "Pada hari Jumat, Beijing mengumumkan bahwa Qin Gang dipromosikan.", 1.0)]
+    q = "When did Beijing announce the promotion?"
+    assert specifics("Beijing announced it on Friday, February 19th [18].", friday, q).invented == ("19", "February")
+    assert specifics("Beijing announced it on Friday [18].", friday, q).supported == ("Friday",)
+    assert specifics("Beijing announced it on Monday [18].", friday, q).invented == ("Monday",)
+    march = [Hit("a.txt", 2, "Rapat digelar pada bulan Maret, Rabu (5/3), di Jakarta.", 1.0)]
+    assert specifics("It was held on Wednesday in March [2].", march, "When was it?").supported == ("Wednesday", "March")
+
+
 def test_a_made_up_figure_for_a_figure_question_is_the_refusal_even_beside_supported_names():
     from rag.grounding import invents_figure
 
