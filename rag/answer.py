@@ -192,7 +192,7 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     if is_refusal(raw, parsed):
         return "", ()
     if not has_substance(parsed, question):
-        return NO_SUBSTANCE_NOTE, ()  # an echo of the question is asked again before it is typed
+        return NO_SUBSTANCE_NOTE, ()  # an echo is asked again before its missing figure is judged
     if wrong_answer_type(asked or question, parsed.text):
         return WRONG_TYPE, ()
     spec = specifics(parsed.text, passages, question)

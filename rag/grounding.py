@@ -46,11 +46,8 @@ _QUANTITY = re.compile(r"(?<![\w.,])(\d)\s+([^\W\d_]+)")
 # a count the model spells out ("Tiga film" where the source says "tujuh dari 27") is checked
 # against the passages in words and digits, in either language; not "satu"/"one" (also an
 # article), and not the first word of a bigger number ("dua puluh", "five hundred")
-_SPELLED = {
-    "dua": 2, "two": 2, "tiga": 3, "three": 3, "empat": 4, "four": 4, "lima": 5, "five": 5, "enam": 6, "six": 6,
-    "tujuh": 7, "seven": 7, "delapan": 8, "eight": 8, "sembilan": 9, "nine": 9, "sepuluh": 10, "ten": 10,
-    "sebelas": 11, "eleven": 11, "twelve": 12,
-}
+_SPELLED = {word: int(digit) for digit, spelled in _DIGIT_WORDS.items() if digit != "1" for word in spelled}
+_SPELLED.update({"sepuluh": 10, "ten": 10, "sebelas": 11, "eleven": 11, "twelve": 12})
 _SPELLED_NUMBER = re.compile(
     rf"(?<![\w-])({'|'.join(_SPELLED)})(?![\w-])(?!\s+(?:belas|puluh|ratus|ribu|juta|miliar|triliun"
     r"|hundred|thousand|million|billion|trillion)\b)", re.I)
@@ -325,7 +322,7 @@ def wrong_answer_type(question: str, answer: str) -> bool:
     body = _LABEL.sub(" ", answer)
     if _CLOCK_Q.search(question):
         return not _CLOCK_WORDS.search(body)
-    if _COUNT_Q.search(question):
+    if asks_figure(question):
         return not _NUMBER_WORDS.search(body)
     return False
 
