@@ -4,7 +4,7 @@ from __future__ import annotations
 from rag.answer import generate
 from rag.retriever import Hit
 from rag.verbatim import (restore_source_forms, source_bounds, source_dates, source_glosses, source_kind,
-                          source_long_forms, source_name_years, source_time_bounds,
+                          source_dropped_words, source_long_forms, source_name_years, source_time_bounds,
                           source_titles, source_units)
 
 from tests.conftest import FakeLLM
@@ -188,3 +188,35 @@ def test_a_date_whose_month_the_model_misread_takes_the_one_date_the_source_give
     assert source_dates("Rapat pada 5 Mei [2].", two) == "Rapat pada 5 Mei [2]."  # two candidates: left
     named = "Rencana Mei lalu dibahas Rabu (5/10)."
     assert source_dates("Rapat pada 5 Mei [2].", named) == "Rapat pada 5 Mei [2]."  # May is in the source
+
+
+KYIV = ("Kremlin bersikeras akan memulai pembicaraan hanya jika Ukraina menerima kendali Rusia atas wilayah "
+        "tersebut, menjadikan gagasan itu bukan permulaan bagi Kyiv, yang ingin merebut kembali wilayah itu "
+        "sebagai prasyarat untuk negosiasi.")
+SPRINT = "Tonique Williams-Darling dari Bahama merebut medali emas di nomor lari 400 meter putri, Rabu (10/8)."
+
+
+def test_a_word_left_out_of_a_copied_phrase_is_put_back():
+    assert source_dropped_words("Kyiv ingin merebut wilayah tersebut [10].", KYIV) == \
+        "Kyiv ingin merebut kembali wilayah tersebut [10]."
+    assert source_dropped_words("Dia merebut emas di nomor 400 meter putri [23].", SPRINT) == \
+        "Dia merebut medali emas di nomor lari 400 meter putri [23]."  # two in one answer
+    # the same through the whole restore step
+    assert restore_source_forms("Kyiv ingin merebut wilayah itu [10].", [Hit("a.txt", 10, KYIV, 0.0)],
+                                "Apa yang ingin dilakukan Kyiv?") == "Kyiv ingin merebut kembali wilayah itu [10]."
+
+
+def test_a_left_out_word_stays_out_when_the_copy_is_too_short_or_broken_by_punctuation():
+    unchanged = [
+        "Merebut wilayah [10].",  # two words copied: too little to tell a copy from a paraphrase
+        "Bagi Kyiv ingin merebut [10].",  # the source has "Kyiv, yang": a comma and a function word
+        "Dia ingin merebut, wilayah itu [10].",  # the answer's own punctuation at the gap
+        "Kembali, Kyiv ingin merebut wilayah itu [10].",  # the word was moved, not left out
+        "Kyiv ingin merebut kembali wilayah itu [10].",  # already whole
+    ]
+    for text in unchanged:
+        assert source_dropped_words(text, KYIV) == text
+    assert source_dropped_words("Ia tiba di Jakarta Selatan pada Senin [1].", "Ia tiba di Jakarta pada Senin.") == \
+        "Ia tiba di Jakarta Selatan pada Senin [1]."  # a word added, none left out
+    assert source_dropped_words("Harga beras [3] persen di pasar.", "Harga beras naik 3 persen di pasar.") == \
+        "Harga beras [3] persen di pasar."  # a citation label is no word of the answer
