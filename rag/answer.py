@@ -264,7 +264,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     with `check` a second reading (`support.support`, of the question with its chat history)
     withdraws an answer its cited paragraphs do not state, unless another given passage clearly
     does (`recite`: the answer is then cited there); a passage the model clearly judges to
-    answer the question is then quoted (`quote_answering`), else the reply is the refusal."""
+    answer the question is then quoted (`quote_answering`), else the reply is the refusal. The
+    model's own refusal is judged the same way."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
@@ -344,10 +345,12 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
                 or invents_figure(question, invented)):
             refused = True  # nothing it states, or the figure asked for, comes from what it cites
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
-    # the checks refused what the model stated (the model declining is not second-guessed)
-    judge = refused and check and not leaked and not is_refusal(raw, parsed)
+    # the checks refused what the model stated, or the model declined: a passage clearly judged
+    # to answer is quoted below (FacQA valid: 2 of the model's 5 refusals; seed sets: none of 3)
+    judge = refused and check and not leaked
     if judge:
-        yield Reset("the answer is not in the documents as stated; looking for a paragraph that answers it")
+        yield Reset("the model found no answer; looking for a paragraph that answers it" if is_refusal(raw, parsed)
+                    else "the answer is not in the documents as stated; looking for a paragraph that answers it")
     if not refused and problem == NO_SUBSTANCE_NOTE:
         quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang)
         if quote:

@@ -71,7 +71,8 @@ def test_support_check_can_be_switched_off_and_skips_refusals(pipeline, settings
     pipeline.settings = settings
     pipeline._llm = FakeLLM("NO_ANSWER", support=0.2)
     answer = pipeline.ask("Who is the US ambassador to China?")
-    assert answer.refused and answer.support is None and pipeline._llm.checks == []
+    assert answer.refused and answer.support is None  # a refusal gets no support reading, only
+    assert all("contain the answer to this question" in c for c in pipeline._llm.checks)  # passage judging
 
 
 def test_support_check_that_cannot_fit_its_context_keeps_the_answer(pipeline):
@@ -140,10 +141,21 @@ def test_an_answer_the_checks_refuse_gives_way_to_a_passage_judged_to_answer(pip
         assert not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
 
 
-def test_the_model_declining_is_not_second_guessed(pipeline):
-    pipeline._llm = FakeLLM("NO_ANSWER", support=_judge("Qin Gang"))
-    answer = pipeline.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
-    assert answer.refused and pipeline._llm.checks == []
+@pytest.mark.parametrize("answering, quoted", [("Qin Gang", True), ("no paragraph holds this", False)])
+def test_the_model_declining_gives_way_only_to_a_passage_clearly_judged_to_answer(pipeline, answering, quoted):
+    pipeline._llm = FakeLLM("NO_ANSWER", support=_judge(answering))
+    events = list(pipeline.ask_stream("Siapa yang dipromosikan menjadi menteri luar negeri?"))
+    answer = events[-1]
+    assert [e.reason for e in events if isinstance(e, Reset)] == [
+        "the model found no answer; looking for a paragraph that answers it"]
+    assert all("contain the answer to this question" in c for c in pipeline._llm.checks)  # no support reading
+    assert 1 <= len(pipeline._llm.checks) <= 4
+    assert answer.quoted == quoted and answer.refused != quoted
+    if quoted:
+        (cited,) = answer.citations
+        assert "Qin Gang" in next(h for h in answer.passages if h.key == cited.key).text
+    else:
+        assert not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
 
 
 def _supports_only(text: str, score: float):
