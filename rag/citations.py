@@ -68,6 +68,11 @@ def _resolve(doc_hint: str | None, number: int, passages: Sequence[Hit]) -> Hit 
     return matches[0] if matches else None  # ambiguous without a document: the higher-ranked one
 
 
+def in_label(text: str, at: int) -> bool:
+    """Position `at` is inside a citation label ("[report FY.txt ¶3]")."""
+    return text.rfind("[", 0, at) > text.rfind("]", 0, at)
+
+
 def spans_documents(passages: Sequence[Hit]) -> bool:
     """True when the passages come from several documents (labels then name the document)."""
     return len({h.doc for h in passages}) > 1

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .citations import in_label
 from .closed_words import source_closed_words
+from .copied_phrases import source_dropped_words
 from .language import EN, STOPWORDS, detect_language
 from .retriever import Hit
 
@@ -74,11 +76,6 @@ _GLOSS = re.compile(r"(?P<before>(?:[^\s()]+\s+){2})\((?P<gloss>[^()]{2,60})\)")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]*[A-Z](?:\s[A-Z][A-Z0-9&-]*[A-Z])*\b")
 
 
-def _in_label(text: str, at: int) -> bool:
-    """Position `at` is inside a citation label ("[report FY.txt ¶3]")."""
-    return text.rfind("[", 0, at) > text.rfind("]", 0, at)
-
-
 def _plain_gloss(gloss: str) -> bool:
     """A short name or abbreviation in brackets, not a date, an age or a figure."""
     return bool(re.search(r"[^\W\d_]{2}", gloss)) and len(gloss.split()) <= 6 and not re.search(r"[\d/]", gloss)
@@ -101,7 +98,7 @@ def source_glosses(text: str, source: str) -> str:
         if any(not re.search(r"\w", w) or w[-1] in ",.;:" for w in words):
             continue  # the two words must be one phrase
         phrase = re.compile(rf"(?<!\w){re.escape(' '.join(words))}(?!\w)(?!\s*\()", re.I)
-        found = next((f for f in phrase.finditer(text) if not _in_label(text, f.start())), None)
+        found = next((f for f in phrase.finditer(text) if not in_label(text, f.start())), None)
         if found:
             text = f"{text[:found.end()]} ({gloss}){text[found.end():]}"
     return text
@@ -129,7 +126,7 @@ def source_long_forms(text: str, source: str, question: str) -> str:
         acronym = m.group(0)
         if len(acronym.replace(" ", "")) < 2 or acronym.lower() in question.lower():
             continue
-        if text[max(0, m.start() - 1):m.start()] == "(" or _in_label(text, m.start()):
+        if text[max(0, m.start() - 1):m.start()] == "(" or in_label(text, m.start()):
             continue  # already glossed, or a document name in a citation
         intro = re.search(rf"([^()]{{1,160}})\(\s*{re.escape(acronym)}\s*\)", source)
         long = _long_form(acronym, intro.group(1)) if intro else ""
@@ -168,7 +165,7 @@ def source_units(text: str, source: str, question: str) -> str:
     english = detect_language(question) == EN  # Indonesian counting words would not fit its answer
 
     def fix(m: re.Match) -> str:
-        if _in_label(text, m.start()) or re.fullmatch(_YEAR, m.group(1)):
+        if in_label(text, m.start()) or re.fullmatch(_YEAR, m.group(1)):
             return m.group(0)  # a year counts nothing
         after = _counted_by(m.group(1), source)
         if len(after) != 1 or not (after <= asked or (after <= COUNTERS and not english)):
@@ -177,13 +174,13 @@ def source_units(text: str, source: str, question: str) -> str:
 
     def own_word(m: re.Match) -> str:
         after = _counted_by(m.group(1), source)
-        if _in_label(text, m.start()) or len(after) != 1 or m.group(2).lower() in after:
+        if in_label(text, m.start()) or len(after) != 1 or m.group(2).lower() in after:
             return m.group(0)
         return f"{m.group(1)} {after.pop()}"
 
     def classifier(m: re.Match) -> str:  # "130 persyaratan" where the source says "130 macam persyaratan"
         figure, noun = m.group(1), m.group(2)
-        if _in_label(text, m.start()) or noun.lower() in COUNTERS or not noun.islower() \
+        if in_label(text, m.start()) or noun.lower() in COUNTERS or not noun.islower() \
                 or re.fullmatch(_YEAR, figure):
             return m.group(0)
         found = {c.lower() for c in re.findall(rf"(?<![\d.,]){re.escape(figure)}\s+([a-z]+)\s+{re.escape(noun)}\b",
@@ -212,7 +209,7 @@ def source_kind(text: str, source: str, question: str) -> str:
                 or re.search(rf"\b{kind}\s+{re.escape(name)}", text, re.I):
             continue  # "kota yang ...", the question's own name, or said already
         at = next((m.start() for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text)
-                   if not _in_label(text, m.start())), None)
+                   if not in_label(text, m.start())), None)
         if at is not None:
             return f"{text[:at]}{kind} {text[at:]}"
     return text
@@ -240,7 +237,7 @@ def source_bounds(text: str, source: str, question: str) -> str:
         return text
     out, last = [], 0
     for m in _FIGURE.finditer(text):
-        form = None if _in_label(text, m.start()) else _source_form(m.group(0), source)
+        form = None if in_label(text, m.start()) else _source_form(m.group(0), source)
         if not form:
             continue
         qualifier, suffix = form
@@ -266,7 +263,7 @@ def source_time_bounds(text: str, source: str, question: str) -> str:
         return text
     out, last = [], 0
     for m in _FIGURE.finditer(text):
-        if _in_label(text, m.start()):
+        if in_label(text, m.start()):
             continue
         bounds = {(f.group("b") or "").lower() for f in re.finditer(
             rf"(?:\b(?P<b>{_SINCE})\s+)?{_TIME_NOUN}(?<![\w.,]){re.escape(m.group(0))}(?!\d|[.,]\d)",
@@ -299,7 +296,7 @@ def source_titles(text: str, source: str) -> str:
     """A name the source writes only after the same titles ("Laksamana Muda TNI", "PT", "Prof Dr")
     gets the ones the answer left out: "Muda TNI Y Didik" -> "Laksamana Muda TNI Y Didik"."""
     for m in reversed(list(_NAME.finditer(text))):
-        if _in_label(text, m.start()):
+        if in_label(text, m.start()):
             continue
         name = rf"{re.escape(m.group(0))}(?![\w'’-])"
         titled = {re.sub(r"\s+", " ", t.group(0)).strip() for t in re.finditer(rf"{_TITLES}(?={name})", source)}
@@ -322,65 +319,12 @@ def source_name_years(text: str, source: str) -> str:
     """A name of two words or more that the source always writes with one year ("Nobel Kimia
     2005", "Piala Dunia 2006") keeps it."""
     for m in reversed(list(_NAME.finditer(text))):
-        if _in_label(text, m.start()) or " " not in m.group(0) or re.match(rf"\s*,?\s*{_YEAR}\b", text[m.end():]):
+        if in_label(text, m.start()) or " " not in m.group(0) or re.match(rf"\s*,?\s*{_YEAR}\b", text[m.end():]):
             continue
         found = [y.group(1) for y in re.finditer(rf"(?<![\w.'’-]){re.escape(m.group(0))}(?![\w'’-])(\s+{_YEAR}\b)?",
                                                  source)]
         if found and all(found) and len(set(found)) == 1:
             text = text[:m.end()] + found[0] + text[m.end():]
-    return text
-
-
-_TOKEN = re.compile(r"\S+")
-_EDGE = "\"'“”‘’.,;:!?()[]"
-
-
-def _norm(token: str) -> str:
-    return token.strip(_EDGE).lower()
-
-
-def _dropped_at(a: list[str], joins: list[bool], s: list[str], s_raw: list[str], i: int) -> str | None:
-    """The source word that belongs between answer words i and i+1, or None. The answer must
-    copy at least three words around it, with a content word on each side, and the run it
-    copies must not be in the source without that word."""
-    for p in range(len(s) - 2):
-        x = s_raw[p + 1]
-        if (s[p] != a[i] or s[p + 2] != a[i + 1] or not joins[i] or s_raw[p][-1] in _EDGE
-                or not re.fullmatch(r"[^\W\d_]{2,}", x) or x.lower() in STOPWORDS or x.lower() in a):
-            continue
-        left = 1
-        while i - left >= 0 and p - left >= 0 and a[i - left] == s[p - left] and joins[i - left] \
-                and s_raw[p - left][-1] not in _EDGE:
-            left += 1
-        right = 1
-        while i + 1 + right < len(a) and p + 2 + right < len(s) and a[i + 1 + right] == s[p + 2 + right]:
-            right += 1
-        run_left, run_right = a[i - left + 1:i + 1], a[i + 1:i + 1 + right]
-        if left + right < 3 or not any(len(w) >= 4 for w in run_left) or not any(len(w) >= 4 for w in run_right):
-            continue
-        if f" {' '.join(run_left + run_right)} " in f" {' '.join(s)} ":
-            continue
-        return x
-    return None
-
-
-def source_dropped_words(text: str, source: str) -> str:
-    """A word the answer left out of a phrase it otherwise copies is put back: "merebut wilayah"
-    where the source says "merebut kembali wilayah", "nomor 400 meter putri" for "nomor lari 400
-    meter putri". Not a function word (STOPWORDS), nor one the answer moved elsewhere."""
-    s_raw = _TOKEN.findall(source)
-    s = [_norm(t) for t in s_raw]
-    for _ in range(4):  # one word per pass: positions shift after each
-        found = list(_TOKEN.finditer(text))
-        # a citation label is no word of the answer
-        a = ["" if m.group()[0] == "[" or _in_label(text, m.start()) else _norm(m.group()) for m in found]
-        joins = [bool(w) and m.group()[-1] not in _EDGE for w, m in zip(a, found)]  # no punctuation after it
-        for i in range(len(a) - 1):
-            if a[i + 1] and (x := _dropped_at(a, joins, s, s_raw, i)):
-                text = f"{text[:found[i].end()]} {x}{text[found[i].end():]}"
-                break
-        else:
-            return text
     return text
 
 

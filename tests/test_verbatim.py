@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from rag.answer import generate
+from rag.copied_phrases import source_dropped_words
 from rag.retriever import Hit
 from rag.verbatim import (restore_source_forms, source_bounds, source_dates, source_glosses, source_kind,
-                          source_dropped_words, source_long_forms, source_name_years, source_time_bounds,
+                          source_long_forms, source_name_years, source_time_bounds,
                           source_titles, source_units)
 
 from tests.conftest import FakeLLM
