@@ -351,8 +351,19 @@ def test_a_number_with_a_space_after_its_comma_takes_the_form_of_the_passage():
     assert source_number_form("Ada 5, 6 orang [4].", hits) == "Ada 5, 6 orang [4]."  # no passage joins them
     copies = [Hit("b.txt", 11, "Cakupan PIN mencapai 94, 8 persen.", 1.0), Hit("c.txt", 16, "Cakupan 94,8 persen.", 0.9)]
     assert source_number_form("Cakupannya 94, 8 persen [11][16].", copies) == "Cakupannya 94,8 persen [11][16]."
-    assert source_number_form("Cakupannya 94, 8 persen [11].", copies[:1]) == "Cakupannya 94, 8 persen [11]."
+    assert source_number_form("Cakupannya 94, 8 [11].", copies[:1]) == "Cakupannya 94, 8 [11]."  # no unit: kept
     llm = FakeLLM(["Dananya Rp 19, 797 miliar [4]."])
     final = [e for e in generate(llm, "Berapa dana yang belum dipertanggungjawabkan?", hits, "id", 64)][-1]
     assert isinstance(final, Answer) and not final.refused
     assert "Rp 19,797 miliar" in final.text and [c.paragraph for c in final.citations] == [4]
+
+
+def test_a_spaced_figure_of_money_or_with_a_unit_is_one_number_even_where_no_passage_joins_it():
+    split = [Hit("a.txt", 20, "Nilainya Rp 3, 717 miliar, naik 8, 1 persen; 2, 5 juta jiwa; pasal 2, 3.", 1.0)]
+    assert source_number_form("Nilainya Rp 3, 717 [20].", split) == "Nilainya Rp 3,717 [20]."
+    assert source_number_form("Naik 8, 1 persen dan 2, 5 juta jiwa [20].", split) == \
+        "Naik 8,1 persen dan 2,5 juta jiwa [20]."
+    assert source_number_form("It rose 8, 1 percent [20].", split) == "It rose 8,1 percent [20]."
+    for kept in ("Menurut pasal 2, 3 [20].", "On February 1, 2018, Putin left [20].", "Pada 2004, 2005 juta [20].",
+                 "Ada 2, 46 orang [20]."):  # a list, a date, a year list (four digits after it), a count
+        assert source_number_form(kept, split) == kept
