@@ -124,6 +124,16 @@ def test_answer_judging_skips_passages_over_the_context(pipeline):
     assert best_answering(llm, "Siapa menteri?", [long]) is None
 
 
+def _quoted_or_refused(answer, quoted: bool) -> None:
+    """`quoted`: the reply quotes the passage that holds 'Qin Gang'; else it is the refusal."""
+    assert answer.quoted == quoted and answer.refused != quoted
+    if quoted:
+        (cited,) = answer.citations
+        assert "Qin Gang" in next(h for h in answer.passages if h.key == cited.key).text
+    else:
+        assert not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
+
+
 @pytest.mark.parametrize("answering, quoted", [("Qin Gang", True), ("no paragraph holds this", False)])
 def test_an_answer_the_checks_refuse_gives_way_to_a_passage_judged_to_answer(pipeline, answering, quoted):
     pipeline._llm = FakeLLM("Volodymyr Zelensky [1].", support=_judge(answering))  # a name no passage holds
@@ -133,12 +143,7 @@ def test_an_answer_the_checks_refuse_gives_way_to_a_passage_judged_to_answer(pip
     assert answer.support is None  # refused by the word checks, before any second reading
     judged = [c for c in pipeline._llm.checks if "contain the answer to this question" in c]
     assert 1 <= len(judged) <= 4
-    assert answer.quoted == quoted and answer.refused != quoted
-    if quoted:
-        (cited,) = answer.citations
-        assert "Qin Gang" in next(h for h in answer.passages if h.key == cited.key).text
-    else:
-        assert not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
+    _quoted_or_refused(answer, quoted)
 
 
 @pytest.mark.parametrize("answering, quoted", [("Qin Gang", True), ("no paragraph holds this", False)])
@@ -150,12 +155,7 @@ def test_the_model_declining_gives_way_only_to_a_passage_clearly_judged_to_answe
         "the model found no answer; looking for a paragraph that answers it"]
     assert all("contain the answer to this question" in c for c in pipeline._llm.checks)  # no support reading
     assert 1 <= len(pipeline._llm.checks) <= 4
-    assert answer.quoted == quoted and answer.refused != quoted
-    if quoted:
-        (cited,) = answer.citations
-        assert "Qin Gang" in next(h for h in answer.passages if h.key == cited.key).text
-    else:
-        assert not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
+    _quoted_or_refused(answer, quoted)
 
 
 def _supports_only(text: str, score: float):
