@@ -267,6 +267,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
     q_words = set(words(question))
     p_words = set(words(passage_text))
     p_keys = keys(passage_text) | {w[:PREFIX_CHARS] for w in p_words}
+    joined_text = _SPACED_NUMBER.sub(r"\1,\2", passage_text)  # "3, 717" split into tokens is "3,717"
     invented: list[str] = []
     supported: list[str] = []
 
@@ -281,7 +282,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         pattern = rf"(?<![\d.,]){re.escape(num)}(?![\d]|[.,]\d)"
         if re.search(pattern, question):
             continue
-        put(num, bool(re.search(pattern, passage_text)))
+        put(num, bool(re.search(pattern, passage_text) or re.search(pattern, joined_text)))
     low_passages = passage_text.lower()
     for digit, unit in _QUANTITY.findall(body):
         forms = _unit_forms(unit.lower())

@@ -364,6 +364,12 @@ def test_a_spaced_figure_of_money_or_with_a_unit_is_one_number_even_where_no_pas
     assert source_number_form("Naik 8, 1 persen dan 2, 5 juta jiwa [20].", split) == \
         "Naik 8,1 persen dan 2,5 juta jiwa [20]."
     assert source_number_form("It rose 8, 1 percent [20].", split) == "It rose 8,1 percent [20]."
+    # ... and the number so joined is the passage's own, not one the model invented
+    assert specifics("Nilainya Rp 3,717 miliar [20].", split, "Berapa nilainya?").invented == ()
+    assert specifics("Nilainya Rp 3,718 miliar [20].", split, "Berapa nilainya?").invented == ("3,718",)
+    final = list(generate(FakeLLM(["Nilainya Rp 3, 717 miliar [20]."]), "Berapa nilainya?", split, "id", 64))[-1]
+    assert isinstance(final, Answer) and not final.refused and not final.quoted and final.verified
+    assert "Rp 3,717 miliar [20]" in final.text
     for kept in ("Menurut pasal 2, 3 [20].", "On February 1, 2018, Putin left [20].", "Pada 2004, 2005 juta [20].",
                  "Ada 2, 46 orang [20]."):  # a list, a date, a year list (four digits after it), a count
         assert source_number_form(kept, split) == kept
