@@ -19,12 +19,12 @@ def _norm(token: str) -> str:
 
 
 def _dropped_at(a: list[str], joins: list[bool], s: list[str], s_raw: list[str], i: int) -> str | None:
-    """The source word that belongs between answer words i and i+1, or None. The answer must
-    copy at least three words around it, with a content word on each side, and the run it
+    """The source word that belongs between answer words i and i+1 (no punctuation after word i),
+    or None. The answer must copy at least three words around it, with a content word on each side, and the run it
     copies must not be in the source without that word."""
     for p in range(len(s) - 2):
         x = s_raw[p + 1]
-        if (s[p] != a[i] or s[p + 2] != a[i + 1] or not joins[i] or s_raw[p][-1] in _EDGE
+        if (s[p] != a[i] or s[p + 2] != a[i + 1] or s_raw[p][-1] in _EDGE
                 or not re.fullmatch(r"[^\W\d_]{2,}", x) or x.lower() in STOPWORDS or x.lower() in a):
             continue
         left = 1
@@ -55,7 +55,7 @@ def source_dropped_words(text: str, source: str) -> str:
         a = ["" if m.group()[0] == "[" or in_label(text, m.start()) else _norm(m.group()) for m in found]
         joins = [bool(w) and m.group()[-1] not in _EDGE for w, m in zip(a, found)]  # no punctuation after it
         for i in range(len(a) - 1):
-            if a[i + 1] and (x := _dropped_at(a, joins, s, s_raw, i)):
+            if joins[i] and a[i + 1] and (x := _dropped_at(a, joins, s, s_raw, i)):
                 text = f"{text[:found[i].end()]} {x}{text[found[i].end():]}"
                 break
         else:
