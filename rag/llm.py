@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 STOP = ["<|im_end|>", "<|endoftext|>", "<|im_start|>"]
+# Prefix KV states kept in memory, oldest dropped first: the seed corpus's prompt (~52 MB) and a
+# few MB for each paragraph the yes/no readings begin with (`support.reading_prefix`).
+STATE_MEMORY_BYTES = 1024 * 2**20
 
 
 class LLM(Protocol):
     """What the answer step needs from a language model. One may also offer
-    `yes_probability(prompt) -> float` (P(Yes) / (P(Yes) + P(No)) on its first token), which
-    the support check uses; without it the check is skipped."""
+    `yes_probability(prompt, prefix="") -> float` (P(Yes) / (P(Yes) + P(No)) on its first
+    token; `prefix` a start of the prompt worth caching), which the support check uses; without
+    it the check is skipped."""
 
     n_ctx: int
 
@@ -127,8 +131,10 @@ class LlamaCppLLM:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def warm(self, prefix: str) -> float:
-        """Make the KV cache hold `prefix` (from memory, disk, or by evaluating it); returns seconds."""
+    def warm(self, prefix: str, persist: bool = True) -> float:
+        """Make the KV cache hold `prefix` (from memory, disk, or by evaluating it); returns seconds.
+        `persist`: a state evaluated here is saved on disk for the next process too (else it is
+        kept in memory only)."""
         start = time.perf_counter()
         with self.lock:
             tokens = self.tokenize(prefix)
@@ -140,10 +146,11 @@ class LlamaCppLLM:
                 if not (path is not None and path.exists() and self._load_file(path, tokens)):
                     self.llama.reset()
                     self.llama.eval(tokens)
-                    if path is not None:
+                    if path is not None and persist:
                         self._save_file(path, tokens)
                 self._prefix_states[prefix] = (tokens, self._snapshot())
-                while len(self._prefix_states) > 3:
+                while (len(self._prefix_states) > 1
+                       and sum(len(data) for _, data in self._prefix_states.values()) > STATE_MEMORY_BYTES):
                     self._prefix_states.popitem(last=False)
             self._prefix_states.move_to_end(prefix)
         return time.perf_counter() - start
@@ -180,8 +187,9 @@ class LlamaCppLLM:
             if first:
                 self.usage.ttft_s = self.usage.total_s
 
-    def yes_probability(self, prompt: str) -> float:
-        """P(Yes) / (P(Yes) + P(No)) over the first token the model would write after `prompt`."""
+    def yes_probability(self, prompt: str, prefix: str = "") -> float:
+        """P(Yes) / (P(Yes) + P(No)) over the first token the model would write after `prompt`.
+        `prefix`: a start of `prompt` other readings share (its KV state is kept in memory)."""
         import numpy as np
         from llama_cpp import LogitsProcessorList
 
@@ -199,6 +207,8 @@ class LlamaCppLLM:
             tokens = self.tokenize(prompt)
             if not self.prefix_cache:
                 self.llama.reset()
+            elif prefix and prompt.startswith(prefix):
+                self.warm(prefix, persist=False)
             self.llama.create_completion(tokens, max_tokens=1, temperature=0.0, top_k=1, repeat_penalty=1.0,
                                          logits_processor=LogitsProcessorList([keep]))
             self.usage = Usage(prompt_tokens=len(tokens), total_s=time.perf_counter() - start)

@@ -69,6 +69,7 @@ class FakeLLM:
         self.support = support  # what yes/no readings return (a function: of their prompt)
         self.answers = answers  # with a number for `support`: what passage judging returns (none answers)
         self.checks: list[str] = []  # prompts of support checks
+        self.check_prefixes: list[str] = []  # the cacheable start each of them was given
         self.completions: list[str] = []
         self.n_ctx = n_ctx
         self.pieces = pieces
@@ -85,8 +86,9 @@ class FakeLLM:
             return self.script[min(len(self.prompts) - 1, len(self.script) - 1)]
         return self.script(prompt)
 
-    def yes_probability(self, prompt: str) -> float:
+    def yes_probability(self, prompt: str, prefix: str = "") -> float:
         self.checks.append(prompt)
+        self.check_prefixes.append(prefix)
         if callable(self.support):
             return self.support(prompt)
         return self.answers if "contain the answer to this question" in prompt else self.support

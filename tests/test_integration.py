@@ -70,3 +70,18 @@ def test_real_second_reading_rejects_what_the_cited_paragraph_does_not_say(real_
     right = support(pipe.llm(), "Siapa yang dipromosikan menjadi menteri luar negeri?",
                     "Qin Gang dipromosikan menjadi menteri luar negeri [18].", [hit])
     assert wrong < MIN_YES <= right
+
+
+def test_real_yes_no_reading_from_a_kept_paragraph_state_scores_the_same(real_settings, real_llm_path, tmp_path):
+    from rag.llm import LlamaCppLLM
+    from rag.models import get_llm
+    from rag.support import support_prefix
+
+    llama = get_llm(real_settings.replace(llm_model=str(real_llm_path)))
+    hit = Hit(SEED_DOC, 18, "Qin Gang dipromosikan menjadi menteri luar negeri, dari jabatannya sebagai duta besar.", 0.0)
+    q, a = "Siapa yang dipromosikan?", "Qin Gang dipromosikan menjadi menteri luar negeri [18]."
+    plain = support(LlamaCppLLM(llama, prefix_cache=False), q, a, [hit])
+    llm = LlamaCppLLM(llama, state_dir=tmp_path / "kv")
+    first, again = support(llm, q, a, [hit]), support(llm, q, a, [hit])
+    assert support_prefix(hit) in llm._prefix_states and not (tmp_path / "kv").exists()  # in memory only
+    assert abs(first - plain) < 1e-4 and abs(again - plain) < 1e-4

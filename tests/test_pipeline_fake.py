@@ -8,6 +8,7 @@ import pytest
 from rag.answer import Answer, Reset, Token
 from rag.errors import BadQuestion, RagError
 from rag.settings import Settings
+from rag.support import answers_prefix, support_prefix
 from tests.conftest import FakeLLM
 
 
@@ -51,6 +52,9 @@ def test_support_check_reads_only_the_cited_paragraphs(pipeline, fake_llm):
         assert (h.text in check) == (h.key in cited)
     assert "Question: Siapa yang dipromosikan menjadi menteri luar negeri?" in check
     assert f"Answer: {answer.text}" in check
+    # it begins with the paragraph, so that paragraph's KV state serves every reading of it
+    first = next(h for h in answer.passages if h.key in cited)
+    assert fake_llm.check_prefixes == [support_prefix(first)] and check.startswith(support_prefix(first))
 
 
 def test_answer_the_second_reading_rejects_is_withdrawn(pipeline):
@@ -101,6 +105,9 @@ def test_after_a_withdrawal_the_passage_judged_to_answer_is_quoted(pipeline):
     assert any(isinstance(e, Reset) for e in events)
     judged = [c for c in pipeline._llm.checks if "contain the answer to this question" in c]
     assert 1 <= len(judged) <= 4  # only the top-ranked few are read again
+    starts = [p for c, p in zip(pipeline._llm.checks, pipeline._llm.check_prefixes) if c in judged]
+    assert all(c.startswith(p) for c, p in zip(judged, starts))  # each begins with its passage
+    assert set(starts) <= {answers_prefix(h) for h in answer.passages} and len(set(starts)) == len(judged)
     (cited,) = answer.citations
     hit = next(h for h in answer.passages if h.key == cited.key)
     assert "Qin Gang" in hit.text and answer.quoted and not answer.refused and answer.verified
@@ -290,3 +297,30 @@ def test_passages_barely_matching_beside_a_clear_best_are_not_given(settings, fa
     # an explicit k (RAG_K / --k, or the caller's) gives the model exactly k passages
     assert len(ask(settings.replace(k=3)).passages) == 3
     assert len(ask(settings, k=3).passages) == 3
+
+
+class WarmingLLM(FakeLLM):
+    """A fake that records which prompt prefixes it was asked to keep."""
+
+    def __init__(self):
+        super().__init__()
+        self.warmed: list[str] = []
+
+    def warm(self, prefix: str, persist: bool = True) -> float:
+        self.warmed.append(prefix)
+        return 0.0
+
+
+@pytest.mark.parametrize("context", ["corpus", "retrieved"])
+def test_before_the_first_question_the_readings_of_every_corpus_paragraph_are_prepared(settings, fake_embedder, context):
+    from rag.pipeline import Pipeline
+
+    llm = WarmingLLM()
+    pipe = Pipeline(settings.replace(context=context), embedder=fake_embedder, llm=llm)
+    pipe.ensure_index(progress=False)
+    pipe.ready()
+    readings = {f(h) for h in pipe.context_passages() or [] for f in (support_prefix, answers_prefix)}
+    if context == "corpus":  # the cached prompt, then both readings' starts for each of the 19 paragraphs
+        assert len(readings) == 38 and readings <= set(llm.warmed) and len(llm.warmed) == 39
+    else:  # 1,369 FacQA-sized corpora would not fit: read lazily, kept in memory only
+        assert pipe.context_passages() is None and not any("Paragraph:" in p for p in llm.warmed)
