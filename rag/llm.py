@@ -15,6 +15,24 @@ STOP = ["<|im_end|>", "<|endoftext|>", "<|im_start|>"]
 # Prefix KV states kept in memory, oldest dropped first: the seed corpus's prompt (~52 MB) and a
 # few MB for each paragraph the yes/no readings begin with (`support.reading_prefix`).
 STATE_MEMORY_BYTES = 1024 * 2**20
+# ... and on disk (RAG_HOME/kv), least recently used dropped first: each corpus version adds ~180 MB.
+STATE_DISK_BYTES = 2048 * 2**20
+
+
+def prune_states(folder: Path, max_bytes: int, keep: Path | None = None) -> int:
+    """Delete the least recently used state files of `folder` beyond `max_bytes` (never `keep`).
+    Returns how many were deleted. Another process may be using one: it then recomputes it."""
+    try:
+        files = sorted(folder.glob("prefix-*.llamastate"), key=lambda f: (f != keep, -f.stat().st_mtime))
+        total, deleted = 0, 0
+        for f in files:
+            total += f.stat().st_size
+            if total > max_bytes and f != keep:
+                f.unlink(missing_ok=True)
+                deleted += 1
+        return deleted
+    except OSError:  # a file vanished meanwhile (another process pruned it): only a cache
+        return 0
 
 
 class LLM(Protocol):
@@ -115,6 +133,10 @@ class LlamaCppLLM:
             self.llama.reset()
             return False
         self._set_tokens(tokens)
+        try:
+            os.utime(path)  # recently used: pruned last
+        except OSError:
+            pass
         return True
 
     def _save_file(self, path: Path, tokens: list[int]) -> None:
@@ -126,6 +148,7 @@ class LlamaCppLLM:
             arr = (llama_cpp.llama_token * len(tokens))(*tokens)
             if llama_cpp.llama_state_seq_save_file(self.llama.ctx, str(tmp).encode(), 0, arr, len(tokens)):
                 os.replace(tmp, path)
+                prune_states(path.parent, STATE_DISK_BYTES, keep=path)
         except OSError:
             pass  # only a cache: the next process recomputes it
         finally:

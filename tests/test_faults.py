@@ -441,3 +441,23 @@ def test_weight_repacking_that_would_crash_is_a_clear_error(settings, monkeypatc
     monkeypatch.setattr(rag.models, "llm_path", lambda s: (_ for _ in ()).throw(ModelMissing("no model")))
     with pytest.raises(ModelMissing):  # past the guard, on to loading
         rag.models.get_llm(settings.replace(llm_repack=True))
+
+
+def test_kept_kv_states_on_disk_stay_under_their_bound_least_recently_used_first(tmp_path):
+    from rag.llm import prune_states
+
+    files = []
+    for i in range(5):  # 100 bytes each, used at t=1000, 2000, ...
+        f = tmp_path / f"prefix-{i}.llamastate"
+        f.write_bytes(b"x" * 100)
+        os.utime(f, (1000 * (i + 1), 1000 * (i + 1)))
+        files.append(f)
+    os.utime(files[0], (9000, 9000))  # the oldest was loaded again just now
+    (tmp_path / "other.txt").write_bytes(b"y" * 1000)  # not a state: never touched
+    assert prune_states(tmp_path, 300) == 2
+    assert [f.exists() for f in files] == [True, False, False, True, True] and (tmp_path / "other.txt").exists()
+    assert prune_states(tmp_path, 300) == 0  # under the bound now
+    new = tmp_path / "prefix-new.llamastate"  # just written (its mtime does not matter)
+    new.write_bytes(b"x" * 100)
+    os.utime(new, (1, 1))
+    assert prune_states(tmp_path, 300, keep=new) == 1 and new.exists() and not files[3].exists()
