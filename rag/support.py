@@ -29,15 +29,17 @@ ANSWERS_SYSTEM = "You check whether a paragraph answers a question. Reply only Y
 MIN_ANSWERS = 0.8
 
 
-def _yes_no_prompt(system: str, user: str) -> str:
-    return chatml("system", system) + chatml("user", user) + ASSISTANT
-
-
 def reading_prefix(system: str, paragraph: str) -> str:
     """How every yes/no prompt about `paragraph` begins. Its KV state is kept, so a paragraph read
     again (another answer citing it, the judge's candidates, the next question) costs only the
     question and answer: ~1 s less per reading here."""
     return chatml("system", system) + f"<|im_start|>user\nParagraph:\n{paragraph}"
+
+
+def _reading_prompt(system: str, paragraph: str, rest: str) -> str:
+    """A whole yes/no prompt: `reading_prefix`, then `rest` of the user's turn (built on the
+    prefix, so the two cannot drift apart)."""
+    return reading_prefix(system, paragraph) + rest + "<|im_end|>\n" + ASSISTANT
 
 
 def support_prefix(hit: Hit) -> str:
@@ -59,8 +61,8 @@ def _yes_probability(llm: LLM, prompt: str, prefix: str = "") -> float | None:
 def support_prompt(question: str, answer: str, cited: Sequence[Hit]) -> str:
     """The check's whole prompt: only the cited paragraphs, the question and the answer as shown."""
     paragraphs = "\n".join(f"[{h.paragraph}] {h.text}" for h in cited)
-    return _yes_no_prompt(SYSTEM, f"Paragraph:\n{paragraphs}\n\nQuestion: {question}\nAnswer: {answer}\n\n"
-                                  "Does the paragraph state this answer to this question? Reply Yes or No.")
+    return _reading_prompt(SYSTEM, paragraphs, f"\n\nQuestion: {question}\nAnswer: {answer}\n\n"
+                                               "Does the paragraph state this answer to this question? Reply Yes or No.")
 
 
 def support(llm: LLM, question: str, answer: str, cited: Sequence[Hit]) -> float | None:
@@ -94,8 +96,8 @@ def best_supporting(llm: LLM, question: str, answer_for: Callable[[Hit], str],
 
 def answers_prompt(question: str, hit: Hit) -> str:
     """Prompt asking whether one paragraph holds the answer to `question` (no answer shown)."""
-    return _yes_no_prompt(ANSWERS_SYSTEM, f"Paragraph:\n{hit.text}\n\nQuestion: {question}\n\n"
-                                          "Does the paragraph contain the answer to this question? Reply Yes or No.")
+    return _reading_prompt(ANSWERS_SYSTEM, hit.text, f"\n\nQuestion: {question}\n\n"
+                                                     "Does the paragraph contain the answer to this question? Reply Yes or No.")
 
 
 def best_answering(llm: LLM, question: str, candidates: Sequence[Hit]) -> tuple[Hit, float] | None:
