@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -175,4 +176,8 @@ def test_rebuild_index_button_picks_up_a_new_document(browser, tmp_path):
         page.wait_for_function("document.querySelector('#rag-status').innerText.includes('2 documents')")
         assert "indexed 2 documents" in page.inner_text("#rag-status")
         assert page.locator("#rag-rebuild").is_enabled()
+        deadline = time.monotonic() + 10  # the new corpus is warmed up in the background, as at start
+        while srv.pipeline.readied == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert srv.pipeline.readied == 1
         page.context.close()

@@ -24,6 +24,11 @@ class RecordingPipeline(Pipeline):
         self.active = 0
         self.max_active = 0
         self._count_lock = threading.Lock()
+        self.readied = 0  # `ready` calls (the chat's background warm-ups)
+
+    def ready(self) -> float:
+        self.readied += 1
+        return super().ready()
 
     def ask_stream(self, question: str, history: Sequence[str] = (), k: int | None = None):
         with self._count_lock:

@@ -161,6 +161,8 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         progress(0, desc="Rebuilding index")
         try:
             note = pipe().ensure_index(progress=True).summary()
+            # the new corpus's prompt prefix and reading states, before the next question needs them
+            threading.Thread(target=_warm_up, args=(pipe(),), name="rag-warm-up", daemon=True).start()
         except RagError as exc:
             note = f"rebuild failed: {exc}"
         info = index_info(pipe(), settings)
