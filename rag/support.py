@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .llm import LLM
-from .prompt import ASSISTANT, chatml
+from .prompt import ASSISTANT, chatml, passage_line
 from .retriever import Hit
 
 SYSTEM = "You check whether a paragraph supports an answer. Reply only Yes or No."
@@ -43,7 +43,7 @@ def _reading_prompt(system: str, paragraph: str, rest: str) -> str:
 
 
 def support_prefix(hit: Hit) -> str:
-    return reading_prefix(SYSTEM, f"[{hit.paragraph}] {hit.text}")
+    return reading_prefix(SYSTEM, passage_line(hit, multi_doc=False))
 
 
 def answers_prefix(hit: Hit) -> str:
@@ -60,7 +60,7 @@ def _yes_probability(llm: LLM, prompt: str, prefix: str = "") -> float | None:
 
 def support_prompt(question: str, answer: str, cited: Sequence[Hit]) -> str:
     """The check's whole prompt: only the cited paragraphs, the question and the answer as shown."""
-    paragraphs = "\n".join(f"[{h.paragraph}] {h.text}" for h in cited)
+    paragraphs = "\n".join(passage_line(h, multi_doc=False) for h in cited)
     return _reading_prompt(SYSTEM, paragraphs, f"\n\nQuestion: {question}\nAnswer: {answer}\n\n"
                                                "Does the paragraph state this answer to this question? Reply Yes or No.")
 
