@@ -9,7 +9,7 @@ from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, generate
 from .documents import clean_text
-from .errors import BadQuestion
+from .errors import BadQuestion, RagError
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language, words
 from .llm import LLM, LlamaCppLLM
@@ -19,7 +19,7 @@ from .retriever import Hit, Query, Retriever, focus
 from .rewrite import QueryRewriter
 from .settings import Settings
 from .support import MIN_YES, MIN_YES_CORPUS, answers_prefix, support_prefix
-from .store import Store, load_index
+from .store import Store, current_generation, load_index
 
 # Passages handed to the model when retrieval chooses them. FacQA valid 1-100 (55 documents):
 # 3 gave accuracy 0.70 against 0.69 with 4 (on a slightly older main), median time to first
@@ -82,8 +82,8 @@ class Pipeline:
         self._llm = llm
         self.log = log
         self._store: Store | None = None
-        self._corpus: list[Hit] | None = None
-        self._corpus_key: tuple | None = None
+        self._corpus: tuple | None = None  # (store, mode, its passages or None): one attribute, set at once
+        self._unusable: str = ""  # a newer published index that failed to load (reported once)
         self._lock = threading.Lock()
         self.rewriter = QueryRewriter(self.llm if settings.translate or settings.condense == "llm" else None,
                                       settings.condense)
@@ -119,18 +119,19 @@ class Pipeline:
         mode = self.settings.context
         if mode == "retrieved" or not store.paragraphs:
             return None
-        key = (id(store), mode)
-        if self._corpus_key != key:
-            hits = [Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs]
-            fits = mode == "corpus" or self.llm().count(passage_block(hits)) <= self.settings.corpus_max_tokens
-            self._corpus, self._corpus_key = (hits if fits else None), key
-        return self._corpus
+        cached = self._corpus
+        if cached is not None and cached[0] is store and cached[1] == mode:
+            return cached[2]
+        hits = [Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs]
+        fits = mode == "corpus" or self.llm().count(passage_block(hits)) <= self.settings.corpus_max_tokens
+        self._corpus = (store, mode, hits if fits else None)
+        return self._corpus[2]
 
-    def default_k(self) -> int:
+    def default_k(self, store: Store | None = None) -> int:
         """Passages (or hints) per question: RAG_K / --k, else by context mode."""
         if self.settings.k is not None:
             return self.settings.k
-        return K_HINTS if self.context_passages() is not None else K_RETRIEVED
+        return K_HINTS if self.context_passages(store) is not None else K_RETRIEVED
 
     def warm_up(self) -> float:
         """Load the LLM and compute (or load from disk) the KV cache of the fixed prompt prefix."""
@@ -182,18 +183,34 @@ class Pipeline:
         self._store = store
         return report
 
-    def reload(self) -> Store:
-        """Pick up an index rebuilt by another process."""
-        self._store = load_index(self.settings.index_dir, self._embed_id())
-        return self._store
+    def refresh(self) -> bool:
+        """Switch to the index another process (`rag index`, `rag index --watch`) published since
+        this one was loaded; True when it switched. A newer index that cannot be loaded is
+        reported (once) and the one in use is kept: nothing answers from a half-written index."""
+        if self._store is None:
+            return False
+        name = "?"  # what failed: a damaged pointer, or the generation it names
+        try:
+            gen = current_generation(self.settings.index_dir)
+            if gen is None or gen.name in (self._store.generation, self._unusable):
+                return False
+            name = gen.name
+            store = load_index(self.settings.index_dir, self._embed_id())
+        except RagError as exc:
+            if name != self._unusable and self.log:
+                self.log(f"a newer index was published but cannot be used ({exc}); answering from the one loaded before")
+            self._unusable = name
+            return False
+        self._store = store
+        return True
 
     # ------------------------------------------------------------ retrieval
 
     def retrieve(self, question: str, history: Sequence[str] = (), k: int | None = None,
-                 mode: str = "hybrid") -> Retrieval:
+                 mode: str = "hybrid", store: Store | None = None) -> Retrieval:
         """Hybrid search with the question's variants (translation, follow-up context)."""
         q = clean_question(question, self.settings.max_question_chars)
-        store = self.store
+        store = store or self.store
         lang = detect_language(q)
         queries = [Query(q, 1.0, "q", lang)]
         t0 = time.perf_counter()
@@ -229,8 +246,10 @@ class Pipeline:
         start = time.perf_counter()
         q = clean_question(question, self.settings.max_question_chars)
         hist = [h for h in (_clean(h) for h in history) if h][-self.settings.max_history:]
-        corpus = self.context_passages()
-        r = self.retrieve(q, hist, k or self.default_k())
+        self.refresh()
+        store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile
+        corpus = self.context_passages(store)
+        r = self.retrieve(q, hist, k or self.default_k(store), store=store)
         lang = r.lang if r.lang != OTHER else "en"
         passages = corpus or r.hits
         if corpus is None and k is None and self.settings.k is None:

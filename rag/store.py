@@ -70,6 +70,7 @@ class Store:
     paragraphs: list[Paragraph]
     vectors: Any  # faiss.IndexFlatIP
     lexical: LexicalIndex
+    generation: str = ""  # the folder name it was loaded from or published as ("" until then)
 
     def __post_init__(self) -> None:
         self._by_key = {(p.doc, p.number): i for i, p in enumerate(self.paragraphs)}
@@ -149,7 +150,7 @@ class Store:
         n = len(paragraphs)
         if vectors.ntotal != n or manifest.get("n_paragraphs") != n or vectors.d != manifest["embedding"]["dim"]:
             raise IndexCorrupt(f"index at {folder.parent} is inconsistent ({vectors.ntotal} vectors, {n} paragraphs); {hint}")
-        return cls(manifest, paragraphs, vectors, lexical)
+        return cls(manifest, paragraphs, vectors, lexical, folder.name)
 
 
 def _check_files(folder: Path, files: dict, hint: str) -> None:
@@ -264,6 +265,7 @@ def publish(index_dir: Path, store: Store) -> Path:
             os.fsync(f.fileno())
         os.replace(pointer, index_dir / CURRENT)
         _fsync(index_dir)
+        store.generation = gen.name
     except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError):

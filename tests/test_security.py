@@ -18,7 +18,7 @@ from click.testing import CliRunner
 import rag.store as store_mod
 from rag.errors import IndexCorrupt
 from rag.indexer import build_index
-from rag.store import MANIFEST, current_generation, load_index
+from rag.store import CURRENT, MANIFEST, current_generation, load_index
 from tests.conftest import ROOT, SEED_DOC, FakeEmbedder, FakeLLM, cite_first_passage
 from tests.ui_helpers import running_app
 
@@ -193,7 +193,8 @@ def test_api_citations_come_only_from_the_index(server, monkeypatch):
 
 
 def test_answering_opens_no_file(pipeline, monkeypatch):
-    """Citations are looked up in the loaded index: nothing named by the model is ever opened."""
+    """Citations are looked up in the loaded index: nothing named by the model is ever opened (only
+    the index's pointer file, read to notice an index another process published)."""
     pipeline._llm = FakeLLM(lambda p: cite_first_passage(p) + " [/etc/passwd ¶1] [../secret.txt:2]")
     pipeline.store  # loaded before the question, as in the app
     opened: list[str] = []
@@ -204,7 +205,7 @@ def test_answering_opens_no_file(pipeline, monkeypatch):
     answer = pipeline.ask(QUESTION)
     monkeypatch.undo()
     assert answer.citations and {c.doc for c in answer.citations} <= set(pipeline.store.documents)
-    assert opened == []
+    assert set(opened) <= {str(pipeline.settings.index_dir / CURRENT)}
 
 
 def test_api_rejects_bad_input_with_one_line(server):

@@ -259,6 +259,20 @@ def _warm_up(pipeline: Pipeline) -> None:
         print(f"rag chat: {exc}", file=sys.stderr)
 
 
+INDEX_POLL_S = 2.0  # how often the chat looks for an index another process published
+
+
+def follow_index(pipeline: Pipeline, stop: threading.Event, every: float = INDEX_POLL_S) -> None:
+    """Until `stop` is set: switch to an index another process published (`rag index --watch`
+    beside the chat), then prepare the new corpus (its prompt prefix and reading states) before
+    the next question needs them."""
+    while not stop.wait(every):
+        if pipeline.refresh():
+            print("rag chat: a new index was published; answering from it (preparing it in the background)",
+                  file=sys.stderr)
+            _warm_up(pipeline)
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: Optional[str] = None) -> None:
     """`rag chat`: one shared pipeline, index brought up to date, then the app until Ctrl-C."""
     credentials = parse_auth(auth if auth is not None else os.environ.get("RAG_AUTH"))
@@ -271,4 +285,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: O
     report = pipeline.ensure_index()
     print(f"rag chat: {report.summary()}", flush=True)
     threading.Thread(target=_warm_up, args=(pipeline,), name="rag-warm-up", daemon=True).start()
+    threading.Thread(target=follow_index, args=(pipeline, threading.Event()), name="rag-follow-index",
+                     daemon=True).start()
     launch(build_app(pipeline, settings), host, port, credentials, block=True)

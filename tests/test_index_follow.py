@@ -1,0 +1,96 @@
+"""A running chat (or any long-lived Pipeline) follows the index another process publishes."""
+from __future__ import annotations
+
+import threading
+import time
+
+from rag.pipeline import Pipeline
+from rag.store import CURRENT, current_generation
+from tests.conftest import FakeLLM
+
+NEW_DOC = "001_tambahan.txt"
+NEW_TEXT = "Kapal selam Nanggala tenggelam di perairan utara Bali pada bulan April.\n"
+QUESTION = "Di mana kapal selam Nanggala tenggelam?"
+
+
+def _other_process_adds_a_document(settings, fake_embedder) -> str:
+    """What `rag index` (or `--watch`) in another terminal does: a new document, a new generation."""
+    (settings.seeds / NEW_DOC).write_text(NEW_TEXT, encoding="utf-8")
+    Pipeline(settings, embedder=fake_embedder, llm=FakeLLM()).ensure_index(progress=False)
+    return current_generation(settings.index_dir).name
+
+
+def test_a_pipeline_answers_from_the_index_another_process_published(pipeline, settings, fake_embedder):
+    before = pipeline.store
+    assert NEW_DOC not in before.documents
+    assert pipeline.refresh() is False  # nothing new
+    published = _other_process_adds_a_document(settings, fake_embedder)
+    a = pipeline.ask(QUESTION)
+    assert pipeline.store is not before and pipeline.store.generation == published
+    assert a.retrieved[0].doc == NEW_DOC and a.citations[0].doc == NEW_DOC
+    assert pipeline.refresh() is False  # switched once
+
+
+def test_own_rebuild_is_not_taken_for_a_new_index(pipeline):
+    store = pipeline.store
+    assert store.generation == current_generation(pipeline.settings.index_dir).name
+    assert pipeline.refresh() is False and pipeline.store is store
+
+
+def test_whole_corpus_context_follows_the_new_index(settings, fake_embedder):
+    pipe = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=FakeLLM())
+    pipe.ensure_index(progress=False)
+    assert len(pipe.context_passages()) == 19
+    _other_process_adds_a_document(settings, fake_embedder)
+    a = pipe.ask(QUESTION)
+    assert len(a.passages) == 20 and any(h.doc == NEW_DOC for h in a.passages)
+
+
+def test_a_damaged_newer_index_is_reported_once_and_the_old_one_keeps_answering(settings, fake_embedder):
+    logged: list[str] = []
+    pipe = Pipeline(settings, embedder=fake_embedder, llm=FakeLLM(), log=logged.append)
+    pipe.ensure_index(progress=False)
+    store = pipe.store
+    broken = settings.index_dir / "gen-20990101T000000-broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
+    (settings.index_dir / CURRENT).write_text(broken.name + "\n", encoding="utf-8")
+    for _ in range(2):
+        a = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+        assert a.citations and a.citations[0].paragraph == 18
+        assert pipe.store is store
+    assert len(logged) == 1 and "cannot be used" in logged[0] and "rag index" in logged[0]
+
+
+class WarmCounting(FakeLLM):
+    def __init__(self):
+        super().__init__()
+        self.warmed: list[str] = []
+
+    def warm(self, prefix: str, persist: bool = True) -> float:
+        self.warmed.append(prefix)
+        return 0.0
+
+
+def test_the_chat_switches_to_a_published_index_and_prepares_it(settings, fake_embedder):
+    from ui.app import follow_index
+
+    llm = WarmCounting()
+    pipe = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=llm)
+    pipe.ensure_index(progress=False)
+    stop = threading.Event()
+    thread = threading.Thread(target=follow_index, args=(pipe, stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        published = _other_process_adds_a_document(settings, fake_embedder)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(NEW_TEXT.strip() in w for w in llm.warmed):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert pipe.store.generation == published
+    # the new corpus's prompt prefix, and its new paragraph's readings, were prepared
+    assert any(NEW_TEXT.strip() in w and "Paragraph:" not in w for w in llm.warmed)
+    assert any(NEW_TEXT.strip() in w and "Paragraph:" in w for w in llm.warmed)
+    assert not thread.is_alive()
