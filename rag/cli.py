@@ -182,12 +182,14 @@ def models(seeds: Path | None, index: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; 0.0.0.0 exposes it to the network.")
 @click.option("--port", default=7860, show_default=True, type=int)
 @click.option("--auth", default=None, help="user:password required to open the app (or RAG_AUTH).")
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help="Update the index whenever the seeds folder changes while the chat runs.")
 @friendly
-def chat(seeds: Path | None, index: Path | None, host: str, port: int, auth: str | None) -> None:
+def chat(seeds: Path | None, index: Path | None, host: str, port: int, auth: str | None, watch: bool) -> None:
     """Start the browser chat (Gradio)."""
     from ui.app import serve
 
-    serve(settings_from(seeds, index), host=host, port=port, auth=auth)
+    serve(settings_from(seeds, index), host=host, port=port, auth=auth, watch=watch)
 
 
 @cli.command()

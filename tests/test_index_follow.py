@@ -1,4 +1,5 @@
-"""A running chat (or any long-lived Pipeline) follows the index another process publishes."""
+"""A running chat (or any long-lived Pipeline) follows the index: one another process publishes, and
+the seeds folder it watches itself."""
 from __future__ import annotations
 
 import threading
@@ -94,3 +95,30 @@ def test_the_chat_switches_to_a_published_index_and_prepares_it(settings, fake_e
     assert any(NEW_TEXT.strip() in w and "Paragraph:" not in w for w in llm.warmed)
     assert any(NEW_TEXT.strip() in w and "Paragraph:" in w for w in llm.warmed)
     assert not thread.is_alive()
+
+
+def test_the_chat_indexes_a_file_dropped_into_seeds_and_prepares_it(settings, fake_embedder, capsys):
+    from ui.app import watch_seeds
+
+    llm = WarmCounting()
+    pipe = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=llm)
+    pipe.ensure_index(progress=False)
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_seeds, args=(pipe, stop), daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.3)  # the watcher is set up
+        (settings.seeds / NEW_DOC).write_text(NEW_TEXT, encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not any(NEW_TEXT.strip() in w for w in llm.warmed):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert NEW_DOC in pipe.store.documents
+    assert "(+1 documents; 1 paragraphs embedded, 19 reused)" in capsys.readouterr().err  # only the new paragraph
+    assert pipe.store.generation == current_generation(settings.index_dir).name
+    assert any(NEW_TEXT.strip() in w and "Paragraph:" in w for w in llm.warmed)  # prepared for questions
+    a = pipe.ask(QUESTION)
+    assert a.retrieved[0].doc == NEW_DOC and any(h.doc == NEW_DOC for h in a.passages)

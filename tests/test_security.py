@@ -96,6 +96,8 @@ def chat_cli(monkeypatch, settings):
     monkeypatch.setattr(ui.app, "build_app", lambda pipeline, settings: None)  # only where it would listen matters
     monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
         host=host, port=port, auth=auth))
+    monkeypatch.setattr(ui.app, "follow_index", lambda pipeline, stop: None)  # background loops: not run here
+    monkeypatch.setattr(ui.app, "watch_seeds", lambda pipeline, stop: None)
 
     def invoke(*args: str):
         from rag.cli import cli

@@ -1,6 +1,8 @@
 """The chat app's `ask` API through gradio_client, and `serve` / `rag chat` options, with the fake models."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from click.testing import CliRunner
 
@@ -103,6 +105,8 @@ def fake_serve(monkeypatch, settings, fake_embedder, fake_llm):
                                                                        log=lambda m: None))
     monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
         app=app, host=host, port=port, auth=auth, block=block))
+    for name in ("follow_index", "watch_seeds"):  # the background loops: recorded, not run
+        monkeypatch.setattr(ui.app, name, lambda pipeline, stop, name=name: launched.setdefault("loops", []).append(name))
     return launched
 
 
@@ -113,7 +117,20 @@ def test_serve_builds_index_then_launches(fake_serve, settings, capsys):
     out, err = capsys.readouterr()
     assert "indexed 1 documents, 19 paragraphs" in out and len(out.strip().splitlines()) == 1
     assert fake_serve["host"] == "127.0.0.1" and fake_serve["port"] == 7999 and fake_serve["auth"] is None
-    assert "WARNING" not in err
+    assert "WARNING" not in err and f"watching {settings.seeds}" in err
+    for _ in range(100):  # the loops run in threads of their own
+        if len(fake_serve.get("loops", [])) == 2:
+            break
+        time.sleep(0.02)
+    assert sorted(fake_serve["loops"]) == ["follow_index", "watch_seeds"]
+
+
+def test_serve_without_watch_does_not_watch_the_seeds(fake_serve, settings, capsys):
+    from ui.app import serve
+
+    serve(settings, watch=False)
+    time.sleep(0.2)
+    assert fake_serve.get("loops") == ["follow_index"] and "watching" not in capsys.readouterr().err
 
 
 def test_serve_warns_on_all_interfaces_without_auth(fake_serve, settings, capsys, monkeypatch):
@@ -145,3 +162,15 @@ def test_rag_chat_malformed_auth_is_one_line(seeds, tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "user:password" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "i").exists()
+
+
+def test_rag_chat_watches_the_seeds_unless_told_not_to(seeds, tmp_path, monkeypatch):
+    import ui.app
+    from rag.cli import cli
+
+    calls: list[dict] = []
+    monkeypatch.setattr(ui.app, "serve", lambda settings, **kw: calls.append(kw))
+    for args, watch in (([], True), (["--no-watch"], False), (["--watch"], True)):
+        result = CliRunner().invoke(cli, ["chat", "--seeds", str(seeds), "--index", str(tmp_path / "i"), *args])
+        assert result.exit_code == 0, result.output
+        assert calls[-1]["watch"] is watch

@@ -254,7 +254,8 @@ def _warm_up(pipeline: Pipeline) -> None:
     """Load the embedder and the LLM before the first question (errors show again in the chat)."""
     try:
         seconds = pipeline.ready()  # both models, torch's kernels, the prompt prefix's KV cache
-        print(f"rag chat: models loaded, prompt prefix ready ({seconds:.1f}s)", file=sys.stderr)
+        print(f"rag chat: ready to answer from {pipeline.settings.seeds} (models, prompt prefix and paragraph"
+              f" readings prepared in {seconds:.1f}s)", file=sys.stderr)
     except RagError as exc:
         print(f"rag chat: {exc}", file=sys.stderr)
 
@@ -273,8 +274,30 @@ def follow_index(pipeline: Pipeline, stop: threading.Event, every: float = INDEX
             _warm_up(pipeline)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: Optional[str] = None) -> None:
-    """`rag chat`: one shared pipeline, index brought up to date, then the app until Ctrl-C."""
+def watch_seeds(pipeline: Pipeline, stop: threading.Event) -> None:
+    """Until `stop` is set: bring the index up to date whenever the seeds folder changes (a file
+    dropped in, edited or removed), then prepare the new corpus in the background. Only changed
+    documents are embedded; a failed build is reported and the old index keeps answering."""
+    from watchfiles import watch
+
+    try:
+        for _changes in watch(pipeline.settings.seeds, debounce=800, stop_event=stop, raise_interrupt=False):
+            try:
+                report = pipeline.ensure_index(progress=False)
+            except RagError as exc:
+                print(f"rag chat: the index was not updated: {exc}", file=sys.stderr)
+                continue
+            print(f"rag chat: seeds changed: {report.summary()}", file=sys.stderr)
+            if not report.up_to_date:
+                _warm_up(pipeline)
+    except (OSError, RuntimeError) as exc:  # the folder went away, or the watcher could not start
+        print(f"rag chat: stopped watching {pipeline.settings.seeds} ({exc}); use 'Rebuild index'", file=sys.stderr)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: Optional[str] = None,
+          watch: bool = True) -> None:
+    """`rag chat`: one shared pipeline, index brought up to date, then the app until Ctrl-C.
+    With `watch`, a change in the seeds folder updates the index while the chat runs."""
     credentials = parse_auth(auth if auth is not None else os.environ.get("RAG_AUTH"))
     if host in ("0.0.0.0", "::", "[::]") and credentials is None:
         print("\n" + "!" * 78 + "\n!! WARNING: serving on " + host + " WITHOUT --auth: anyone on the network can use"
@@ -287,4 +310,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: O
     threading.Thread(target=_warm_up, args=(pipeline,), name="rag-warm-up", daemon=True).start()
     threading.Thread(target=follow_index, args=(pipeline, threading.Event()), name="rag-follow-index",
                      daemon=True).start()
+    if watch:
+        threading.Thread(target=watch_seeds, args=(pipeline, threading.Event()), name="rag-watch-seeds",
+                         daemon=True).start()
+        print(f"rag chat: watching {settings.seeds}: files dropped in are indexed while the chat runs", file=sys.stderr)
     launch(build_app(pipeline, settings), host, port, credentials, block=True)
