@@ -181,3 +181,23 @@ def test_rebuild_index_button_picks_up_a_new_document(browser, tmp_path):
             time.sleep(0.05)
         assert srv.pipeline.readied == 1
         page.context.close()
+
+
+def test_the_status_line_follows_an_index_changed_behind_the_page(browser, tmp_path):
+    from ui.app import STATUS_POLL_S
+
+    with running_app(tmp_path / "app") as srv:
+        page = open_chat(browser, srv.url)
+        assert "1 document ·" in page.inner_text("#rag-status")
+        seeds = srv.settings.seeds
+        shutil.copy(next(seeds.iterdir()), seeds / "copy.txt")
+        srv.pipeline.ensure_index(progress=False)  # what the chat's seeds watcher does
+        page.wait_for_function("document.querySelector('#rag-status').innerText.includes('2 documents')")
+        assert "the documents changed" in page.inner_text("#rag-status")
+        # the page's own rebuild: its note is not replaced by the next check of the index
+        shutil.copy(seeds / "copy.txt", seeds / "copy2.txt")
+        page.click("#rag-rebuild")
+        page.wait_for_function("document.querySelector('#rag-status').innerText.includes('3 documents')")
+        time.sleep(STATUS_POLL_S + 1)
+        assert "indexed 3 documents" in page.inner_text("#rag-status")
+        page.context.close()

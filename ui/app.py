@@ -63,7 +63,8 @@ def index_info(pipeline: Pipeline, settings: Settings) -> dict:
     llm = getattr(pipeline, "_llm", None)
     llm_name = type(llm).__name__ if llm is not None and not isinstance(llm, LlamaCppLLM) else describe(settings)["LLM"]
     return {"documents": len(store.documents), "paragraphs": len(store.paragraphs),
-            "built_at": store.manifest.get("built_at", "?"), "embed_model": store.embed_model, "llm": llm_name}
+            "built_at": store.manifest.get("built_at", "?"), "embed_model": store.embed_model, "llm": llm_name,
+            "generation": store.generation}
 
 
 def new_session() -> dict:
@@ -75,14 +76,27 @@ def _controls(n: int, enabled: bool) -> list:
     return [gr.update(interactive=enabled) for _ in range(n)]
 
 
+STATUS_POLL_S = 5.0  # how often an open page checks whether the index it describes changed
+
+
 def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) -> gr.Blocks:
     """The chat app. Launch it with `launch()` (theme, CSS and script are launch options in Gradio 6)."""
     pipe = PipelineRef(pipeline_factory_or_pipeline)
 
     # ---------------------------------------------------------------- handlers
 
-    def refresh_status() -> str:
-        return views.status_html(index_info(pipe(), settings))
+    def refresh_status() -> tuple[str, str]:
+        info = index_info(pipe(), settings)
+        return views.status_html(info), info.get("generation", "")
+
+    def status_tick(shown: str):
+        """Every few seconds: the status line again, only when the index in use has changed (the
+        chat watches the seeds folder and follows `rag index` run elsewhere)."""
+        info = index_info(pipe(), settings)
+        if info.get("error") or info["generation"] == shown:
+            return gr.skip(), shown
+        note = {"note": "the documents changed; answers now come from them"} if shown else {}
+        return views.status_html({**info, **note}), info["generation"]
 
     def take_question(question: str, chat: list, session: dict):
         """Fast step: show the question, lock the inputs; or show why it cannot be asked."""
@@ -157,7 +171,7 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         """Build a new index beside the live one; chats keep the old one until it is complete."""
         info = index_info(pipe(), settings)
         busy = {"error": "rebuilding the index…"} if info.get("error") else {**info, "note": "rebuilding… chats keep using the current index"}
-        yield views.status_html(busy), gr.update(interactive=False)
+        yield views.status_html(busy), gr.update(interactive=False), gr.skip()
         progress(0, desc="Rebuilding index")
         try:
             note = pipe().ensure_index(progress=True).summary()
@@ -166,7 +180,8 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         except RagError as exc:
             note = f"rebuild failed: {exc}"
         info = index_info(pipe(), settings)
-        yield views.status_html(info if info.get("error") else {**info, "note": note}), gr.update(interactive=True)
+        yield (views.status_html(info if info.get("error") else {**info, "note": note}), gr.update(interactive=True),
+               info.get("generation", ""))
 
     def ask(question: str, history: Optional[list[str]] = None) -> dict:
         """Answer a question from the documents. Returns {answer, citations: [{doc, paragraph, text}], refused, verified, lang, retrieved}."""
@@ -180,6 +195,7 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True) as demo:
         gr.Markdown("## Ask the documents\nAnswers come only from the documents; every claim cites its paragraph.")
         status = gr.HTML(views.status_html({"error": "loading…"}), elem_id="rag-status")
+        shown_index = gr.State("")  # the index generation the status line describes
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(elem_id="rag-chat", label="Chat", height=520, latex_delimiters=[],
@@ -216,9 +232,11 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
                               queue=False, **ui))
         clear_btn.click(clear, None, [chatbot, sources, session, question], queue=False, **ui)
         chatbot.clear(clear, None, [chatbot, sources, session, question], queue=False, **ui)  # its trash icon
-        rebuild_btn.click(rebuild, None, [status, rebuild_btn], concurrency_limit=1, concurrency_id="index",
+        rebuild_btn.click(rebuild, None, [status, rebuild_btn, shown_index], concurrency_limit=1, concurrency_id="index",
                           show_progress="full", **ui)
-        demo.load(refresh_status, None, status, concurrency_limit=None, **ui)
+        demo.load(refresh_status, None, [status, shown_index], concurrency_limit=None, **ui)
+        gr.Timer(STATUS_POLL_S).tick(status_tick, shown_index, [status, shown_index], concurrency_limit=None,
+                                     queue=False, show_progress="hidden", **ui)
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id=LLM_QUEUE)
     demo.queue(max_size=64)
     return demo
