@@ -92,11 +92,14 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
     def status_tick(shown: str):
         """Every few seconds: the status line again, only when the index in use has changed (the
         chat watches the seeds folder and follows `rag index` run elsewhere)."""
-        info = index_info(pipe(), settings)
-        if info.get("error") or info["generation"] == shown:
+        try:
+            if pipe().store.generation == shown:
+                return gr.skip(), shown
+        except RagError:  # no usable index: the line already says so, or will on the next change
             return gr.skip(), shown
+        info = index_info(pipe(), settings)
         note = {"note": "the documents changed; answers now come from them"} if shown else {}
-        return views.status_html({**info, **note}), info["generation"]
+        return views.status_html({**info, **note}), info.get("generation", "")
 
     def take_question(question: str, chat: list, session: dict):
         """Fast step: show the question, lock the inputs; or show why it cannot be asked."""
