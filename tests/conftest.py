@@ -107,6 +107,18 @@ class FakeLLM:
             yield text[i:i + step]
 
 
+class WarmingLLM(FakeLLM):
+    """A fake that records which prompt prefixes it was asked to keep."""
+
+    def __init__(self):
+        super().__init__()
+        self.warmed: list[str] = []
+
+    def warm(self, prefix: str, persist: bool = True) -> float:
+        self.warmed.append(prefix)
+        return 0.0
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory, monkeypatch):
     """All app data (RAG_HOME) in a temp folder; no RAG_* setting leaks in from the shell."""

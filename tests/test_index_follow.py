@@ -7,7 +7,7 @@ import time
 
 from rag.pipeline import Pipeline
 from rag.store import CURRENT, current_generation
-from tests.conftest import FakeLLM
+from tests.conftest import FakeLLM, WarmingLLM
 
 NEW_DOC = "001_tambahan.txt"
 NEW_TEXT = "Kapal selam Nanggala tenggelam di perairan utara Bali pada bulan April.\n"
@@ -63,52 +63,15 @@ def test_a_damaged_newer_index_is_reported_once_and_the_old_one_keeps_answering(
     assert len(logged) == 1 and "cannot be used" in logged[0] and "rag index" in logged[0]
 
 
-class WarmCounting(FakeLLM):
-    def __init__(self):
-        super().__init__()
-        self.warmed: list[str] = []
-
-    def warm(self, prefix: str, persist: bool = True) -> float:
-        self.warmed.append(prefix)
-        return 0.0
-
-
-def test_the_chat_switches_to_a_published_index_and_prepares_it(settings, fake_embedder):
-    from ui.app import follow_index
-
-    llm = WarmCounting()
-    pipe = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=llm)
-    pipe.ensure_index(progress=False)
+def _run_until_prepared(loop, pipe: Pipeline, llm: WarmingLLM, change, *extra) -> None:
+    """Run a chat loop (`loop(pipe, stop, *extra)`) in a thread, make `change`, and stop the loop
+    once the new document's text has been prepared (warmed), or after 15 s."""
     stop = threading.Event()
-    thread = threading.Thread(target=follow_index, args=(pipe, stop, 0.05), daemon=True)
+    thread = threading.Thread(target=loop, args=(pipe, stop, *extra), daemon=True)
     thread.start()
     try:
-        published = _other_process_adds_a_document(settings, fake_embedder)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not any(NEW_TEXT.strip() in w for w in llm.warmed):
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        thread.join(5)
-    assert pipe.store.generation == published
-    # the new corpus's prompt prefix, and its new paragraph's readings, were prepared
-    assert any(NEW_TEXT.strip() in w and "Paragraph:" not in w for w in llm.warmed)
-    assert any(NEW_TEXT.strip() in w and "Paragraph:" in w for w in llm.warmed)
-    assert not thread.is_alive()
-
-
-def test_the_chat_indexes_a_file_dropped_into_seeds_and_prepares_it(settings, fake_embedder, capsys):
-    from ui.app import watch_seeds
-
-    llm = WarmCounting()
-    pipe = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=llm)
-    pipe.ensure_index(progress=False)
-    stop = threading.Event()
-    thread = threading.Thread(target=watch_seeds, args=(pipe, stop), daemon=True)
-    thread.start()
-    try:
-        time.sleep(0.3)  # the watcher is set up
-        (settings.seeds / NEW_DOC).write_text(NEW_TEXT, encoding="utf-8")
+        time.sleep(0.3)  # the loop is set up (a watcher sees only later changes)
+        change()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not any(NEW_TEXT.strip() in w for w in llm.warmed):
             time.sleep(0.05)
@@ -116,6 +79,29 @@ def test_the_chat_indexes_a_file_dropped_into_seeds_and_prepares_it(settings, fa
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_the_chat_switches_to_a_published_index_and_prepares_it(settings, fake_embedder):
+    from ui.app import follow_index
+
+    llm = WarmingLLM()
+    pipe = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=llm)
+    pipe.ensure_index(progress=False)
+    _run_until_prepared(follow_index, pipe, llm, lambda: _other_process_adds_a_document(settings, fake_embedder), 0.05)
+    assert pipe.store.generation == current_generation(settings.index_dir).name
+    assert NEW_DOC in pipe.store.documents
+    # the new corpus's prompt prefix, and its new paragraph's readings, were prepared
+    assert any(NEW_TEXT.strip() in w and "Paragraph:" not in w for w in llm.warmed)
+    assert any(NEW_TEXT.strip() in w and "Paragraph:" in w for w in llm.warmed)
+
+
+def test_the_chat_indexes_a_file_dropped_into_seeds_and_prepares_it(settings, fake_embedder, capsys):
+    from ui.app import watch_seeds
+
+    llm = WarmingLLM()
+    pipe = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=llm)
+    pipe.ensure_index(progress=False)
+    _run_until_prepared(watch_seeds, pipe, llm, lambda: (settings.seeds / NEW_DOC).write_text(NEW_TEXT, encoding="utf-8"))
     assert NEW_DOC in pipe.store.documents
     assert "(+1 documents; 1 paragraphs embedded, 19 reused)" in capsys.readouterr().err  # only the new paragraph
     assert pipe.store.generation == current_generation(settings.index_dir).name

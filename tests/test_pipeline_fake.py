@@ -9,7 +9,7 @@ from rag.answer import Answer, Reset, Token
 from rag.errors import BadQuestion, RagError
 from rag.settings import Settings
 from rag.support import answers_prefix, support_prefix
-from tests.conftest import FakeLLM
+from tests.conftest import FakeLLM, WarmingLLM
 
 
 def test_answer_cites_a_given_passage(pipeline):
@@ -297,18 +297,6 @@ def test_passages_barely_matching_beside_a_clear_best_are_not_given(settings, fa
     # an explicit k (RAG_K / --k, or the caller's) gives the model exactly k passages
     assert len(ask(settings.replace(k=3)).passages) == 3
     assert len(ask(settings, k=3).passages) == 3
-
-
-class WarmingLLM(FakeLLM):
-    """A fake that records which prompt prefixes it was asked to keep."""
-
-    def __init__(self):
-        super().__init__()
-        self.warmed: list[str] = []
-
-    def warm(self, prefix: str, persist: bool = True) -> float:
-        self.warmed.append(prefix)
-        return 0.0
 
 
 @pytest.mark.parametrize("context", ["corpus", "retrieved"])

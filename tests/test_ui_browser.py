@@ -56,6 +56,12 @@ def open_chat(browser, url: str):
     return page
 
 
+def wait_status(page, text: str) -> str:
+    """The status line, once it shows `text`."""
+    page.wait_for_function(f"document.querySelector('#rag-status').innerText.includes({text!r})")
+    return page.inner_text("#rag-status")
+
+
 def ask(page, question: str) -> None:
     page.fill("#rag-question textarea", question)
     page.keyboard.press("Enter")
@@ -166,24 +172,7 @@ def test_two_tabs_asking_at_once_both_get_their_own_answers(browser, fresh):
     b.context.close()
 
 
-def test_rebuild_index_button_picks_up_a_new_document(browser, tmp_path):
-    with running_app(tmp_path / "app") as srv:
-        page = open_chat(browser, srv.url)
-        assert "1 document ·" in page.inner_text("#rag-status")
-        seeds = srv.settings.seeds
-        shutil.copy(next(seeds.iterdir()), seeds / "copy.txt")
-        page.click("#rag-rebuild")
-        page.wait_for_function("document.querySelector('#rag-status').innerText.includes('2 documents')")
-        assert "indexed 2 documents" in page.inner_text("#rag-status")
-        assert page.locator("#rag-rebuild").is_enabled()
-        deadline = time.monotonic() + 10  # the new corpus is warmed up in the background, as at start
-        while srv.pipeline.readied == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert srv.pipeline.readied == 1
-        page.context.close()
-
-
-def test_the_status_line_follows_an_index_changed_behind_the_page(browser, tmp_path):
+def test_the_status_line_follows_the_index_and_the_rebuild_button_picks_up_new_documents(browser, tmp_path):
     from ui.app import STATUS_POLL_S
 
     with running_app(tmp_path / "app") as srv:
@@ -191,13 +180,16 @@ def test_the_status_line_follows_an_index_changed_behind_the_page(browser, tmp_p
         assert "1 document ·" in page.inner_text("#rag-status")
         seeds = srv.settings.seeds
         shutil.copy(next(seeds.iterdir()), seeds / "copy.txt")
-        srv.pipeline.ensure_index(progress=False)  # what the chat's seeds watcher does
-        page.wait_for_function("document.querySelector('#rag-status').innerText.includes('2 documents')")
-        assert "the documents changed" in page.inner_text("#rag-status")
-        # the page's own rebuild: its note is not replaced by the next check of the index
+        srv.pipeline.ensure_index(progress=False)  # behind the page: what the chat's seeds watcher does
+        assert "the documents changed" in wait_status(page, "2 documents")
         shutil.copy(seeds / "copy.txt", seeds / "copy2.txt")
         page.click("#rag-rebuild")
-        page.wait_for_function("document.querySelector('#rag-status').innerText.includes('3 documents')")
-        time.sleep(STATUS_POLL_S + 1)
+        assert "indexed 3 documents" in wait_status(page, "3 documents")
+        assert page.locator("#rag-rebuild").is_enabled()
+        deadline = time.monotonic() + 10  # the new corpus is warmed up in the background, as at start
+        while srv.pipeline.readied == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert srv.pipeline.readied == 1
+        time.sleep(STATUS_POLL_S + 1)  # the rebuild's own note is not replaced by the next check
         assert "indexed 3 documents" in page.inner_text("#rag-status")
         page.context.close()
