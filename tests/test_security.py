@@ -91,8 +91,8 @@ def chat_cli(monkeypatch, settings):
     from tests.ui_helpers import RecordingPipeline
 
     launched: dict = {}
-    monkeypatch.setattr(ui.app, "Pipeline", lambda s: RecordingPipeline(s, embedder=FakeEmbedder(), llm=FakeLLM(),
-                                                                       log=quiet))
+    monkeypatch.setattr(ui.app, "Pipeline", lambda s, **kw: RecordingPipeline(s, embedder=FakeEmbedder(),
+                                                                             llm=FakeLLM(), log=quiet))
     monkeypatch.setattr(ui.app, "build_app", lambda pipeline, settings: None)  # only where it would listen matters
     monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
         host=host, port=port, auth=auth))

@@ -101,8 +101,11 @@ def fake_serve(monkeypatch, settings, fake_embedder, fake_llm):
     import ui.app
 
     launched = {}
-    monkeypatch.setattr(ui.app, "Pipeline", lambda s: RecordingPipeline(s, embedder=fake_embedder, llm=fake_llm,
-                                                                       log=lambda m: None))
+    def pipeline(s, log=None):
+        launched["pipeline"] = RecordingPipeline(s, embedder=fake_embedder, llm=fake_llm, log=log)
+        return launched["pipeline"]
+
+    monkeypatch.setattr(ui.app, "Pipeline", pipeline)
     monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
         app=app, host=host, port=port, auth=auth, block=block))
     for name in ("follow_index", "watch_seeds"):  # the background loops: recorded, not run
@@ -123,6 +126,8 @@ def test_serve_builds_index_then_launches(fake_serve, settings, capsys):
             break
         time.sleep(0.02)
     assert sorted(fake_serve["loops"]) == ["follow_index", "watch_seeds"]
+    fake_serve["pipeline"].log("a newer index was published but cannot be used")  # e.g. from refresh()
+    assert "rag chat: a newer index was published" in capsys.readouterr().err
 
 
 def test_serve_without_watch_does_not_watch_the_seeds(fake_serve, settings, capsys):

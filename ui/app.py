@@ -325,7 +325,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: O
               " this chat.\n!! Pass --auth user:password (or set RAG_AUTH), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
               file=sys.stderr)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    pipeline = Pipeline(settings)
+    pipeline = Pipeline(settings, log=lambda message: print(f"rag chat: {message}", file=sys.stderr))
     report = pipeline.ensure_index()
     print(f"rag chat: {report.summary()}", flush=True)
     threading.Thread(target=_warm_up, args=(pipeline,), name="rag-warm-up", daemon=True).start()
