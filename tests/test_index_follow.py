@@ -108,3 +108,42 @@ def test_the_chat_indexes_a_file_dropped_into_seeds_and_prepares_it(settings, fa
     assert any(NEW_TEXT.strip() in w and "Paragraph:" in w for w in llm.warmed)  # prepared for questions
     a = pipe.ask(QUESTION)
     assert a.retrieved[0].doc == NEW_DOC and any(h.doc == NEW_DOC for h in a.passages)
+
+
+def test_rag_index_watch_rebuilds_on_each_change_and_keeps_going_after_a_failed_build(settings, monkeypatch):
+    import watchfiles
+    from click.testing import CliRunner
+
+    import rag.indexer
+    from rag.cli import cli
+    from rag.errors import RagError
+    from rag.store import load_index
+    from tests.conftest import FakeEmbedder
+
+    monkeypatch.setattr(rag.indexer, "get_embedder", lambda s: FakeEmbedder())
+    real_publish = rag.indexer.publish
+    new = settings.seeds / NEW_DOC
+    seen: list[int] = []
+
+    def changes(path, **kw):  # what watchfiles reports, one change after another
+        new.write_text(NEW_TEXT, encoding="utf-8")
+        yield {(watchfiles.Change.added, str(new))}
+        seen.append(len(load_index(settings.index_dir).documents))
+        new.write_text(NEW_TEXT + "Paragraf kedua.\n", encoding="utf-8")
+
+        def full_disk(index_dir, store):
+            raise RagError(f"could not write the index to {index_dir} (disk full); the previous index is unchanged")
+        monkeypatch.setattr(rag.indexer, "publish", full_disk)
+        yield {(watchfiles.Change.modified, str(new))}
+        monkeypatch.setattr(rag.indexer, "publish", real_publish)
+        seen.append(load_index(settings.index_dir).documents[NEW_DOC]["paragraphs"])
+        new.unlink()
+        yield {(watchfiles.Change.deleted, str(new))}
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+    result = CliRunner().invoke(cli, ["index", "--watch", "--seeds", str(settings.seeds),
+                                      "--index", str(settings.index_dir)])
+    assert result.exit_code == 0, result.output
+    assert seen == [2, 1]  # the dropped-in document was indexed; the failed build left that index live
+    assert "error: could not write the index" in result.output and "Traceback" not in result.output
+    assert result.output.count("indexed ") == 3 and NEW_DOC not in load_index(settings.index_dir).documents
