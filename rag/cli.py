@@ -79,14 +79,10 @@ def index(seeds: Path | None, index: Path | None, watch: bool) -> None:
 
     once()
     if watch:
-        from watchfiles import watch as watch_changes
+        from .indexer import rebuild_on_changes
 
         _err(f"watching {settings.seeds} for changes (Ctrl-C to stop)")
-        for _changes in watch_changes(settings.seeds, debounce=800, raise_interrupt=False):
-            try:
-                once()
-            except RagError as exc:  # keep watching: the old index stays live
-                _err(f"error: {exc}")
+        rebuild_on_changes(settings.seeds, once, lambda exc: _err(f"error: {exc}"))
 
 
 CHECKED_NOTE = "(checked against the cited paragraphs, the answer reads:)"  # before a changed answer

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import platform
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .documents import SPLIT_VERSION, Document, Paragraph, Skipped, read_seeds
-from .errors import IndexCorrupt, IndexMissing
+from .errors import IndexCorrupt, IndexMissing, RagError
 from .language import ID, detect_language
 from .lexical import TOKENIZER_VERSION, LexicalIndex
 from .models import Embedder, embed_location, get_embedder
@@ -153,3 +155,17 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
     }
     lexical = LexicalIndex.build([p.text for p in paragraphs], lang, [p.doc for p in paragraphs])
     return Store(manifest, paragraphs, vectors, lexical)
+
+
+def rebuild_on_changes(seeds: Path, rebuild: Callable[[], None], on_error: Callable[[RagError], None],
+                       stop: threading.Event | None = None) -> None:
+    """Call `rebuild` after each change in the `seeds` folder (a file added, edited or removed;
+    800 ms debounce) until `stop` is set or Ctrl-C. A failed build goes to `on_error`, and
+    watching goes on: the previous index stays live. `rag index --watch` and the chat use it."""
+    from watchfiles import watch
+
+    for _changes in watch(seeds, debounce=800, stop_event=stop, raise_interrupt=False):
+        try:
+            rebuild()
+        except RagError as exc:
+            on_error(exc)

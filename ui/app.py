@@ -13,6 +13,7 @@ import gradio as gr
 
 from rag.answer import Answer, Reset, Token
 from rag.errors import RagError
+from rag.indexer import rebuild_on_changes
 from rag.llm import LlamaCppLLM
 from rag.models import describe
 from rag.pipeline import Pipeline, clean_question
@@ -299,18 +300,15 @@ def watch_seeds(pipeline: Pipeline, stop: threading.Event) -> None:
     """Until `stop` is set: bring the index up to date whenever the seeds folder changes (a file
     dropped in, edited or removed), then prepare the new corpus in the background. Only changed
     documents are embedded; a failed build is reported and the old index keeps answering."""
-    from watchfiles import watch
+    def rebuild() -> None:
+        report = pipeline.ensure_index(progress=False)
+        print(f"rag chat: seeds changed: {report.summary()}", file=sys.stderr)
+        if not report.up_to_date:
+            _warm_up(pipeline)
 
     try:
-        for _changes in watch(pipeline.settings.seeds, debounce=800, stop_event=stop, raise_interrupt=False):
-            try:
-                report = pipeline.ensure_index(progress=False)
-            except RagError as exc:
-                print(f"rag chat: the index was not updated: {exc}", file=sys.stderr)
-                continue
-            print(f"rag chat: seeds changed: {report.summary()}", file=sys.stderr)
-            if not report.up_to_date:
-                _warm_up(pipeline)
+        rebuild_on_changes(pipeline.settings.seeds, rebuild,
+                           lambda exc: print(f"rag chat: the index was not updated: {exc}", file=sys.stderr), stop)
     except (OSError, RuntimeError) as exc:  # the folder went away, or the watcher could not start
         print(f"rag chat: stopped watching {pipeline.settings.seeds} ({exc}); use 'Rebuild index'", file=sys.stderr)
 
