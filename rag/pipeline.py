@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, generate
+from .corpus_copy import COPY_LANG, COPY_MODE, CopyCache, copy_wanted, mirror_store, translate_missing
 from .documents import clean_text
 from .errors import BadQuestion, RagError
 from .indexer import BuildReport, build_index
@@ -32,10 +33,14 @@ K_HINTS = 4
 # ... and the first of them are also written out just before the question. Dev (the four seed
 # sets, 66 answerable and 23 unanswerable questions): right answers 47 -> 50 with one written
 # out, 51 with two, 52 with these two numbers; refusals 19 -> 18, 21, 20. Each costs ~60-100
-# fresh prompt tokens (~0.9 s to the first token); a question that was translated has already
-# spent ~1.8 s on that, so it gets one.
+# fresh prompt tokens (~0.9 s to the first token); a question in the other language gets one.
+# That was first for time (its translation took ~1.8 s); an English question that searches the
+# corpus's English copy (`corpus_copy`) is not translated, and one still did better than two on
+# the 39 English questions of the four seed sets: 22 of 29 right and 7 of 10 traps refused,
+# against 20 and 9 (first token 1.76 s against 2.08 s).
 HINT_TEXTS = 2
-HINT_TEXTS_TRANSLATED = 1
+HINT_TEXTS_OTHER_LANGUAGE = 1
+COPY_QUERY = "copy"  # the name of a question searched in the corpus's copy
 RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes from argv/stdin; no encoder accepts them
@@ -68,8 +73,9 @@ class Retrieval:
     extra: dict = field(default_factory=dict)
 
 
-def _translated(queries: Sequence[Query]) -> bool:
-    return any(q.name == "translated" for q in queries)
+def _other_language(queries: Sequence[Query]) -> bool:
+    """The question was translated, or searched the corpus's copy in its language."""
+    return any(q.name in ("translated", COPY_QUERY) for q in queries)
 
 
 class Pipeline:
@@ -84,6 +90,7 @@ class Pipeline:
         self._store: Store | None = None
         self._corpus: tuple | None = None  # (store, mode, its passages or None): one attribute, set at once
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
+        self._copy: tuple | None = None  # (store, its translated mirror or None while incomplete)
         self._lock = threading.Lock()
         self.rewriter = QueryRewriter(self.llm if settings.translate or settings.condense == "llm" else None,
                                       settings.condense)
@@ -99,13 +106,18 @@ class Pipeline:
     def llm(self) -> LLM:
         with self._lock:
             if self._llm is None:
-                path = llm_path(self.settings)
-                st = path.stat()
                 self._llm = LlamaCppLLM(get_llm(self.settings), self.settings.prefix_cache,
-                                        state_dir=self.settings.home / "kv",
-                                        model_key=f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}:"
-                                                  f"b{self.settings.n_batch}:r{int(self.settings.llm_repack)}")
+                                        state_dir=self.settings.home / "kv", model_key=self._llm_key())
             return self._llm
+
+    def _llm_key(self) -> str:
+        """What identifies the LLM's outputs (its file and settings), without loading it."""
+        if self._llm is not None:
+            return getattr(self._llm, "model_key", "") or type(self._llm).__name__
+        path = llm_path(self.settings)
+        st = path.stat()
+        return (f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}:"
+                f"b{self.settings.n_batch}:r{int(self.settings.llm_repack)}")
 
     def min_support(self, corpus: bool) -> float:
         """The second reading's P(Yes) below which an answer is withdrawn: set, or per context mode."""
@@ -147,6 +159,7 @@ class Pipeline:
         self.embedder.encode(["warm-up"])
         self.warm_up()
         self.warm_readings()
+        self.prepare_copy()
         return time.perf_counter() - start
 
     def warm_readings(self) -> int:
@@ -163,6 +176,37 @@ class Pipeline:
             llm.warm(prefix)
             time.sleep(0.005)  # a question waiting for the LLM (the chat warms up in the background) goes first
         return len(prefixes)
+
+    def _copy_cache(self, store: Store) -> CopyCache | None:
+        """The cache of the corpus's English copy, when English questions would search one."""
+        if (not self.settings.corpus_copy or not copy_wanted(store.lang, COPY_LANG)
+                or self.context_passages(store) is None):
+            return None
+        return CopyCache(self.settings.home / "copies", self._llm_key(), store.lang)
+
+    def prepare_copy(self, store: Store | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+        """Translate the paragraphs the corpus's English copy lacks (`corpus_copy`; ~4 s each here,
+        once per paragraph text) and make the copy searchable. Returns how many were translated."""
+        store = store or self.store
+        cache = self._copy_cache(store)
+        if cache is None:
+            return 0
+        todo = len(cache.missing(store.paragraphs))
+        if todo and self.log:
+            self.log(f"translating {todo} paragraphs into English once, for English questions (~4 s each here)")
+        done = translate_missing(self.llm(), cache, store.paragraphs, progress)
+        self._copy = (store, mirror_store(store, cache, self.embedder))
+        return done
+
+    def _mirror(self, store: Store) -> Store | None:
+        """The English copy of `store` to search, or None (not wanted, or not complete yet)."""
+        cached = self._copy
+        if cached is not None and cached[0] is store:
+            return cached[1]
+        cache = self._copy_cache(store)
+        mirror = mirror_store(store, cache, self.embedder) if cache is not None else None
+        self._copy = (store, mirror)
+        return mirror
 
     @property
     def store(self) -> Store:
@@ -217,7 +261,10 @@ class Pipeline:
         # rewrites only add query variants: if one fails (e.g. a question too long for the LLM's
         # context), retrieval goes on with the question as asked
         history = list(history)[-self.settings.max_history:]
-        if self.settings.translate and lang != store.lang:
+        mirror = self._mirror(store) if copy_wanted(store.lang, lang) else None
+        if mirror is not None:
+            queries[0] = Query(q, 1.0, COPY_QUERY, COPY_LANG)  # searched as asked: no translation
+        elif self.settings.translate and lang != store.lang:
             translated = self._rewrite(self.rewriter.translate, q, store.lang)
             if translated and translated.strip().lower() != q.lower():
                 queries.append(Query(translated, 1.0, "translated"))
@@ -228,7 +275,12 @@ class Pipeline:
                     queries.append(Query(f"{earlier} {translated}", 1.0, "history-translated"))
         queries += self._rewrite(self.rewriter.condense, q, history) or []
         t1 = time.perf_counter()
-        hits = Retriever(store, self.embedder).search(queries, k or self.settings.k or RETRIEVAL_K, mode)
+        k = k or self.settings.k or RETRIEVAL_K
+        if mirror is None:
+            hits = Retriever(store, self.embedder).search(queries, k, mode)
+        else:  # the same paragraph numbers; the model reads (and answers cite) the source text
+            found = Retriever(mirror, self.embedder).search(queries, k, COPY_MODE if mode == "hybrid" else mode)
+            hits = [replace(h, text=store.paragraphs[store.row(h.doc, h.paragraph)].text) for h in found]
         return Retrieval(hits, queries, lang, time.perf_counter() - t1, t1 - t0)
 
     def _rewrite(self, fn: Callable, *args):
@@ -258,7 +310,7 @@ class Pipeline:
         events = generate(self.llm(), q, passages, lang, self.settings.max_tokens, hist[-2:], r.hits,
                           fixed_passages=corpus is not None, check=self.settings.support_check,
                           min_support=self.min_support(corpus is not None),
-                          hint_texts=HINT_TEXTS_TRANSLATED if _translated(r.queries) else HINT_TEXTS)
+                          hint_texts=HINT_TEXTS_OTHER_LANGUAGE if _other_language(r.queries) else HINT_TEXTS)
         try:
             for event in events:
                 if isinstance(event, Answer):

@@ -49,6 +49,7 @@ class Settings:
     max_tokens: int = 160
     embed_batch: int = 64
     translate: bool = True  # translate questions whose language differs from the corpus
+    corpus_copy: bool = True  # English questions search an English copy of a small corpus instead
     condense: str = "concat"  # follow-up condensation: "concat", "llm" or "off"
     prefix_cache: bool = True  # reuse the KV cache of the fixed prompt prefix
     max_history: int = 4  # earlier user turns kept for follow-ups
@@ -63,7 +64,7 @@ class Settings:
         "embed_model": "RAG_EMBED_MODEL", "llm_model": "RAG_LLM_MODEL", "k": "RAG_K",
         "n_ctx": "RAG_N_CTX", "threads": "RAG_THREADS", "n_batch": "RAG_N_BATCH", "llm_repack": "RAG_LLM_REPACK",
         "max_tokens": "RAG_MAX_TOKENS", "embed_batch": "RAG_EMBED_BATCH",
-        "translate": "RAG_TRANSLATE", "condense": "RAG_CONDENSE",
+        "translate": "RAG_TRANSLATE", "corpus_copy": "RAG_CORPUS_COPY", "condense": "RAG_CONDENSE",
         "prefix_cache": "RAG_PREFIX_CACHE", "max_history": "RAG_MAX_HISTORY",
         "max_question_chars": "RAG_MAX_QUESTION_CHARS", "context": "RAG_CONTEXT",
         "corpus_max_tokens": "RAG_CORPUS_MAX_TOKENS", "support_check": "RAG_SUPPORT_CHECK",

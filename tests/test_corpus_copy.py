@@ -1,0 +1,111 @@
+"""English questions over a small Indonesian corpus search its English copy (`rag.corpus_copy`)."""
+from __future__ import annotations
+
+import pytest
+
+from rag.corpus_copy import CopyCache, translate_paragraph
+from tests.conftest import SEED_DOC, FakeLLM, cite_first_passage
+
+QUESTION_TRANSLATION = "from English into Indonesian"  # the system line of a question's translation
+
+
+def _source(prompt: str) -> str:
+    return prompt.rsplit("<|im_start|>user\n", 1)[1].split("<|im_end|>")[0]
+
+
+def translating(prompt: str) -> str:
+    """Paragraphs 'translated' so that only the Qin Gang paragraph is about a foreign minister."""
+    if "paragraph into English" in prompt:
+        src = _source(prompt)
+        return "Qin Gang was promoted to foreign minister." if "Qin Gang" in src else f"Other news, {len(src)} letters long."
+    if QUESTION_TRANSLATION in prompt:
+        return "Siapa yang dipromosikan?"
+    return cite_first_passage(prompt)
+
+
+@pytest.fixture
+def corpus_settings(settings):
+    return settings.replace(context="corpus", translate=True)
+
+
+def _pipe(settings, embedder, llm):
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(settings, embedder=embedder, llm=llm, log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    return pipe
+
+
+def test_an_english_question_searches_the_english_copy_and_is_not_translated(corpus_settings, fake_embedder):
+    llm = FakeLLM(translating)
+    pipe = _pipe(corpus_settings, fake_embedder, llm)
+    assert pipe.prepare_copy() == 19  # every paragraph once
+    asked = len(llm.prompts)
+    r = pipe.retrieve("Who was promoted to foreign minister?", k=4)
+    assert len(llm.prompts) == asked  # no LLM call for the question
+    top = r.hits[0]
+    assert (top.doc, top.paragraph) == (SEED_DOC, 18)
+    assert top.text == pipe.store.paragraphs[17].text  # the model reads (and cites) the source text
+    assert [q.name for q in r.queries] == ["copy"]
+    answer = pipe.ask("Who was promoted to foreign minister?")
+    assert not any(QUESTION_TRANSLATION in p for p in llm.prompts)
+    assert answer.retrieved[0].paragraph == 18
+    (prompt,) = [p for p in llm.prompts if "search found most relevant" in p]
+    tail = prompt.split("search found most relevant", 1)[1].split("\nQuestion:", 1)[0]
+    assert [x for x in tail.splitlines() if x.startswith("[")] == [f"[18] {top.text}"]  # one, as for a translated one
+
+
+def test_the_copy_is_kept_on_disk_by_paragraph_text(corpus_settings, fake_embedder, seeds):
+    _pipe(corpus_settings, fake_embedder, FakeLLM(translating)).prepare_copy()
+    llm = FakeLLM(translating)  # a later process: nothing to translate again
+    pipe = _pipe(corpus_settings, fake_embedder, llm)
+    assert pipe.retrieve("Who was promoted to foreign minister?", k=1).hits[0].paragraph == 18
+    assert pipe.prepare_copy() == 0 and not llm.prompts
+    doc = seeds / SEED_DOC
+    doc.write_text(doc.read_text(encoding="utf-8").replace("Direkomendasikan", "Baca juga"), encoding="utf-8")
+    pipe.ensure_index(progress=False)
+    assert pipe.prepare_copy() == 1  # only the edited paragraph
+    assert [_source(p) for p in llm.prompts] == ["Baca juga"]
+
+
+def test_without_a_complete_copy_the_question_is_translated(corpus_settings, fake_embedder):
+    llm = FakeLLM(translating)
+    _pipe(corpus_settings, fake_embedder, llm).retrieve("Who was promoted to foreign minister?", k=4)
+    assert sum(QUESTION_TRANSLATION in p for p in llm.prompts) == 1  # no copy prepared yet
+
+    off = corpus_settings.replace(corpus_copy=False)
+    llm = FakeLLM(translating)
+    pipe = _pipe(off, fake_embedder, llm)
+    assert pipe.prepare_copy() == 0 and not llm.prompts
+    r = pipe.retrieve("Who was promoted to foreign minister?", k=4)
+    assert "translated" in [q.name for q in r.queries]
+
+
+def test_indonesian_questions_and_large_corpora_have_no_copy(corpus_settings, settings, fake_embedder):
+    llm = FakeLLM(translating)
+    pipe = _pipe(corpus_settings, fake_embedder, llm)
+    pipe.prepare_copy()
+    r = pipe.retrieve("Siapa yang dipromosikan menjadi menteri luar negeri?", k=4)
+    assert r.hits[0].text == pipe.store.paragraphs[r.hits[0].paragraph - 1].text
+    assert r.queries[0].lang == "id"
+    # retrieved mode (a corpus too big to keep in the prompt): no copy is made
+    llm = FakeLLM(translating)
+    assert _pipe(settings.replace(translate=True), fake_embedder, llm).prepare_copy() == 0 and not llm.prompts
+
+
+def test_a_damaged_cache_file_is_made_again(corpus_settings, fake_embedder, isolated_home):
+    _pipe(corpus_settings, fake_embedder, FakeLLM(translating)).prepare_copy()
+    files = list((isolated_home / "copies").glob("*.json"))
+    assert len(files) == 1 and not list((isolated_home / "copies").glob(".copy-*"))
+    files[0].write_text("{not json", encoding="utf-8")
+    assert _pipe(corpus_settings, fake_embedder, FakeLLM(translating)).prepare_copy() == 19
+
+
+def test_a_translation_with_nothing_in_it_keeps_the_source_text(tmp_path):
+    text = "Presiden Rusia hanya sekali meninggalkan bekas Uni Soviet sejak perang dimulai pada Februari."
+    assert translate_paragraph(FakeLLM(""), text, "id") == text
+    assert translate_paragraph(FakeLLM("The Russian\npresident left   once."), text, "id") == "The Russian president left once."
+    cache = CopyCache(tmp_path, "m", "id")
+    cache.put(text, "x")
+    cache.save()
+    assert CopyCache(tmp_path, "m", "id").get(text) == "x" and CopyCache(tmp_path, "other", "id").get(text) is None
