@@ -90,7 +90,7 @@ class Pipeline:
         self._store: Store | None = None
         self._corpus: tuple | None = None  # (store, mode, its passages or None): one attribute, set at once
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
-        self._copy: tuple | None = None  # (store, its translated mirror or None while incomplete)
+        self._copy: tuple | None = None  # (store, its translated mirror)
         self._lock = threading.Lock()
         self.rewriter = QueryRewriter(self.llm if settings.translate or settings.condense == "llm" else None,
                                       settings.condense)
@@ -205,7 +205,8 @@ class Pipeline:
             return cached[1]
         cache = self._copy_cache(store)
         mirror = mirror_store(store, cache, self.embedder) if cache is not None else None
-        self._copy = (store, mirror)
+        if mirror is not None:  # an incomplete copy is not remembered: `prepare_copy` may finish it meanwhile
+            self._copy = (store, mirror)
         return mirror
 
     @property

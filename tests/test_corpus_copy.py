@@ -70,8 +70,11 @@ def test_the_copy_is_kept_on_disk_by_paragraph_text(corpus_settings, fake_embedd
 
 def test_without_a_complete_copy_the_question_is_translated(corpus_settings, fake_embedder):
     llm = FakeLLM(translating)
-    _pipe(corpus_settings, fake_embedder, llm).retrieve("Who was promoted to foreign minister?", k=4)
+    pipe = _pipe(corpus_settings, fake_embedder, llm)
+    pipe.retrieve("Who was promoted to foreign minister?", k=4)
     assert sum(QUESTION_TRANSLATION in p for p in llm.prompts) == 1  # no copy prepared yet
+    pipe.prepare_copy()  # (the chat does it in the background)
+    assert [q.name for q in pipe.retrieve("Who was promoted to foreign minister?", k=4).queries] == ["copy"]
 
     off = corpus_settings.replace(corpus_copy=False)
     llm = FakeLLM(translating)
