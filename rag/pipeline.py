@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, generate
-from .corpus_copy import COPY_LANG, COPY_MODE, CopyCache, copy_wanted, mirror_store, translate_missing
+from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
 from .documents import clean_text
 from .errors import BadQuestion, RagError
 from .indexer import BuildReport, build_index
@@ -280,7 +280,8 @@ class Pipeline:
         if mirror is None:
             hits = Retriever(store, self.embedder).search(queries, k, mode)
         else:  # the same paragraph numbers; the model reads (and answers cite) the source text
-            found = Retriever(mirror, self.embedder).search(queries, k, COPY_MODE if mode == "hybrid" else mode)
+            copy = Retriever(mirror, self.embedder)
+            found = search_copy(copy, queries, k) if mode == "hybrid" else copy.search(queries, k, mode)
             hits = [replace(h, text=store.paragraphs[store.row(h.doc, h.paragraph)].text) for h in found]
         return Retrieval(hits, queries, lang, time.perf_counter() - t1, t1 - t0)
 

@@ -47,6 +47,9 @@ def test_an_english_question_searches_the_english_copy_and_is_not_translated(cor
     assert (top.doc, top.paragraph) == (SEED_DOC, 18)
     assert top.text == pipe.store.paragraphs[17].text  # the model reads (and cites) the source text
     assert [q.name for q in r.queries] == ["copy"]
+    # a question sharing no word with the copy still gets its hints (from the dense ranking)
+    unmatched = pipe.retrieve("Which submarine sank?", k=4)
+    assert len(unmatched.hits) == 4 and all(h.lexical is None for h in unmatched.hits)
     answer = pipe.ask("Who was promoted to foreign minister?")
     assert not any(QUESTION_TRANSLATION in p for p in llm.prompts)
     assert answer.retrieved[0].paragraph == 18
