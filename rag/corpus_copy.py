@@ -35,7 +35,7 @@ from .retriever import Hit, Query, Retriever
 from .store import Store
 
 COPY_LANG = EN  # the bundled embedder is an English model, and English is the other language asked in
-COPY_VERSION = 1  # bump when the prompt changes: cached translations are then made again
+COPY_VERSION = 2  # bump when the prompt or the cache's keys change: translations are then made again
 _NAMES = {ID: "Indonesian", EN: "English"}
 _SYSTEM = ("You are a translator. Translate the user's {src} paragraph into {dst}. "
            "Reply with the {dst} translation only, as one paragraph.")
@@ -63,7 +63,8 @@ def translate_paragraph(llm: LLM, text: str, src: str, dst: str = COPY_LANG) -> 
 
 
 class CopyCache:
-    """Translations by paragraph text, in one JSON file per model and target language."""
+    """Translations keyed by the paragraph's content hash (`Paragraph.hash`, the embedding cache
+    key too), in one JSON file per model and target language."""
 
     def __init__(self, folder: Path, model_key: str, src: str, dst: str = COPY_LANG):
         key = hashlib.sha256(f"{model_key}|{COPY_VERSION}|{src}>{dst}".encode()).hexdigest()[:16]
@@ -76,23 +77,19 @@ class CopyCache:
         except (OSError, ValueError, AttributeError):
             pass  # missing or damaged: the translations are made again
 
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def get(self, text: str) -> str | None:
-        return self.texts.get(self.key(text))
+    def get(self, paragraph: Paragraph) -> str | None:
+        return self.texts.get(paragraph.hash)
 
     def missing(self, paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
         """Paragraphs without a cached translation (each distinct text once)."""
-        seen: dict[str, Paragraph] = {}
+        todo: dict[str, Paragraph] = {}
         for p in paragraphs:
-            if self.key(p.text) not in self.texts:
-                seen.setdefault(self.key(p.text), p)
-        return list(seen.values())
+            if p.hash not in self.texts:
+                todo.setdefault(p.hash, p)
+        return list(todo.values())
 
-    def put(self, text: str, translation: str) -> None:
-        self.texts[self.key(text)] = translation
+    def put(self, paragraph: Paragraph, translation: str) -> None:
+        self.texts[paragraph.hash] = translation
 
     def save(self) -> None:
         """Write atomically: a reader never sees half a file."""
@@ -113,7 +110,7 @@ def translate_missing(llm: LLM, cache: CopyCache, paragraphs: Sequence[Paragraph
     """Translate the paragraphs the cache lacks, saving as it goes; returns how many."""
     todo = cache.missing(paragraphs)
     for i, p in enumerate(todo, 1):
-        cache.put(p.text, translate_paragraph(llm, p.text, cache.src, cache.dst))
+        cache.put(p, translate_paragraph(llm, p.text, cache.src, cache.dst))
         if i % save_every == 0 or i == len(todo):
             cache.save()
         if progress:
@@ -127,7 +124,7 @@ def mirror_store(store: Store, cache: CopyCache, embedder: Embedder) -> Store | 
     is missing), with its own BM25 and dense vectors, searched instead of `store`."""
     import faiss
 
-    texts = [cache.get(p.text) for p in store.paragraphs]
+    texts = [cache.get(p) for p in store.paragraphs]
     if not texts or any(t is None for t in texts):
         return None
     paragraphs = [Paragraph(p.doc, p.number, t, p.hash) for p, t in zip(store.paragraphs, texts)]

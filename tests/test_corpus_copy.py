@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rag.corpus_copy import CopyCache, translate_paragraph
+from rag.documents import Paragraph, text_hash
 from tests.conftest import SEED_DOC, FakeLLM, cite_first_passage
 
 QUESTION_TRANSLATION = "from English into Indonesian"  # the system line of a question's translation
@@ -111,7 +112,8 @@ def test_a_translation_with_nothing_in_it_keeps_the_source_text(tmp_path):
     text = "Presiden Rusia hanya sekali meninggalkan bekas Uni Soviet sejak perang dimulai pada Februari."
     assert translate_paragraph(FakeLLM(""), text, "id") == text
     assert translate_paragraph(FakeLLM("The Russian\npresident left   once."), text, "id") == "The Russian president left once."
+    paragraph = Paragraph("a.txt", 1, text, text_hash(text))
     cache = CopyCache(tmp_path, "m", "id")
-    cache.put(text, "x")
+    cache.put(paragraph, "x")
     cache.save()
-    assert CopyCache(tmp_path, "m", "id").get(text) == "x" and CopyCache(tmp_path, "other", "id").get(text) is None
+    assert CopyCache(tmp_path, "m", "id").get(paragraph) == "x" and CopyCache(tmp_path, "other", "id").get(paragraph) is None
