@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .atomic import write_text_atomic
 from .documents import Paragraph
 from .language import EN, ID
 from .lexical import LexicalIndex
@@ -93,16 +92,8 @@ class CopyCache:
 
     def save(self) -> None:
         """Write atomically: a reader never sees half a file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".copy-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"version": COPY_VERSION, "src": self.src, "dst": self.dst, "texts": self.texts},
-                          f, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(self.path, json.dumps({"version": COPY_VERSION, "src": self.src, "dst": self.dst,
+                                                 "texts": self.texts}, ensure_ascii=False))
 
 
 def translate_missing(llm: LLM, cache: CopyCache, paragraphs: Sequence[Paragraph],

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .atomic import write_text_atomic
 from .errors import ModelMissing, RagError
 from .settings import BUNDLED, Settings
 
@@ -268,9 +269,7 @@ def _assemble_locked(cache: Path, gguf: Path, progress: bool) -> Path:
 
 
 def _write_stamp(gguf: Path) -> None:
-    tmp = _stamp_path(gguf).with_suffix(".tmp")
-    tmp.write_text(json.dumps(_stamp_of(gguf)))
-    os.replace(tmp, _stamp_path(gguf))
+    write_text_atomic(_stamp_path(gguf), json.dumps(_stamp_of(gguf)))
 
 
 def llm_path(settings: Settings, progress: bool = True) -> Path:

@@ -30,6 +30,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .atomic import temp_pattern, write_text_atomic
 from .documents import Paragraph
 from .errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError
 from .lexical import LexicalIndex
@@ -258,12 +259,7 @@ def publish(index_dir: Path, store: Store) -> Path:
         store.save(tmp)
         gen = index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         os.rename(tmp, gen)
-        pointer = index_dir / f".{CURRENT}.tmp"
-        with open(pointer, "w", encoding="utf-8") as f:
-            f.write(gen.name + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(pointer, index_dir / CURRENT)
+        write_text_atomic(index_dir / CURRENT, gen.name + "\n")
         _fsync(index_dir)
         store.generation = gen.name
     except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
@@ -287,4 +283,5 @@ def cleanup(index_dir: Path) -> None:
     for child in index_dir.iterdir():
         if child.is_dir() and child != live and (child.name.startswith("gen-") or child.name.startswith(".tmp-")):
             shutil.rmtree(child, ignore_errors=True)
-    (index_dir / f".{CURRENT}.tmp").unlink(missing_ok=True)  # a pointer a killed build never switched to
+    for pointer in index_dir.glob(temp_pattern(index_dir / CURRENT)):  # one a killed build never switched to
+        pointer.unlink(missing_ok=True)

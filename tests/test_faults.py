@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import rag.models as models
+from rag.atomic import temp_pattern
 from rag.errors import IndexCorrupt, ModelMissing, RagError
 from rag.indexer import build_index
 from rag.pipeline import Pipeline
@@ -156,7 +157,7 @@ def test_kill_9_during_index_never_loses_the_live_index(seeds, settings, capsys)
     # the next complete build removes what the killed ones left behind
     _, report = build_index(settings, FakeEmbedder(), progress=False, log=quiet)
     assert index_state(index_dir) == seeds_state(seeds)
-    assert leftovers(index_dir) == [] and not list(index_dir.glob(".CURRENT.tmp"))
+    assert leftovers(index_dir) == [] and not list(index_dir.glob(temp_pattern(index_dir / CURRENT)))
 
 
 # ------------------------------------------------------------------ damaged index files
@@ -423,10 +424,12 @@ def test_an_up_to_date_build_still_removes_what_killed_builds_left(settings, fak
     live = current_generation(settings.index_dir)
     (settings.index_dir / ".tmp-0123456789ab").mkdir()
     shutil.copytree(live, settings.index_dir / "gen-19990101T000000-abcdef")
-    (settings.index_dir / f".{CURRENT}.tmp").write_text("gen-19990101T000000-abcdef\n", encoding="utf-8")
+    killed_pointer = settings.index_dir / f".{CURRENT}.k1ll3d.tmp"  # as write_text_atomic names it
+    killed_pointer.write_text("gen-19990101T000000-abcdef\n", encoding="utf-8")
+    assert list(settings.index_dir.glob(temp_pattern(settings.index_dir / CURRENT))) == [killed_pointer]
     _, report = build_index(settings, fake_embedder, progress=False, log=quiet)
     assert report.up_to_date and current_generation(settings.index_dir) == live
-    assert leftovers(settings.index_dir) == [] and not (settings.index_dir / f".{CURRENT}.tmp").exists()
+    assert leftovers(settings.index_dir) == [] and not killed_pointer.exists()
 
 
 def test_weight_repacking_that_would_crash_is_a_clear_error(settings, monkeypatch):
