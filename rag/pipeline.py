@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
+from .agreement import confirm_middling
 from .answer import Answer, Event, generate
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
 from .documents import clean_text
@@ -313,6 +314,8 @@ class Pipeline:
                           fixed_passages=corpus is not None, check=self.settings.support_check,
                           min_support=self.min_support(corpus is not None),
                           hint_texts=HINT_TEXTS_OTHER_LANGUAGE if _other_language(r.queries) else HINT_TEXTS)
+        if corpus is not None and self.settings.support_check:  # a middling answer is asked for again
+            events = confirm_middling(self.llm(), events, r.hits, self.settings.max_tokens, hist[-2:])
         try:
             for event in events:
                 if isinstance(event, Answer):

@@ -221,11 +221,13 @@ def test_with_the_whole_corpus_in_context_a_middling_second_reading_withdraws(pi
 
 
 def test_the_withdrawal_minimum_can_be_set(pipeline, settings, monkeypatch):
-    pipeline._llm = FakeLLM(support=0.7)
-    monkeypatch.setenv("RAG_MIN_SUPPORT", "0.5")
-    pipeline.settings = Settings.load(seeds=settings.seeds, index=settings.index, translate=False, context="corpus")
-    answer = pipeline.ask("Who is the US ambassador to China?")
-    assert not answer.withdrawn and not answer.refused
+    pipeline._llm = FakeLLM(support=0.85)  # at or above agreement.AGREE_BELOW: not asked again
+    for minimum, withdrawn in (("0.9", True), ("0.8", False)):
+        monkeypatch.setenv("RAG_MIN_SUPPORT", minimum)
+        pipeline.settings = Settings.load(seeds=settings.seeds, index=settings.index, translate=False,
+                                          context="corpus")
+        answer = pipeline.ask("Who is the US ambassador to China?")
+        assert answer.withdrawn == withdrawn and (withdrawn or not answer.refused)
     monkeypatch.setenv("RAG_MIN_SUPPORT", "0.75")
     assert Settings.load().min_support == 0.75
     monkeypatch.setenv("RAG_MIN_SUPPORT", "auto")

@@ -1,0 +1,83 @@
+"""A middling answer over the whole corpus is asked for again over the top passages alone."""
+from __future__ import annotations
+
+import pytest
+
+from rag.agreement import AGREE_BELOW, AGREE_PASSAGES
+from rag.answer import Answer, Reset
+from tests.conftest import FakeLLM
+
+QUESTION = "Siapa yang dipromosikan menjadi menteri luar negeri?"
+FIRST = "Qin Gang dipromosikan menjadi menteri luar negeri [18]."
+MIDDLING = 0.77  # at or above support.MIN_YES_CORPUS (0.74), below AGREE_BELOW
+
+
+def _answers(first: str, second: str):
+    """The corpus-mode prompt gets `first`; a retrieved-mode one (question before the passages) `second`."""
+    def script(prompt: str) -> str:
+        user = prompt.rsplit("<|im_start|>user\n", 1)[-1]
+        return second if user.startswith("Question:") else first
+    return script
+
+
+@pytest.fixture
+def corpus(pipeline, settings):
+    pipeline.settings = settings.replace(context="corpus")
+    yield pipeline
+    pipeline.settings = settings
+
+
+def _top(pipeline) -> list[int]:
+    return [h.paragraph for h in pipeline.retrieve(QUESTION, k=pipeline.default_k()).hits[:AGREE_PASSAGES]]
+
+
+def _answer_prompts(llm: FakeLLM) -> list[str]:
+    """The user turns of the answer prompts (after the fixed worked example)."""
+    return [p.rsplit("<|im_start|>user\n", 1)[-1] for p in llm.prompts]
+
+
+def test_a_second_answer_citing_the_same_paragraph_keeps_it(corpus):
+    top = _top(corpus)
+    assert 18 in top  # the setting of the test: the gold paragraph is among the top passages
+    corpus._llm = llm = FakeLLM(_answers(FIRST, "Qin Gang menjadi menteri luar negeri [18]."), support=MIDDLING)
+    answer = corpus.ask(QUESTION)
+    assert not answer.refused and not answer.withdrawn and [c.paragraph for c in answer.citations] == [18]
+    assert "second_answer_s" in answer.timings
+    first, second = _answer_prompts(llm)
+    assert second.count("\n[") == AGREE_PASSAGES < first.count("\n[")  # only the top passages, numbered as in the corpus
+    assert all(f"\n[{n}] " in second for n in top)
+
+
+@pytest.mark.parametrize("second", ["Xi Jinping menjadi menteri luar negeri [{other}].", "NO_ANSWER"])
+def test_a_second_answer_that_differs_withdraws_it(corpus, second):
+    other = next(n for n in _top(corpus) if n != 18)
+    corpus._llm = FakeLLM(_answers(FIRST, second.format(other=other)), support=MIDDLING)
+    events = list(corpus.ask_stream(QUESTION))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.withdrawn and answer.refused and not answer.citations
+    assert answer.text == "Informasi itu tidak ada dalam dokumen."
+    assert any(isinstance(e, Reset) and "asked again" in e.reason for e in events)
+
+
+def test_after_disagreement_a_passage_judged_to_answer_is_quoted(corpus):
+    def readings(prompt: str) -> float:
+        if "contain the answer to this question" in prompt:
+            return 0.95 if "Qin Gang" in prompt else 0.3
+        return MIDDLING
+    corpus._llm = FakeLLM(_answers(FIRST, "NO_ANSWER"), support=readings)
+    answer = corpus.ask(QUESTION)
+    assert answer.quoted and not answer.refused and answer.withdrawn and [c.paragraph for c in answer.citations] == [18]
+
+
+@pytest.mark.parametrize("context, support, check", [
+    ("corpus", AGREE_BELOW + 0.05, True),  # clearly supported
+    ("retrieved", MIDDLING, True),  # the passages were the top ones already
+    ("corpus", MIDDLING, False),  # RAG_SUPPORT_CHECK=0
+])
+def test_no_second_answer_otherwise(pipeline, settings, context, support, check):
+    pipeline.settings = settings.replace(context=context, support_check=check)
+    pipeline._llm = llm = FakeLLM(FIRST, support=support)
+    answer = pipeline.ask(QUESTION)
+    pipeline.settings = settings
+    assert len(_answer_prompts(llm)) == 1 and "second_answer_s" not in answer.timings
+    assert not answer.refused and not answer.withdrawn
