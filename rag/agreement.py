@@ -24,8 +24,7 @@ from typing import Iterator, Sequence
 from .answer import Answer, Event, Reset, generate
 from .citations import parse_citations
 from .llm import LLM
-from .prompt import REFUSAL
-from .quotes import quote_answering
+from .quotes import quote_or_refusal
 from .retriever import Hit
 
 AGREE_BELOW = 0.80  # answers whose support is at or above the minimum but below this are asked again
@@ -78,10 +77,9 @@ def confirm_middling(llm: LLM, events: Iterator[Event], ranked: Sequence[Hit], m
                 continue
             yield Reset("asked again over the top passages alone, the model did not give this answer; it is withdrawn")
             t0 = time.perf_counter()
-            quote = quote_answering(llm, event.question, event.passages, ranked, event.lang)
+            text, citations, quoted = quote_or_refusal(llm, event.question, event.passages, ranked, event.lang)
             timings["quote_s"] = time.perf_counter() - t0  # (the pipeline sets total_s to the wall time)
-            text, citations = (quote[0], (quote[1],)) if quote else (REFUSAL[event.lang], ())
-            yield replace(event, text=text, citations=citations, refused=quote is None, quoted=quote is not None,
+            yield replace(event, text=text, citations=citations, refused=not quoted, quoted=quoted,
                           verified=True, withdrawn=True, reattributed=False, invented=(), timings=timings)
     finally:
         close = getattr(events, "close", None)

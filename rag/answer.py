@@ -18,7 +18,7 @@ from .llm import LLM
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, WRONG_LANGUAGE_NOTE,
                      build_prompt)
 from .retriever import Hit
-from .quotes import QUOTE_CANDIDATES, quote_answering, quote_best, ranked_given
+from .quotes import QUOTE_CANDIDATES, quote_best, quote_or_refusal, ranked_given
 from .support import MIN_RECITE, MIN_YES, best_supporting, support
 from .verbatim import restore_source_forms
 
@@ -377,10 +377,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
                 refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, True
     if judge:  # a passage the model clearly judges to answer the question is quoted instead
         t0 = time.perf_counter()
-        quote = quote_answering(llm, question, prompt.passages, retrieved, answer_lang)
+        text, citations, quoted = quote_or_refusal(llm, question, prompt.passages, retrieved, answer_lang)
         timings["quote_s"] = time.perf_counter() - t0
-        if quote:
-            refused, text, citations, quoted = False, quote[0], (quote[1],), True
+        refused = not quoted
     timings["total_s"] = time.perf_counter() - start
     verified = refused or quoted or (bool(parsed.citations) and not problem)  # a quote cites its own source
     yield Answer(

@@ -178,14 +178,19 @@ class LlamaCppLLM:
             self._prefix_states.move_to_end(prefix)
         return time.perf_counter() - start
 
+    def _begin(self, prompt: str, prefix: str, persist: bool) -> list[int]:
+        """The tokens of `prompt`, with the KV cache cleared or holding `prefix`; the caller holds the lock."""
+        tokens = self.tokenize(prompt)
+        if not self.prefix_cache:
+            self.llama.reset()
+        elif prefix and prompt.startswith(prefix):
+            self.warm(prefix, persist=persist)
+        return tokens
+
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
         with self.lock:
             start = time.perf_counter()
-            tokens = self.tokenize(prompt)
-            if not self.prefix_cache:
-                self.llama.reset()
-            elif prefix and prompt.startswith(prefix):
-                self.warm(prefix)
+            tokens = self._begin(prompt, prefix, persist=True)
             cached = 0
             ids = self.llama.input_ids[: self.llama.n_tokens] if self.prefix_cache else []
             for a, b in zip(ids, tokens):
@@ -227,11 +232,7 @@ class LlamaCppLLM:
 
         with self.lock:
             start = time.perf_counter()
-            tokens = self.tokenize(prompt)
-            if not self.prefix_cache:
-                self.llama.reset()
-            elif prefix and prompt.startswith(prefix):
-                self.warm(prefix, persist=False)
+            tokens = self._begin(prompt, prefix, persist=False)
             self.llama.create_completion(tokens, max_tokens=1, temperature=0.0, top_k=1, repeat_penalty=1.0,
                                          logits_processor=LogitsProcessorList([keep]))
             self.usage = Usage(prompt_tokens=len(tokens), total_s=time.perf_counter() - start)

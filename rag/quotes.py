@@ -8,6 +8,7 @@ from .citations import Citation, citation_label, spans_documents
 from .grounding import asks_figure, keys, new_figures
 from .language import EN, ID
 from .llm import LLM
+from .prompt import REFUSAL
 from .retriever import Hit
 from .support import MIN_ANSWERS, best_answering
 
@@ -55,3 +56,10 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     if found is None or found[1] < MIN_ANSWERS:
         return None
     return quote_passage(question, found[0], lang, spans_documents(passages))
+
+
+def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
+                     lang: str) -> tuple[str, tuple[Citation, ...], bool]:
+    """(text, citations, quoted): `quote_answering`'s quote if there is one, else the refusal."""
+    quote = quote_answering(llm, question, passages, ranked, lang)
+    return (quote[0], (quote[1],), True) if quote else (REFUSAL[lang], (), False)
