@@ -30,13 +30,14 @@ def _m(indonesian: str, english: str) -> Member:
     return Member(tuple(indonesian.split("|")), tuple(english.split("|")))
 
 
+DAYS = WordClass((_m("Senin", "Monday"), _m("Selasa", "Tuesday"), _m("Rabu", "Wednesday"), _m("Kamis", "Thursday"),
+                  _m("Jumat|Jum'at", "Friday"), _m("Sabtu", "Saturday"), _m("Minggu|Ahad", "Sunday")), True)
+MONTHS = WordClass((_m("Januari", "January"), _m("Februari|Pebruari", "February"), _m("Maret", "March"),
+                    _m("April", "April"), _m("Mei", "May"), _m("Juni", "June"), _m("Juli", "July"),
+                    _m("Agustus", "August"), _m("September", "September"), _m("Oktober", "October"),
+                    _m("November|Nopember", "November"), _m("Desember", "December")), True)
 CLASSES = (
-    WordClass((_m("Senin", "Monday"), _m("Selasa", "Tuesday"), _m("Rabu", "Wednesday"), _m("Kamis", "Thursday"),
-               _m("Jumat|Jum'at", "Friday"), _m("Sabtu", "Saturday"), _m("Minggu|Ahad", "Sunday")), True),
-    WordClass((_m("Januari", "January"), _m("Februari|Pebruari", "February"), _m("Maret", "March"),
-               _m("April", "April"), _m("Mei", "May"), _m("Juni", "June"), _m("Juli", "July"),
-               _m("Agustus", "August"), _m("September", "September"), _m("Oktober", "October"),
-               _m("November|Nopember", "November"), _m("Desember", "December")), True),
+    DAYS, MONTHS,
     # "fall" is left out of the English forms: in an answer it is far more often the verb
     WordClass((_m("musim semi", "spring"), _m("musim panas", "summer"), _m("musim gugur", "autumn"),
                _m("musim dingin", "winter"), _m("musim hujan", "rainy season"),

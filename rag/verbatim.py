@@ -12,19 +12,14 @@ import re
 from typing import Sequence
 
 from .citations import in_label
-from .closed_words import source_closed_words
+from .closed_words import DAYS, MONTHS, source_closed_words
 from .copied_phrases import source_dropped_words
 from .language import EN, STOPWORDS, detect_language
 from .retriever import Hit
 
-_MONTHS = {
-    **{m: i for i, m in enumerate(("januari", "februari", "maret", "april", "mei", "juni", "juli",
-                                   "agustus", "september", "oktober", "november", "desember"), 1)},
-    **{m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
-                                   "august", "september", "october", "november", "december"), 1)},
-}
-_WEEKDAYS = ("senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu"
-             "|monday|tuesday|wednesday|thursday|friday|saturday|sunday")
+# both languages' names, from the day and month classes of `closed_words`
+_MONTHS = {form.lower(): i for i, mb in enumerate(MONTHS.members, 1) for form in (*mb.indonesian, *mb.english)}
+_WEEKDAYS = "|".join(form.lower() for mb in DAYS.members for form in (*mb.indonesian, *mb.english))
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_FIRST = re.compile(  # "Sabtu, 13 Agustus 2005", "tanggal 13 Agustus"
     rf"(?P<t>\btanggal\s+)?(?:\b(?:{_WEEKDAYS})\b,?\s*)?"

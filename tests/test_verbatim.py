@@ -29,6 +29,13 @@ def test_a_spelled_out_date_takes_the_day_month_form_of_the_source_and_loses_a_g
         "Hari terakhir adalah Kamis (8/ 9) [10]."
 
 
+def test_the_old_spellings_of_a_month_and_a_day_are_dates_too():
+    # the day and month names come from closed_words' classes, with their variants
+    assert source_dates("Ia tiba pada 13 Pebruari [2].", "Ia tiba Ahad (13/2) malam.") == "Ia tiba pada Ahad (13/2) [2]."
+    assert source_dates("Ia tiba pada Ahad, 5 Nopember [2].", "Ia tiba Ahad (5/11) malam.") == \
+        "Ia tiba pada Ahad (5/11) [2]."
+
+
 def test_a_bracketed_gloss_follows_the_two_words_it_glosses():
     src = ("Dia menjabat Wakil Ketua Partai Nasional Demokrasi (NDP) yang berkuasa. "
            "Riset teknologi kriogenik (cryogenic).")
