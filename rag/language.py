@@ -94,8 +94,19 @@ def tokenize(text: str, lang: str = ID) -> list[str]:
 PREFIX_CHARS = 5  # match keys: stems cut to this many characters
 
 
+# English letters as Indonesian spells them in the words it took from English ("constructive" /
+# "konstruktif", "crisis" / "krisis", "technology" / "teknologi", "complex" / "kompleks")
+_LOAN_SPELLING = (("ch", "k"), ("ph", "f"), ("q", "k"), ("x", "ks"), ("c", "k"))
+
+
+def _loan_spelled(token: str) -> str:
+    for english, indonesian in _LOAN_SPELLING:
+        token = token.replace(english, indonesian)
+    return token
+
+
 def match_keys(text: str) -> set[str]:
-    """Language-neutral match keys: stemmed content words cut to a short prefix, so that an
-    English text still meets an Indonesian one on names, numbers and shared roots
-    ("February"/"Februari", "describes"/"describe")."""
-    return {t[:PREFIX_CHARS] for t in tokenize(text, ID)}
+    """Language-neutral match keys: stemmed content words, spelled as Indonesian loanwords are,
+    cut to a short prefix, so that an English text still meets an Indonesian one on names,
+    numbers and shared roots ("February"/"Februari", "describes"/"describe", "crisis"/"krisis")."""
+    return {(_loan_spelled(t) if t.isalpha() else t)[:PREFIX_CHARS] for t in tokenize(text, ID)}

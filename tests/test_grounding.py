@@ -86,6 +86,20 @@ def test_each_sentence_is_checked_against_its_own_citation():
     assert [c.paragraph for c in g.citations] == [17, 11]
 
 
+def test_an_english_answer_meets_the_loanwords_of_an_indonesian_paragraph():
+    from rag.documents import split_paragraphs
+    from rag.language import match_keys
+    from tests.conftest import ROOT, SEED_DOC
+
+    assert {"konst", "krisi", "tekno", "kompl"} <= match_keys("constructive crisis technology complex")
+    assert match_keys("konstruktif krisis teknologi kompleks") == match_keys("constructive crisis technology complex")
+    text = (ROOT / "seeds" / SEED_DOC).read_text(encoding="utf-8")
+    seed = [Hit(p.doc, p.number, p.text, 1.0) for p in split_paragraphs(text, SEED_DOC)]
+    said = "China will play a constructive role in resolving the Ukraine crisis [6]."
+    g = repair_citations(parse_citations(said, seed), seed, "What role will China play in the Ukraine crisis?")
+    assert [c.paragraph for c in g.citations] == [7]  # "peran konstruktif dalam menyelesaikan krisis Ukraina"
+
+
 def test_an_uncited_answer_gets_a_citation_only_when_asked_and_clearly_supported():
     text = "Medvedev dikirim ke Beijing oleh presiden Rusia."
     assert repaired(text).citations == ()
