@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
-from .agreement import confirm_middling
+from .agreement import confirm_middling, quote_middling
 from .answer import Answer, Event, generate
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
 from .documents import clean_text
@@ -316,6 +316,8 @@ class Pipeline:
                           hint_texts=HINT_TEXTS_OTHER_LANGUAGE if _other_language(r.queries) else HINT_TEXTS)
         if corpus is not None and self.settings.support_check:  # a middling answer is asked for again
             events = confirm_middling(self.llm(), events, r.hits, self.settings.max_tokens, hist[-2:])
+        elif self.settings.support_check:  # a middling answer's passage is judged, maybe quoted
+            events = quote_middling(self.llm(), events)
         try:
             for event in events:
                 if isinstance(event, Answer):

@@ -1,9 +1,10 @@
-"""A middling answer over the whole corpus is asked for again over the top passages alone."""
+"""A middling answer over the whole corpus is asked for again over the top passages alone; over
+retrieved passages, its cited passage is judged and maybe quoted."""
 from __future__ import annotations
 
 import pytest
 
-from rag.agreement import AGREE_BELOW, AGREE_PASSAGES
+from rag.agreement import AGREE_BELOW, AGREE_PASSAGES, QUOTE_BELOW
 from rag.answer import Answer, Reset
 from tests.conftest import FakeLLM
 
@@ -81,3 +82,37 @@ def test_no_second_answer_otherwise(pipeline, settings, context, support, check)
     pipeline.settings = settings
     assert len(_answer_prompts(llm)) == 1 and "second_answer_s" not in answer.timings
     assert not answer.refused and not answer.withdrawn
+
+
+LOW = 0.70  # retrieved mode: above support.MIN_YES (0.63), below QUOTE_BELOW
+
+
+def _judged(answers_18: float):
+    """Readings: the answer gets LOW; the judge finds paragraph 18 answers with `answers_18`."""
+    def readings(prompt: str) -> float:
+        if "contain the answer to this question" in prompt:
+            return answers_18 if "Qin Gang" in prompt else 0.2
+        return LOW
+    return readings
+
+
+def test_retrieved_a_middling_answer_whose_passage_clearly_answers_is_quoted(pipeline):
+    pipeline._llm = llm = FakeLLM(FIRST, support=_judged(0.95))
+    events = list(pipeline.ask_stream(QUESTION))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.quoted and not answer.refused and answer.verified
+    assert answer.text.startswith("Bagian dokumen yang paling relevan: “") and answer.text.endswith("[18]")
+    assert "Qin Gang" in answer.text and [c.paragraph for c in answer.citations] == [18]
+    assert any(isinstance(e, Reset) and "paragraph's own words" in e.reason for e in events)
+    judged = [p for p in llm.checks if "contain the answer to this question" in p]
+    assert len(judged) == 1 and "judge_s" in answer.timings  # the cited passage alone
+
+
+@pytest.mark.parametrize("support, answers_18", [(LOW, 0.5), (QUOTE_BELOW + 0.02, 0.95)])
+def test_retrieved_otherwise_the_answer_stands(pipeline, support, answers_18):
+    judge = _judged(answers_18)
+    pipeline._llm = llm = FakeLLM(FIRST, support=lambda p: judge(p) if "contain the answer" in p else support)
+    answer = pipeline.ask(QUESTION)
+    assert not answer.quoted and not answer.refused and answer.text.startswith("Qin Gang dipromosikan")
+    judged = [p for p in llm.checks if "contain the answer to this question" in p]
+    assert len(judged) == (1 if support < QUOTE_BELOW else 0)
