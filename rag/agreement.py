@@ -34,11 +34,10 @@ from dataclasses import replace
 from typing import Iterator, Sequence
 
 from .answer import Answer, Event, Reset, generate
-from .citations import parse_citations, spans_documents
+from .citations import parse_citations
 from .llm import LLM
-from .quotes import quote_or_refusal, quote_passage
+from .quotes import quote_answering, quote_or_refusal
 from .retriever import Hit
-from .support import MIN_ANSWERS, best_answering
 
 AGREE_BELOW = 0.80  # answers whose support is at or above the minimum but below this are asked again
 AGREE_PASSAGES = 3
@@ -50,10 +49,15 @@ def _cited(answer: Answer) -> set[tuple[str, int]]:
     return {c.key for c in (*answer.citations, *written)}
 
 
+def _shown_below(answer: Answer, bound: float) -> bool:
+    """A shown (not refused, quoted or withdrawn), cited answer whose support score is below `bound`."""
+    return (not answer.refused and not answer.quoted and not answer.withdrawn and answer.support is not None
+            and answer.support < bound and bool(answer.citations))
+
+
 def needs_second_answer(answer: Answer) -> bool:
     """A shown, cited answer whose support score lies in the middling band."""
-    return (not answer.refused and not answer.quoted and not answer.withdrawn and answer.support is not None
-            and answer.support < AGREE_BELOW and bool(answer.citations))
+    return _shown_below(answer, AGREE_BELOW)
 
 
 def second_answer(llm: LLM, answer: Answer, ranked: Sequence[Hit], max_tokens: int,
@@ -110,8 +114,7 @@ QUOTE_BELOW = 0.76  # retrieved mode: answers read below this have their cited p
 
 def needs_judging(answer: Answer) -> bool:
     """A shown, cited answer whose support is below `QUOTE_BELOW`."""
-    return (not answer.refused and not answer.quoted and not answer.withdrawn and answer.support is not None
-            and answer.support < QUOTE_BELOW and bool(answer.citations))
+    return _shown_below(answer, QUOTE_BELOW)
 
 
 def quote_middling(llm: LLM, events: Iterator[Event]) -> Iterator[Event]:
@@ -124,15 +127,15 @@ def quote_middling(llm: LLM, events: Iterator[Event]) -> Iterator[Event]:
                 continue
             t0 = time.perf_counter()
             cited = {c.key for c in event.citations}
-            found = best_answering(llm, event.question, [h for h in event.passages if h.key in cited])
+            quote = quote_answering(llm, event.question, event.passages,
+                                    [h for h in event.passages if h.key in cited], event.lang)
             timings = {**event.timings, "judge_s": time.perf_counter() - t0}
-            if found is None or found[1] < MIN_ANSWERS:
+            if quote is None:
                 yield replace(event, timings=timings)
                 continue
             yield Reset("the cited paragraph answers the question, but the answer was not clearly read in it; "
                         "showing the paragraph's own words")
-            text, citation = quote_passage(event.question, found[0], event.lang, spans_documents(event.passages))
-            yield replace(event, text=text, citations=(citation,), quoted=True, verified=True, reattributed=False,
-                          invented=(), timings=timings)
+            yield replace(event, text=quote[0], citations=(quote[1],), quoted=True, verified=True,
+                          reattributed=False, invented=(), timings=timings)
     finally:
         _close(events)

@@ -51,7 +51,8 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     """After an answer was withdrawn or refused by the checks: a quote of the passage (of the
     top-ranked few) that the model, asked of each alone, clearly judges to answer the question;
     else None. The answer model picked the wrong relation; as a judge of one paragraph it is better
-    (seed dev: it picked a gold paragraph for 12 of 13 questions, the retrieval rank for 10)."""
+    (seed dev: it picked a gold paragraph for 12 of 13 questions, the retrieval rank for 10).
+    Also used for a middling answer, with `ranked` its cited passages (`agreement.quote_middling`)."""
     found = best_answering(llm, question, ranked_given(passages, ranked)[:QUOTE_CANDIDATES])
     if found is None or found[1] < MIN_ANSWERS:
         return None
