@@ -34,7 +34,7 @@ import time
 from dataclasses import replace
 from typing import Iterator, Sequence
 
-from .answer import Answer, Event, Reset, generate
+from .answer import Answer, Event, Reset, cited_passages, generate
 from .citations import parse_citations
 from .llm import LLM
 from .quotes import quote_answering, quote_or_refusal
@@ -127,9 +127,8 @@ def quote_middling(llm: LLM, events: Iterator[Event]) -> Iterator[Event]:
                 yield event
                 continue
             t0 = time.perf_counter()
-            cited = {c.key for c in event.citations}
             quote = quote_answering(llm, event.question, event.passages,
-                                    [h for h in event.passages if h.key in cited], event.lang)
+                                    cited_passages(event.passages, event.citations), event.lang)
             timings = {**event.timings, "judge_s": time.perf_counter() - t0}
             if quote is None:
                 yield replace(event, timings=timings)
