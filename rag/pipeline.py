@@ -9,6 +9,7 @@ from typing import Callable, Iterator, Sequence
 
 from .agreement import confirm_middling, quote_middling
 from .answer import Answer, Event, generate
+from .compound import ask_parts, split_question
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
 from .documents import clean_text
 from .errors import BadQuestion, RagError
@@ -303,9 +304,30 @@ class Pipeline:
         hist = [h for h in (_clean(h) for h in history) if h][-self.settings.max_history:]
         self.refresh()
         store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile
+        parts = split_question(q) if self.settings.split_questions else None
+        if not parts:
+            yield from self._answer_events(q, hist, k, store, start)
+            return
+        lang = detect_language(q)  # the whole question's: a short part may read as the other language
+        events = ask_parts(q, parts, hist,
+                           lambda part, h: self._answer_events(part, h, k, store, time.perf_counter(), lang))
+        try:
+            for event in events:
+                if isinstance(event, Answer):
+                    event.timings["total_s"] = time.perf_counter() - start
+                yield event
+        finally:
+            events.close()
+
+    def _answer_events(self, q: str, hist: list[str], k: int | None, store: Store, start: float,
+                       lang: str | None = None) -> Iterator[Event]:
+        """One question's events: retrieve, generate, the middling-answer check; timings from `start`.
+        `lang`: the answer's language when not the question's own (a part of a longer question)."""
+        hist = hist[-self.settings.max_history:]
         corpus = self.context_passages(store)
         r = self.retrieve(q, hist, k or self.default_k(store), store=store)
-        lang = r.lang if r.lang != OTHER else "en"
+        lang = lang or r.lang
+        lang = lang if lang != OTHER else "en"
         passages = corpus or r.hits
         if corpus is None and k is None and self.settings.k is None:
             passages = focus(r.hits)  # k chosen here: up to K_RETRIEVED, fewer when BM25 shows a clear best

@@ -58,6 +58,7 @@ class Settings:
     corpus_max_tokens: int = 1800  # "auto" keeps the whole corpus in context up to this many tokens
     support_check: bool = True  # a second yes/no reading of each answer against its cited paragraphs
     min_support: float | None = None  # below this P(Yes) an answer is withdrawn; None: per context mode
+    split_questions: bool = True  # "When X, and when Y?": each part answered on its own (`compound`)
 
     ENV = {
         "home": "RAG_HOME", "seeds": "RAG_SEEDS", "index": "RAG_INDEX",
@@ -68,7 +69,7 @@ class Settings:
         "prefix_cache": "RAG_PREFIX_CACHE", "max_history": "RAG_MAX_HISTORY",
         "max_question_chars": "RAG_MAX_QUESTION_CHARS", "context": "RAG_CONTEXT",
         "corpus_max_tokens": "RAG_CORPUS_MAX_TOKENS", "support_check": "RAG_SUPPORT_CHECK",
-        "min_support": "RAG_MIN_SUPPORT",
+        "min_support": "RAG_MIN_SUPPORT", "split_questions": "RAG_SPLIT_QUESTIONS",
     }
 
     @classmethod

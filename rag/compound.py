@@ -1,0 +1,118 @@
+"""Two questions in one ("When did Putin visit Xi, and when did they last meet?").
+
+The small model answers one part of such a question and drops the other: on the seed dev sets,
+all three questions joined by ", and <question word>" / ", dan <kata tanya>" were answered in
+part (e22, g19, g20). Each part is therefore asked on its own, the earlier parts serving as its
+chat history (so "mereka" / "they" in the second part is understood), and the answers are
+joined: one message, every sentence with its own citations. A part the documents do not answer
+says so by name; when no part is answered the reply is the plain refusal.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Callable, Iterator, Sequence
+
+from .answer import Answer, Event, Reset, Token
+from .language import ID
+from .prompt import REFUSAL
+
+_EN_ASK = r"who|whom|whose|what|when|where|which|why|how|in which|in what"
+_ID_ASK = (r"siapa|apa|apakah|kapan|di ?mana|ke ?mana|dari ?mana|mengapa|kenapa|bagaimana|berapa"
+           r"|sejak kapan|pada tahun berapa|tahun berapa|dengan siapa|untuk apa")
+# "X, and who ..." / "X dan kapan ...": a coordinator followed by a question word starts a new question
+_JOIN = re.compile(rf",?\s+(?:and|dan|serta)\s+(?=(?:{_EN_ASK}|{_ID_ASK})\b)", re.I)
+MIN_PART_WORDS = 3  # "..., and why?" is one question about the first part, not two
+MAX_PARTS = 3
+_PART_REFUSAL = {ID: "Tentang “{part}”: informasi itu tidak ada dalam dokumen.",
+                 "en": "On “{part}”: the documents do not say."}
+
+
+def split_question(question: str) -> list[str] | None:
+    """The parts of a question that asks two or three things, each as a question; None for one."""
+    parts = [p.strip().rstrip("?").strip() for p in _JOIN.split(question.strip())]
+    if not 2 <= len(parts) <= MAX_PARTS or any(len(p.split()) < MIN_PART_WORDS for p in parts):
+        return None
+    return [p[0].upper() + p[1:] + "?" for p in parts]
+
+
+def _unique(items: Sequence, key: Callable) -> tuple:
+    seen, out = set(), []
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            out.append(item)
+    return tuple(out)
+
+
+def part_text(answer: Answer, part: str) -> str:
+    """What a part contributes to the joined message: its answer, or a refusal naming it."""
+    if not answer.refused:
+        return answer.text
+    return _PART_REFUSAL.get(answer.lang, _PART_REFUSAL["en"]).format(part=part.rstrip("?"))
+
+
+def join_answers(question: str, parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
+    """One Answer for the whole question: the parts' texts in order, their citations and passages."""
+    first = answers[0]
+    supports = [a.support for a in answers if a.support is not None]
+    timings = {"parts": [a.timings for a in answers], "ttft_s": first.timings.get("ttft_s", 0.0)}
+    if all(a.refused for a in answers):
+        text = REFUSAL.get(first.lang, REFUSAL["en"])
+    else:
+        text = " ".join(part_text(a, p) for a, p in zip(answers, parts))
+    return Answer(
+        question=question, text=text,
+        citations=_unique([c for a in answers for c in a.citations], lambda c: c.key),
+        passages=_unique([h for a in answers for h in a.passages], lambda h: h.key),
+        retrieved=_unique([h for a in answers for h in a.retrieved], lambda h: h.key),
+        refused=all(a.refused for a in answers), verified=all(a.verified for a in answers), lang=first.lang,
+        raw="\n".join(a.raw for a in answers), dropped=tuple(d for a in answers for d in a.dropped),
+        retried=any(a.retried for a in answers), reattributed=any(a.reattributed for a in answers),
+        invented=tuple(w for a in answers for w in a.invented), quoted=any(a.quoted for a in answers),
+        support=min(supports) if supports else None, withdrawn=any(a.withdrawn for a in answers),
+        timings=timings,
+    )
+
+
+def ask_parts(question: str, parts: Sequence[str], history: Sequence[str],
+              ask: Callable[[str, list[str]], Iterator[Event]]) -> Iterator[Event]:
+    """Stream the answers to `parts` one after another as one message, then the joined Answer.
+
+    `ask(part, history)` streams one part's events; a part's Reset withdraws only that part, so
+    the finished parts are written out again after it."""
+    done: list[Answer] = []
+    shown = ""  # the finished parts' text, as the user sees it
+    for i, part in enumerate(parts):
+        answer, streamed = None, ""
+        stream = ask(part, [*history, *parts[:i]])
+        try:
+            for event in stream:
+                if isinstance(event, Answer):
+                    answer = event
+                    continue
+                yield event
+                if isinstance(event, Reset):
+                    streamed = ""
+                    if shown:
+                        yield Token(shown + " ")
+                else:
+                    streamed += event.text
+        finally:
+            getattr(stream, "close", lambda: None)()
+        assert answer is not None
+        done.append(answer)
+        text, gap = part_text(answer, part), (" " if i < len(parts) - 1 else "")
+        if not streamed.strip():  # a refused part streams nothing: its sentence is added
+            yield Token(text + gap)
+        elif streamed.strip() != text.strip():  # the checks changed this part: shown again as checked
+            yield Reset("checked against the cited paragraphs")
+            yield Token(" ".join(part_text(a, p) for a, p in zip(done, parts)) + gap)
+        elif gap:
+            yield Token(gap)
+        shown = " ".join(part_text(a, p) for a, p in zip(done, parts))
+    final = join_answers(question, parts, done)
+    if final.refused:  # no part answered: one plain refusal instead of one per part
+        yield Reset("the documents answer no part of the question")
+        yield Token(final.text)
+    yield replace(final, timings={**final.timings, "n_parts": len(parts)})

@@ -1,0 +1,91 @@
+"""Questions that ask two things: split, each part answered on its own, joined into one answer."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from rag.answer import Answer, Reset, Token
+from rag.compound import split_question
+from tests.conftest import FakeLLM, cite_first_passage
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("Who visited Xi in Beijing in early February, and who was sent to Beijing this month?",
+     ["Who visited Xi in Beijing in early February?", "Who was sent to Beijing this month?"]),
+    ("Kapan Putin mengunjungi Xi di Beijing, dan kapan pertemuan tatap muka terakhir mereka?",
+     ["Kapan Putin mengunjungi Xi di Beijing?", "Kapan pertemuan tatap muka terakhir mereka?"]),
+    ("Siapa yang dikirim ke Beijing dan di mana pertemuan puncak trilateral diadakan?",
+     ["Siapa yang dikirim ke Beijing?", "Di mana pertemuan puncak trilateral diadakan?"]),
+])
+def test_two_questions_in_one_are_split(question, parts):
+    assert split_question(question) == parts
+
+
+@pytest.mark.parametrize("question", [
+    "When did Putin visit Xi in Beijing?",
+    "What did Putin and Xi pledge?",  # "and" between names
+    "Siapa dua tokoh yang dikirim atau diangkat yang disebut artikel?",
+    "Why did the talks collapse, and why?",  # a bare question word asks about the first part
+    "Apa dampak sanksi dan apa",
+])
+def test_one_question_is_not_split(question):
+    assert split_question(question) is None
+
+
+def _question_of(prompt: str) -> str:
+    return re.findall(r"^Question: (.+)$", prompt, re.M)[-1]
+
+
+def _shown(events: list) -> str:
+    """What a client shows at the end of the stream: the tokens since the last Reset."""
+    text = ""
+    for event in events:
+        text = "" if isinstance(event, Reset) else text + event.text if isinstance(event, Token) else text
+    return text
+
+
+def test_each_part_is_answered_on_its_own_then_joined(pipeline, fake_llm):
+    question = "Siapa yang mengunjungi Xi di Beijing, dan siapa yang dipromosikan menjadi menteri luar negeri?"
+    events = list(pipeline.ask_stream(question))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.question == question and not answer.refused
+    first, second = fake_llm.prompts
+    assert _question_of(first) == "Siapa yang mengunjungi Xi di Beijing?"
+    assert _question_of(second) == "Siapa yang dipromosikan menjadi menteri luar negeri?"
+    assert "Earlier questions in this chat (for context only): Siapa yang mengunjungi Xi di Beijing?" in second
+    assert answer.text == f"{cite_first_passage(first)} {cite_first_passage(second)}"
+    cited = [c.key for c in answer.citations]
+    assert len(cited) == len(set(cited)) >= 1
+    given = {h.key for h in answer.passages}
+    assert set(cited) <= given
+    assert _shown(events).strip() == answer.text.strip()
+    assert answer.timings["n_parts"] == 2 and len(answer.timings["parts"]) == 2
+
+
+def test_a_part_the_documents_do_not_answer_says_so_by_name(pipeline):
+    def script(prompt: str) -> str:
+        return "NO_ANSWER" if "lahir" in _question_of(prompt) else cite_first_passage(prompt)
+
+    pipeline._llm = FakeLLM(script)
+    events = list(pipeline.ask_stream("Siapa yang dipromosikan menjadi menteri luar negeri, dan kapan Qin Gang lahir?"))
+    answer = events[-1]
+    assert not answer.refused and answer.citations
+    assert answer.text.endswith("Tentang “Kapan Qin Gang lahir”: informasi itu tidak ada dalam dokumen.")
+    assert _shown(events).strip() == answer.text.strip()
+
+
+def test_no_part_answered_is_the_plain_refusal(pipeline):
+    pipeline._llm = FakeLLM("NO_ANSWER")
+    events = list(pipeline.ask_stream("Who was born in Beijing, and who died in Moscow last year?"))
+    answer = events[-1]
+    assert _shown(events) == answer.text
+    assert answer.refused and not answer.citations and answer.text == "The documents do not say."
+    assert len(pipeline._llm.prompts) == 2
+
+
+def test_splitting_can_be_switched_off(pipeline, settings, fake_llm):
+    pipeline.settings = replace(settings, split_questions=False)
+    pipeline.ask("Siapa yang mengunjungi Xi di Beijing, dan siapa yang dipromosikan menjadi menteri luar negeri?")
+    assert len(fake_llm.prompts) == 1
