@@ -1,4 +1,5 @@
-"""Two questions in one ("When did Putin visit Xi, and when did they last meet?").
+"""Two questions in one ("When did Putin visit Xi, and when did they last meet?", "When and where
+did they meet?").
 
 The small model answers one part of such a question and drops the other: on the seed dev sets,
 all three questions joined by ", and <question word>" / ", dan <kata tanya>" were answered in
@@ -28,8 +29,17 @@ _PART_REFUSAL = {ID: "Tentang “{part}”: informasi itu tidak ada dalam dokume
                  "en": "On “{part}”: the documents do not say."}
 
 
+# "When and where did they meet?" / "Kapan dan di mana mereka bertemu?": two question words, one rest
+_PAIR = re.compile(rf"^((?:{_EN_ASK}|{_ID_ASK}))\s*,?\s+(?:and|dan|serta)\s+((?:{_EN_ASK}|{_ID_ASK}))\s+(\S.*)$", re.I)
+
+
 def split_question(question: str) -> list[str] | None:
     """The parts of a question that asks two or three things, each as a question; None for one."""
+    pair = _PAIR.match(question.strip())
+    if pair:
+        first, second, rest = pair.groups()
+        return [f"{first[0].upper()}{first[1:]} {rest.rstrip('?').strip()}?",
+                f"{second[0].upper()}{second[1:]} {rest.rstrip('?').strip()}?"]
     parts = [p.strip().rstrip("?").strip() for p in _JOIN.split(question.strip())]
     if not 2 <= len(parts) <= MAX_PARTS or any(len(p.split()) < MIN_PART_WORDS for p in parts):
         return None

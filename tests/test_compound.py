@@ -18,6 +18,10 @@ from tests.conftest import FakeLLM, cite_first_passage
      ["Kapan Putin mengunjungi Xi di Beijing?", "Kapan pertemuan tatap muka terakhir mereka?"]),
     ("Siapa yang dikirim ke Beijing dan di mana pertemuan puncak trilateral diadakan?",
      ["Siapa yang dikirim ke Beijing?", "Di mana pertemuan puncak trilateral diadakan?"]),
+    ("When and where did Putin attend a trilateral summit?",
+     ["When did Putin attend a trilateral summit?", "Where did Putin attend a trilateral summit?"]),
+    ("Kapan dan di mana pertemuan tatap muka terakhir mereka?",
+     ["Kapan pertemuan tatap muka terakhir mereka?", "Di mana pertemuan tatap muka terakhir mereka?"]),
 ])
 def test_two_questions_in_one_are_split(question, parts):
     assert split_question(question) == parts
@@ -29,6 +33,7 @@ def test_two_questions_in_one_are_split(question, parts):
     "Siapa dua tokoh yang dikirim atau diangkat yang disebut artikel?",
     "Why did the talks collapse, and why?",  # a bare question word asks about the first part
     "Apa dampak sanksi dan apa",
+    "Who and what?",  # nothing to ask the two words about
 ])
 def test_one_question_is_not_split(question):
     assert split_question(question) is None
