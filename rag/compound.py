@@ -19,7 +19,7 @@ from .language import ID
 from .prompt import REFUSAL
 
 _EN_ASK = r"who|whom|whose|what|when|where|which|why|how|in which|in what"
-_ID_ASK = (r"siapa|apa|apakah|kapan|di ?mana|ke ?mana|dari ?mana|mengapa|kenapa|bagaimana|berapa"
+_ID_ASK = (r"(?:siapa|apa|kapan|di ?mana|ke ?mana|dari ?mana|mengapa|kenapa|bagaimana|berapa)(?:kah)?"
            r"|sejak kapan|pada tahun berapa|tahun berapa|dengan siapa|untuk apa")
 # "X, and who ..." / "X dan kapan ...": a coordinator followed by a question word starts a new question
 _JOIN = re.compile(rf",?\s+(?:and|dan|serta)\s+(?=(?:{_EN_ASK}|{_ID_ASK})\b)", re.I)

@@ -18,6 +18,8 @@ from tests.conftest import FakeLLM, cite_first_passage
      ["Kapan Putin mengunjungi Xi di Beijing?", "Kapan pertemuan tatap muka terakhir mereka?"]),
     ("Siapa yang dikirim ke Beijing dan di mana pertemuan puncak trilateral diadakan?",
      ["Siapa yang dikirim ke Beijing?", "Di mana pertemuan puncak trilateral diadakan?"]),
+    ("Siapakah yang dikirim ke Beijing, dan kapankah Qin Gang dipromosikan?",
+     ["Siapakah yang dikirim ke Beijing?", "Kapankah Qin Gang dipromosikan?"]),
     ("When and where did Putin attend a trilateral summit?",
      ["When did Putin attend a trilateral summit?", "Where did Putin attend a trilateral summit?"]),
     ("Kapan dan di mana pertemuan tatap muka terakhir mereka?",
