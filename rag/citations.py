@@ -78,7 +78,7 @@ def spans_documents(passages: Sequence[Hit]) -> bool:
     return len({h.doc for h in passages}) > 1
 
 
-def citation_label(hit: Hit, multi_doc: bool) -> str:
+def citation_label(hit: "Hit | Citation", multi_doc: bool) -> str:
     """How a valid citation is shown: [n], or [doc ¶n] when the passages come from several documents."""
     return f"[{hit.doc} ¶{hit.paragraph}]" if multi_doc else f"[{hit.paragraph}]"
 

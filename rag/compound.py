@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, Reset, Token
+from .citations import citation_label, spans_documents
 from .language import ID
 from .prompt import REFUSAL
 
@@ -62,6 +63,16 @@ def part_text(answer: Answer, part: str) -> str:
     return _PART_REFUSAL.get(answer.lang, _PART_REFUSAL["en"]).format(part=part.rstrip("?"))
 
 
+def _labelled(answer: Answer, part: str, multi_doc: bool) -> str:
+    """`part_text`, its bare "[n]" labels written "[doc ¶n]" when the parts read passages of several
+    documents (a part whose passages all came from one document was labelled "[n]")."""
+    text = part_text(answer, part)
+    if multi_doc and not spans_documents(answer.passages):
+        for c in answer.citations:
+            text = text.replace(f"[{c.paragraph}]", citation_label(c, True))
+    return text
+
+
 def join_answers(question: str, parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
     """One Answer for the whole question: the parts' texts in order, their citations and passages."""
     first = answers[0]
@@ -70,7 +81,8 @@ def join_answers(question: str, parts: Sequence[str], answers: Sequence[Answer])
     if all(a.refused for a in answers):
         text = REFUSAL.get(first.lang, REFUSAL["en"])
     else:
-        text = " ".join(part_text(a, p) for a, p in zip(answers, parts))
+        multi_doc = spans_documents([h for a in answers for h in a.passages])
+        text = " ".join(_labelled(a, p, multi_doc) for a, p in zip(answers, parts))
     return Answer(
         question=question, text=text,
         citations=_unique([c for a in answers for c in a.citations], lambda c: c.key),

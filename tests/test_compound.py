@@ -96,3 +96,18 @@ def test_splitting_can_be_switched_off(pipeline, settings, fake_llm):
     pipeline.settings = replace(settings, split_questions=False)
     pipeline.ask("Siapa yang mengunjungi Xi di Beijing, dan siapa yang dipromosikan menjadi menteri luar negeri?")
     assert len(fake_llm.prompts) == 1
+
+
+def test_parts_citing_different_documents_name_them():
+    from rag.citations import Citation
+    from rag.compound import join_answers
+    from rag.retriever import Hit
+
+    a = Answer("Q1?", "Jawaban satu [3].", (Citation("a.txt", 3),), (Hit("a.txt", 3, "x", 1.0),), lang="id")
+    b = Answer("Q2?", "Jawaban dua [5].", (Citation("b.txt", 5),), (Hit("b.txt", 5, "y", 1.0),), lang="id")
+    joined = join_answers("Q1, dan q2?", ["Q1?", "Q2?"], [a, b])
+    assert joined.text == "Jawaban satu [a.txt ¶3]. Jawaban dua [b.txt ¶5]."
+    assert [c.key for c in joined.citations] == [("a.txt", 3), ("b.txt", 5)]
+    one_doc = replace(b, citations=(Citation("a.txt", 5),), passages=(Hit("a.txt", 5, "y", 1.0),))
+    same = join_answers("Q1, dan q2?", ["Q1?", "Q2?"], [a, one_doc])
+    assert same.text == "Jawaban satu [3]. Jawaban dua [5]."  # one document: the short labels stay
