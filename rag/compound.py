@@ -4,8 +4,8 @@ did they meet?").
 The small model answers one part of such a question and drops the other: on the seed dev sets,
 all three questions joined by ", and <question word>" / ", dan <kata tanya>" were answered in
 part (e22, g19, g20). Each part is therefore asked on its own, the earlier parts serving as its
-chat history (so "mereka" / "they" in the second part is understood), and the answers are
-joined: one message, every sentence with its own citations. A part the documents do not answer
+chat history when it refers back to them (so "mereka" / "they" in the second part is
+understood), and the answers are joined: one message, every sentence with its own citations. A part the documents do not answer
 says so by name; when no part is answered the reply is the plain refusal.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .answer import Answer, Event, Reset, Token
 from .citations import citation_label, spans_documents
 from .language import ID
 from .prompt import REFUSAL
+from .rewrite import looks_like_followup
 
 _EN_ASK = r"who|whom|whose|what|when|where|which|why|how|in which|in what"
 _ID_ASK = (r"(?:siapa|apa|kapan|di ?mana|ke ?mana|dari ?mana|mengapa|kenapa|bagaimana|berapa)(?:kah)?"
@@ -107,7 +108,9 @@ def ask_parts(question: str, parts: Sequence[str], history: Sequence[str],
     shown = ""  # the finished parts' text, as the user sees it
     for i, part in enumerate(parts):
         answer, streamed = None, ""
-        stream = ask(part, [*history, *parts[:i]])
+        # the parts before it are its context only when it refers back ("mereka", "they", "itu"):
+        # an unrelated part's words would pull retrieval and the prompt towards the first part
+        stream = ask(part, [*history, *parts[:i]] if looks_like_followup(part) else list(history))
         try:
             for event in stream:
                 if isinstance(event, Answer):
