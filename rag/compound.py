@@ -78,7 +78,12 @@ def join_answers(question: str, parts: Sequence[str], answers: Sequence[Answer])
     """One Answer for the whole question: the parts' texts in order, their citations and passages."""
     first = answers[0]
     supports = [a.support for a in answers if a.support is not None]
-    timings = {"parts": [a.timings for a in answers], "ttft_s": first.timings.get("ttft_s", 0.0)}
+    timings: dict = {"parts": [a.timings for a in answers]}
+    for a in answers:  # each step's seconds summed over the parts (retrieval_s, support_s, ...)
+        for key, value in a.timings.items():
+            if key.endswith("_s") and key not in ("ttft_s", "total_s") and isinstance(value, (int, float)):
+                timings[key] = timings.get(key, 0.0) + value
+    timings["ttft_s"] = first.timings.get("ttft_s", 0.0)
     if all(a.refused for a in answers):
         text = REFUSAL.get(first.lang, REFUSAL["en"])
     else:

@@ -69,6 +69,9 @@ def test_each_part_is_answered_on_its_own_then_joined(pipeline, fake_llm):
     assert set(cited) <= given
     assert _shown(events).strip() == answer.text.strip()
     assert answer.timings["n_parts"] == 2 and len(answer.timings["parts"]) == 2
+    parts = answer.timings["parts"]
+    assert answer.timings["support_s"] == pytest.approx(sum(p["support_s"] for p in parts))
+    assert answer.timings["retrieval_s"] == pytest.approx(sum(p["retrieval_s"] for p in parts))
 
 
 def test_a_part_that_refers_back_is_asked_with_the_parts_before_it(pipeline, fake_llm):
