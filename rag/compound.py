@@ -5,34 +5,34 @@ The small model answers one part of such a question and drops the other: on the 
 all three questions joined by ", and <question word>" / ", dan <kata tanya>" were answered in
 part (e22, g19, g20). Each part is therefore asked on its own, the earlier parts serving as its
 chat history when it refers back to them (so "mereka" / "they" in the second part is
-understood), and the answers are joined: one message, every sentence with its own citations. A part the documents do not answer
-says so by name; when no part is answered the reply is the plain refusal.
+understood), and the answers are joined: one message, every sentence with its own citations.
+A part the documents do not answer says so by name; when no part is answered the reply is the
+plain refusal.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, Reset, Token
 from .citations import citation_label, spans_documents
-from .language import ID
+from .language import EN, ID
 from .prompt import REFUSAL
 from .rewrite import looks_like_followup
 
-_EN_ASK = r"who|whom|whose|what|when|where|which|why|how|in which|in what"
-_ID_ASK = (r"(?:siapa|apa|kapan|di ?mana|ke ?mana|dari ?mana|mengapa|kenapa|bagaimana|berapa)(?:kah)?"
-           r"|sejak kapan|pada tahun berapa|tahun berapa|dengan siapa|untuk apa")
+# longer forms first: the pattern takes the first alternative that matches
+_EN_ASK = r"how many|how much|how long|how far|in which|in what|who|whom|whose|what|when|where|which|why|how"
+_ID_ASK = (r"berapa banyak|berapa lama|sejak kapan|pada tahun berapa|tahun berapa|dengan siapa|untuk apa"
+           r"|(?:siapa|apa|kapan|di ?mana|ke ?mana|dari ?mana|mengapa|kenapa|bagaimana|berapa)(?:kah)?")
+_ASK = rf"(?:{_EN_ASK}|{_ID_ASK})"
 # "X, and who ..." / "X dan kapan ...": a coordinator followed by a question word starts a new question
-_JOIN = re.compile(rf",?\s+(?:and|dan|serta)\s+(?=(?:{_EN_ASK}|{_ID_ASK})\b)", re.I)
+_JOIN = re.compile(rf",?\s+(?:and|dan|serta)\s+(?={_ASK}\b)", re.I)
+# "When and where did they meet?" / "Kapan dan di mana mereka bertemu?": two question words, one rest
+_PAIR = re.compile(rf"^({_ASK})\s*,?\s+(?:and|dan|serta)\s+({_ASK})\s+(\S.*)$", re.I)
 MIN_PART_WORDS = 3  # "..., and why?" is one question about the first part, not two
 MAX_PARTS = 3
 _PART_REFUSAL = {ID: "Tentang “{part}”: informasi itu tidak ada dalam dokumen.",
-                 "en": "On “{part}”: the documents do not say."}
-
-
-# "When and where did they meet?" / "Kapan dan di mana mereka bertemu?": two question words, one rest
-_PAIR = re.compile(rf"^((?:{_EN_ASK}|{_ID_ASK}))\s*,?\s+(?:and|dan|serta)\s+((?:{_EN_ASK}|{_ID_ASK}))\s+(\S.*)$", re.I)
+                 EN: "On “{part}”: the documents do not say."}
 
 
 def split_question(question: str) -> list[str] | None:
@@ -61,7 +61,7 @@ def part_text(answer: Answer, part: str) -> str:
     """What a part contributes to the joined message: its answer, or a refusal naming it."""
     if not answer.refused:
         return answer.text
-    return _PART_REFUSAL.get(answer.lang, _PART_REFUSAL["en"]).format(part=part.rstrip("?"))
+    return _PART_REFUSAL.get(answer.lang, _PART_REFUSAL[EN]).format(part=part.rstrip("?"))
 
 
 def _labelled(answer: Answer, part: str, multi_doc: bool) -> str:
@@ -78,14 +78,14 @@ def join_answers(question: str, parts: Sequence[str], answers: Sequence[Answer])
     """One Answer for the whole question: the parts' texts in order, their citations and passages."""
     first = answers[0]
     supports = [a.support for a in answers if a.support is not None]
-    timings: dict = {"parts": [a.timings for a in answers]}
+    timings: dict = {"parts": [a.timings for a in answers], "n_parts": len(answers)}
     for a in answers:  # each step's seconds summed over the parts (retrieval_s, support_s, ...)
         for key, value in a.timings.items():
             if key.endswith("_s") and key not in ("ttft_s", "total_s") and isinstance(value, (int, float)):
                 timings[key] = timings.get(key, 0.0) + value
     timings["ttft_s"] = first.timings.get("ttft_s", 0.0)
     if all(a.refused for a in answers):
-        text = REFUSAL.get(first.lang, REFUSAL["en"])
+        text = REFUSAL.get(first.lang, REFUSAL[EN])
     else:
         multi_doc = spans_documents([h for a in answers for h in a.passages])
         text = " ".join(_labelled(a, p, multi_doc) for a, p in zip(answers, parts))
@@ -145,4 +145,4 @@ def ask_parts(question: str, parts: Sequence[str], history: Sequence[str],
     if final.refused:  # no part answered: one plain refusal instead of one per part
         yield Reset("the documents answer no part of the question")
         yield Token(final.text)
-    yield replace(final, timings={**final.timings, "n_parts": len(parts)})
+    yield final

@@ -22,6 +22,8 @@ from tests.conftest import FakeLLM, cite_first_passage
      ["Siapakah yang dikirim ke Beijing?", "Kapankah Qin Gang dipromosikan?"]),
     ("When and where did Putin attend a trilateral summit?",
      ["When did Putin attend a trilateral summit?", "Where did Putin attend a trilateral summit?"]),
+    ("How many and which provinces did Russia try to annex?",
+     ["How many provinces did Russia try to annex?", "Which provinces did Russia try to annex?"]),
     ("Kapan dan di mana pertemuan tatap muka terakhir mereka?",
      ["Kapan pertemuan tatap muka terakhir mereka?", "Di mana pertemuan tatap muka terakhir mereka?"]),
 ])
