@@ -135,7 +135,7 @@ def quote_middling(llm: LLM, events: Iterator[Event]) -> Iterator[Event]:
                 continue
             yield Reset("the cited paragraph answers the question, but the answer was not clearly read in it; "
                         "showing the paragraph's own words")
-            yield replace(event, text=quote[0], citations=(quote[1],), quoted=True, verified=True,
+            yield replace(event, text=quote[0], citations=quote[1], quoted=True, verified=True,
                           reattributed=False, invented=(), timings=timings)
     finally:
         _close(events)

@@ -16,15 +16,42 @@ QUOTE_INTRO = {ID: "Bagian dokumen yang paling relevan:", EN: "The most relevant
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
 
 
-def quote_passage(question: str, hit: Hit, lang: str, multi_doc: bool) -> tuple[str, Citation]:
+# a sentence opening with one of these names its subject only in the sentence before it
+_PRONOUN_START = re.compile(r"^(?:dia|ia|mereka|beliau|he|she|they)\b", re.I)
+
+
+def _sentences(text: str) -> list[str]:
+    return [x.strip() for x in _SENTENCE_END.split(text) if x.strip()] or [text.strip()]
+
+
+def quote_passage(question: str, hit: Hit, lang: str, multi_doc: bool,
+                  before: Hit | None = None) -> tuple[str, tuple[Citation, ...]]:
     """The sentence of `hit` that shares most with the question, quoted and cited. For a question
     asking for a figure, a sentence that gives one the question does not come first: the sentence
-    that repeats the question's words often only introduces the figure the next one gives."""
+    that repeats the question's words often only introduces the figure the next one gives.
+
+    A sentence opening with a pronoun ("Dia mengunjungi Xi ...") is quoted after the sentence
+    before it, which names who that is: the one before it in `hit`, or the last of `before`
+    (the paragraph before `hit`, when it was given too; then cited as well)."""
     q = keys(question)
-    sentences = [x.strip() for x in _SENTENCE_END.split(hit.text) if x.strip()] or [hit.text.strip()]
+    sentences = _sentences(hit.text)
     figure = asks_figure(question)
     best = max(sentences, key=lambda x: (figure and new_figures(x, question), len(keys(x) & q)))
-    return f"{QUOTE_INTRO[lang]} “{best}” {citation_label(hit, multi_doc)}", Citation(hit.doc, hit.paragraph)
+    label, cited = citation_label(hit, multi_doc), (Citation(hit.doc, hit.paragraph),)
+    if _PRONOUN_START.match(best):
+        at = sentences.index(best)
+        if at > 0:
+            best = f"{sentences[at - 1]} {best}"
+        elif before is not None:
+            earlier = _sentences(before.text)[-1]
+            return (f"{QUOTE_INTRO[lang]} “{earlier}” {citation_label(before, multi_doc)} “{best}” {label}",
+                    (Citation(before.doc, before.paragraph), *cited))
+    return f"{QUOTE_INTRO[lang]} “{best}” {label}", cited
+
+
+def _before(hit: Hit, passages: Sequence[Hit]) -> Hit | None:
+    """The paragraph before `hit` in its document, if it is among `passages`."""
+    return next((h for h in passages if h.doc == hit.doc and h.paragraph == hit.paragraph - 1), None)
 
 
 def ranked_given(passages: Sequence[Hit], ranked: Sequence[Hit]) -> list[Hit]:
@@ -34,20 +61,22 @@ def ranked_given(passages: Sequence[Hit], ranked: Sequence[Hit]) -> list[Hit]:
 
 
 def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
-               lang: str) -> tuple[str, Citation] | None:
+               lang: str) -> tuple[str, tuple[Citation, ...]] | None:
     """A quote of the top-ranked passage given to the model (`quote_passage`).
 
     Used when the model twice stated nothing beyond the question (an echo, a bare citation):
     the user then sees the source's own words instead of an empty answer."""
     top = ranked_given(passages, ranked)
-    return quote_passage(question, top[0], lang, spans_documents(passages)) if top else None
+    if not top:
+        return None
+    return quote_passage(question, top[0], lang, spans_documents(passages), _before(top[0], passages))
 
 
 QUOTE_CANDIDATES = 4
 
 
 def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
-                    lang: str) -> tuple[str, Citation] | None:
+                    lang: str) -> tuple[str, tuple[Citation, ...]] | None:
     """After an answer was withdrawn or refused by the checks: a quote of the passage (of the
     top-ranked few) that the model, asked of each alone, clearly judges to answer the question;
     else None. The answer model picked the wrong relation; as a judge of one paragraph it is better
@@ -56,11 +85,11 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     found = best_answering(llm, question, ranked_given(passages, ranked)[:QUOTE_CANDIDATES])
     if found is None or found[1] < MIN_ANSWERS:
         return None
-    return quote_passage(question, found[0], lang, spans_documents(passages))
+    return quote_passage(question, found[0], lang, spans_documents(passages), _before(found[0], passages))
 
 
 def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
                      lang: str) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, quoted): `quote_answering`'s quote if there is one, else the refusal."""
     quote = quote_answering(llm, question, passages, ranked, lang)
-    return (quote[0], (quote[1],), True) if quote else (REFUSAL[lang], (), False)
+    return (quote[0], quote[1], True) if quote else (REFUSAL[lang], (), False)

@@ -271,6 +271,24 @@ def test_a_quote_for_a_figure_question_is_the_sentence_that_gives_a_figure():
     assert "Komite" in text and "27" not in text  # not a figure question: the sentence sharing most
 
 
+def test_a_quote_opening_with_a_pronoun_begins_with_the_sentence_that_names_its_subject():
+    from rag.citations import Citation
+    from rag.quotes import quote_passage
+
+    p15 = Hit("a.txt", 15, "Putin mengatakan pembicaraan itu akan menunjukkan daya tahan hubungan.", 1.0)
+    p16 = Hit("a.txt", 16, "Dia mengunjungi Xi di Beijing pada awal Februari.", 1.0)
+    question = "Who visited Xi in Beijing in early February?"
+    text, cited = quote_passage(question, p16, "en", False, before=p15)
+    assert text == ("The most relevant passage says: “Putin mengatakan pembicaraan itu akan menunjukkan daya "
+                    "tahan hubungan.” [15] “Dia mengunjungi Xi di Beijing pada awal Februari.” [16]")
+    assert cited == (Citation("a.txt", 15), Citation("a.txt", 16))
+    text, cited = quote_passage(question, p16, "en", False)  # the paragraph before it was not given
+    assert text.endswith("“Dia mengunjungi Xi di Beijing pada awal Februari.” [16]") and len(cited) == 1
+    both = Hit("a.txt", 16, "Putin berbicara kepada wartawan. Ia mengunjungi Xi di Beijing pada awal Februari.", 1.0)
+    text, cited = quote_passage(question, both, "en", False, before=p15)
+    assert "“Putin berbicara kepada wartawan. Ia mengunjungi Xi" in text and cited == (Citation("a.txt", 16),)
+
+
 def test_an_echo_of_a_figure_question_is_asked_again_before_its_type_is_judged():
     llm = FakeLLM(["Berapakah minggu sebelum invasi Putin mengunjungi Xi? [16]", "Dua minggu sebelum invasi [16]."])
     a = list(generate(llm, "Berapakah minggu sebelum invasi Putin mengunjungi Xi?", P, "id", 100))[-1]
