@@ -34,7 +34,7 @@ import time
 from dataclasses import replace
 from typing import Iterator, Sequence
 
-from .answer import Answer, Event, Reset, cited_passages, generate
+from .answer import Answer, Event, Reset, cited_passages, close_events, generate
 from .citations import parse_citations
 from .llm import LLM
 from .quotes import quote_answering, quote_or_refusal
@@ -78,13 +78,6 @@ def agrees(first: Answer, second: Answer | None) -> bool:
     return second is not None and not second.refused and bool(_cited(first) & _cited(second))
 
 
-def _close(events: Iterator[Event]) -> None:
-    """Close the wrapped stream: a client that stops reading must not keep the LLM lock held."""
-    close = getattr(events, "close", None)
-    if close:
-        close()
-
-
 def confirm_middling(llm: LLM, events: Iterator[Event], ranked: Sequence[Hit], max_tokens: int,
                      history: Sequence[str] = ()) -> Iterator[Event]:
     """Pass `events` through; a final answer in the middling band that a second answer does not
@@ -107,7 +100,7 @@ def confirm_middling(llm: LLM, events: Iterator[Event], ranked: Sequence[Hit], m
             yield replace(event, text=text, citations=citations, refused=not quoted, quoted=quoted,
                           verified=True, withdrawn=True, reattributed=False, invented=(), timings=timings)
     finally:
-        _close(events)
+        close_events(events)
 
 
 QUOTE_BELOW = 0.76  # retrieved mode: answers read below this have their cited passage judged (see above)
@@ -138,4 +131,4 @@ def quote_middling(llm: LLM, events: Iterator[Event]) -> Iterator[Event]:
             yield replace(event, text=quote[0], citations=quote[1], quoted=True, verified=True,
                           reattributed=False, invented=(), timings=timings)
     finally:
-        _close(events)
+        close_events(events)

@@ -82,6 +82,13 @@ class Reset:
 Event = Union[Token, Reset, Answer]
 
 
+def close_events(events: Iterator[Event]) -> None:
+    """Close a wrapped event stream: a client that stops reading must not keep the LLM lock held."""
+    close = getattr(events, "close", None)
+    if close:
+        close()
+
+
 class CitationFilter:
     """Streams text while holding back unfinished citations and a possible NO_ANSWER sentinel."""
 

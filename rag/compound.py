@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator, Sequence
 
-from .answer import Answer, Event, Reset, Token
+from .answer import Answer, Event, Reset, Token, close_events
 from .citations import citation_label, spans_documents
 from .language import EN, ID
 from .prompt import REFUSAL
@@ -129,18 +129,18 @@ def ask_parts(question: str, parts: Sequence[str], history: Sequence[str],
                 else:
                     streamed += event.text
         finally:
-            getattr(stream, "close", lambda: None)()
+            close_events(stream)
         assert answer is not None
         done.append(answer)
         text, gap = part_text(answer, part), (" " if i < len(parts) - 1 else "")
+        shown = " ".join(part_text(a, p) for a, p in zip(done, parts))
         if not streamed.strip():  # a refused part streams nothing: its sentence is added
             yield Token(text + gap)
         elif streamed.strip() != text.strip():  # the checks changed this part: shown again as checked
             yield Reset("checked against the cited paragraphs")
-            yield Token(" ".join(part_text(a, p) for a, p in zip(done, parts)) + gap)
+            yield Token(shown + gap)
         elif gap:
             yield Token(gap)
-        shown = " ".join(part_text(a, p) for a, p in zip(done, parts))
     final = join_answers(question, parts, done)
     if final.refused:  # no part answered: one plain refusal instead of one per part
         yield Reset("the documents answer no part of the question")
