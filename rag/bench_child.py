@@ -40,14 +40,16 @@ def main(args: dict) -> dict:
         mark = now
 
     # What `rag ask` imports on its way to an answer (click, the pipeline, the index libraries,
-    # sentence-transformers/torch, llama_cpp), timed apart from the model loads that follow.
+    # the numpy query embedder's tokenizers and safetensors, llama_cpp), timed apart from the model
+    # loads that follow. sentence-transformers and torch load only for larger embedding batches.
     import rag.cli  # noqa: F401
     from rag.pipeline import Pipeline
     from rag.prompt import PREFIX, render
     from rag.settings import Settings
     import faiss  # noqa: F401
     import bm25s  # noqa: F401
-    import sentence_transformers  # noqa: F401
+    import safetensors.numpy  # noqa: F401
+    import tokenizers  # noqa: F401
     import llama_cpp  # noqa: F401
     phase("imports_s")
 

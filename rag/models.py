@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .atomic import write_text_atomic
+from .bert_numpy import NumpyBert
 from .errors import ModelMissing, RagError
 from .settings import BUNDLED, Settings
 
@@ -112,17 +113,47 @@ def embed_location(settings: Settings) -> tuple[str, str]:
 
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers model producing normalized float32 vectors."""
+    """sentence-transformers model producing normalized float32 vectors.
+
+    When the model is a plain BERT (the bundled MiniLM is), sentence-transformers and torch load
+    only when first needed: a few texts (a question's variants, a small corpus or index update)
+    are embedded by `bert_numpy` from the same files, the same vectors to ~3e-7, without the
+    ~6-10 s of imports that were most of a cold `rag ask` after the LLM."""
+
+    FEW = 8  # texts embedded in numpy even once sentence-transformers is loaded (~10 ms a question)
+    FEW_COLD = 32  # ... and while it is not loaded yet (~60 ms a paragraph, against the imports)
 
     def __init__(self, model_id: str, location: str, threads: int, batch_size: int = 64):
         if Path(location).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self.model_id = model_id
+        self.location = location
+        self.threads = threads
+        self.batch_size = batch_size
+        self._st: Any = None
+        self._load_lock = threading.Lock()
+        self._numpy = NumpyBert.load(Path(location)) if Path(location).is_dir() else None
+        if self._numpy is not None:
+            self.dim = self._numpy.dim
+        else:
+            dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+            self.dim = int(dim())
+
+    @property
+    def model(self) -> Any:
+        """The SentenceTransformer, loaded on first use."""
+        with self._load_lock:
+            if self._st is None:
+                self._st = self._load()
+            return self._st
+
+    def _load(self) -> Any:
         try:
             import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover
             raise ModelMissing(f"{exc.name} is not installed; run `pip install sentence-transformers`") from None
-        torch.set_num_threads(threads)
+        torch.set_num_threads(self.threads)
         try:
             from transformers.utils import logging as hf_logging
 
@@ -131,18 +162,17 @@ class SentenceTransformerEmbedder:
         except ImportError:  # pragma: no cover
             pass
         try:
-            self.model = SentenceTransformer(location, device="cpu")
+            return SentenceTransformer(self.location, device="cpu")
         except Exception as exc:  # noqa: BLE001 - hub/network/format errors all end here
-            raise ModelMissing(f"cannot load embedding model {location!r} ({type(exc).__name__}); set RAG_EMBED_MODEL to a local sentence-transformers folder") from None
-        self.model_id = model_id
-        self.batch_size = batch_size
-        dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(dim())
+            raise ModelMissing(f"cannot load embedding model {self.location!r} ({type(exc).__name__}); set RAG_EMBED_MODEL to a local sentence-transformers folder") from None
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) <= 8 and not progress:
+        few = self.FEW if self._st is not None else self.FEW_COLD
+        if self._numpy is not None and len(texts) <= few and not progress:
+            return self._numpy.encode(texts)
+        if len(texts) <= self.FEW and not progress:
             return self._encode_few(texts)
         vectors = self.model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
