@@ -277,6 +277,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
     note: str | bool = False
+    other_language = False
     context_q = " ".join([*history, question])
     for attempt in (0, 1):
         prompt = build_prompt(question, passages, answer_lang, llm.count, llm.n_ctx, max_tokens,
@@ -340,7 +341,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
                 problem, invented = _check(raw, parsed, context_q, prompt.passages, question, answer_lang)
         refused = is_refusal(raw, parsed) or problem == WRONG_TYPE
         if problem == WRONG_LANGUAGE and attempt == 1:
-            problem = ""  # asked twice: a grounded answer in the other language beats none
+            problem, other_language = "", True  # asked twice: a grounded answer in the other language beats none
         if not problem or problem in (INVENTED, WRONG_TYPE) or attempt == 1:
             break
         note = {UNCITED: STRICT_NOTE.format(n=prompt.passages[0].paragraph),
@@ -358,6 +359,14 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if judge:
         yield Reset("the model found no answer; looking for a paragraph that answers it" if is_refusal(raw, parsed)
                     else "the answer is not in the documents as stated; looking for a paragraph that answers it")
+    if not refused and other_language:
+        # ... but when the paragraph it cites is in the language asked, that paragraph's own words
+        # are (FacQA test-0027: an English answer to an Indonesian question, "penyu" become "fish")
+        cited = cited_passages(prompt.passages, parsed.citations)
+        if cited and not written_in_other_language(cited[0].text, answer_lang):
+            quote = quote_best(question, prompt.passages, cited, answer_lang)
+            if quote:
+                text, citations, quoted = quote[0], quote[1], True
     if not refused and problem == NO_SUBSTANCE_NOTE:
         quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang)
         if quote:
