@@ -91,7 +91,9 @@ class NumpyBert:
         if plain is None:
             return None
         try:
-            return cls(Path(folder), *plain)
+            model = cls(Path(folder), *plain)
+            model.encode(["ok"])  # weights named or shaped otherwise fail here, not at a question
+            return model
         except Exception:  # noqa: BLE001 - unreadable files: sentence-transformers loads them and says why
             return None
 

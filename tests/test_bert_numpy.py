@@ -60,6 +60,20 @@ def test_a_broken_weights_file_falls_back(tmp_path):
 
 
 @needs_minilm
+def test_weights_it_cannot_run_fall_back_at_load(tmp_path):
+    """A BERT whose weights are named otherwise is found out when loaded, not at a question."""
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    folder = tmp_path / "model"
+    shutil.copytree(BUNDLED_FOLDER, folder)
+    weights = load_file(str(folder / "model.safetensors"))
+    save_file({k.replace("encoder.layer.", "blocks."): v for k, v in weights.items()}, str(folder / "model.safetensors"))
+    assert NumpyBert.load(folder) is None
+
+
+@needs_minilm
 def test_questions_are_embedded_without_loading_sentence_transformers():
     emb = SentenceTransformerEmbedder("minilm", str(BUNDLED_FOLDER), threads=1)
     vectors = emb.encode(["Kapan Putin mengunjungi Xi di Beijing?", "Who was the message for?"])
