@@ -357,9 +357,10 @@ def test_an_answer_in_the_other_language_is_asked_again_once():
     a = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))[-1]
     assert a.retried and len(llm.prompts) == 2 and "not in Indonesian" in llm.prompts[1]
     assert a.verified and a.text == "Medvedev dikirim ke Beijing [17]."
-    llm = FakeLLM([english, english])  # still English: shown, grounded, not marked unverified
+    llm = FakeLLM([english, english])  # still English: the cited Indonesian paragraph is quoted instead
     a = list(generate(llm, "Siapa yang dikirim ke Beijing?", P, "id", 100))[-1]
-    assert a.retried and a.verified and not a.refused and a.text == english
+    assert a.retried and a.verified and a.quoted and not a.refused
+    assert "Medvedev" in a.text and "was sent" not in a.text and [c.paragraph for c in a.citations] == [17]
     llm = FakeLLM([english])  # the question was English: no retry
     a = list(generate(llm, "Who was sent to Beijing?", P, "en", 100))[-1]
     assert not a.retried and len(llm.prompts) == 1
