@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
-from .language import EN, ID, written_in_other_language
+from .language import EN, ID, detect_language, written_in_other_language
 from .grounding import (invents_figure, repair_citations, source_number_form, specifics, split_end,
                         wrong_answer_type)
 from .llm import LLM
-from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, STRICT_NOTE, SYSTEM, WRONG_LANGUAGE_NOTE,
-                     build_prompt)
+from .name_runs import invented_name_runs
+from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE, SYSTEM,
+                     WRONG_LANGUAGE_NOTE, build_prompt)
 from .retriever import Hit
 from .quotes import QUOTE_CANDIDATES, quote_best, quote_or_refusal, ranked_given
 from .support import MIN_RECITE, MIN_YES, best_supporting, support
@@ -163,6 +164,9 @@ INVENTED = "invented"  # _check: the answer names facts no passage holds
 WRONG_TYPE = "wrong type"  # _check: a count or a clock time was asked, the answer has none
 UNCITED = "uncited"  # _check: the answer states something but cites no given paragraph
 WRONG_LANGUAGE = "wrong language"  # _check: clearly written in the other language; asked once more
+RENAMED = "renamed"  # _check: a name of several words that no passage writes (`name_runs`)
+
+
 def in_context(question: str, history: Sequence[str]) -> str:
     """The question as the second reading sees it: a follow-up ("Who was the message for?")
     carries the earlier questions it refers to. Dev follow-ups (5): right answers kept 0.83-0.85,
@@ -209,6 +213,11 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
         return UNCITED, ()
     if lang and written_in_other_language(parsed.text, lang):
         return WRONG_LANGUAGE, ()
+    cited = cited_passages(passages, parsed.citations)
+    if lang and cited and detect_language(" ".join(h.text for h in cited)) == lang:  # a translation renames
+        renamed = invented_name_runs(parsed.text, [h.text for h in passages], question)
+        if renamed:
+            return RENAMED, renamed
     return "", ()
 
 
@@ -345,8 +354,11 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         if not problem or problem in (INVENTED, WRONG_TYPE) or attempt == 1:
             break
         note = {UNCITED: STRICT_NOTE.format(n=prompt.passages[0].paragraph),
-                WRONG_LANGUAGE: WRONG_LANGUAGE_NOTE.format(lang=LANG_NAME[answer_lang])}.get(problem, problem)
+                WRONG_LANGUAGE: WRONG_LANGUAGE_NOTE.format(lang=LANG_NAME[answer_lang]),
+                RENAMED: RENAMED_NOTE.format(names=", ".join(f'"{n}"' for n in invented))}.get(problem, problem)
         yield Reset("the answer did not pass the checks; asking again with a stricter prompt")
+    if problem == RENAMED:  # asked again, it kept the name: shown unverified, that name listed, like any
+        problem = INVENTED  # invented name (or refused when nothing it states is in what it cites)
     if problem == INVENTED:
         backing = cited_passages(prompt.passages, parsed.citations)  # uncited and inventing: refused
         if (not backing or not specifics(parsed.text, backing, context_q).supported

@@ -42,6 +42,9 @@ NO_SUBSTANCE_NOTE = ("Your previous answer did not state the answer. State the a
                      f"or reply exactly {NO_ANSWER} if the paragraphs do not contain it.")
 WRONG_LANGUAGE_NOTE = ("Your previous answer was not in {lang}. Answer again in {lang}: one or two short sentences "
                        "that state the answer, each ending with the bracketed paragraph number.")
+RENAMED_NOTE = ("Your previous answer named {names}, which the paragraphs never write. Answer again with the names "
+                "exactly as the paragraphs write them, each sentence ending with the bracketed paragraph number, "
+                f"or reply exactly {NO_ANSWER} if the paragraphs do not contain the answer.")
 STRICT_NOTE = ("Your previous answer had no valid citation. State the answer in a full sentence and end it "
                "with the bracketed number of a paragraph above, for example [{n}].")
 
