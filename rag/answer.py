@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
+from .asked_role import post_unnamed
 from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
 from .language import EN, ID, detect_language, written_in_other_language
 from .grounding import (invents_figure, repair_citations, source_number_form, specifics, split_end,
@@ -198,8 +199,8 @@ def recite(llm: LLM, question: str, text: str, citations: Sequence[Citation], pa
 def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
            asked: str = "", lang: str = "") -> tuple[str, tuple[str, ...]]:
     """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
-    WRONG_TYPE, UNCITED, WRONG_LANGUAGE (not in `lang`), or NO_SUBSTANCE_NOTE (the note for a
-    retry). `question` holds the recent history too; `asked` is the question of this turn alone."""
+    WRONG_TYPE, UNCITED, WRONG_LANGUAGE (not in `lang`), RENAMED (the names are the second
+    item), or NO_SUBSTANCE_NOTE (the note for a retry). `question` holds the recent history too; `asked` is the question of this turn alone."""
     if is_refusal(raw, parsed):
         return "", ()
     if not has_substance(parsed, question):
@@ -386,6 +387,10 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
+        cited = [h.text for h in cited_passages(prompt.passages, citations)]
+        if answer_lang == ID and cited and detect_language(" ".join(cited)) == ID and post_unnamed(question, cited):
+            yield Reset("the cited paragraph does not name the post asked about; looking for a paragraph that answers it")
+            refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
     score, withdrawn = None, False
     if check and not refused and not quoted:
         t0 = time.perf_counter()

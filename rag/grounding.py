@@ -20,7 +20,6 @@ from typing import Sequence
 from .citations import Citation, ParsedAnswer, citation_label, spans_documents
 from .closed_words import named_in
 from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
-from .name_runs import name_holders
 from .retriever import Hit
 
 KEEP_RATIO = 0.6  # a cited paragraph stays if it scores at least this share of the best passage
@@ -169,10 +168,6 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
             keep = att.complementary(claim, list(strong), sc)
         if not keep:
             keep = [best]
-        others = [j for j in range(len(passages)) if j not in keep]
-        last = next((p for p in reversed(_SENTENCE_SPLIT.split(span)[::2]) if p.strip()), "")  # earlier ones: below
-        named = name_holders(last, [passages[j].text for j in keep], [passages[j].text for j in others], question)
-        keep = keep + [others[i] for i in named]
         changed |= keep != cited
         span, more = _cite_earlier_sentences(span, att, set(keep), add, whole=False)
         out.append(span + " " + "".join(dict.fromkeys(add(i) for i in keep)))

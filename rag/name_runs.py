@@ -85,20 +85,3 @@ def invented_name_runs(answer: str, passages: Sequence[str], question: str) -> t
             found.append(name)
     return tuple(found)
 
-
-def name_holders(span: str, cited: Sequence[str], others: Sequence[str], question: str) -> list[int]:
-    """Indices of `others` to cite as well for `span`: each is the only passage holding a name of
-    several words that the span gives and neither the question nor a `cited` passage mentions,
-    even in part. A list answer names people of two paragraphs and cites one ("... Medvedev dan Qin
-    Gang [17]", Qin Gang being only in ¶18)."""
-    body = re.sub(r"\[[^\[\]]*\]", " ", span)
-    known = {w.lower() for w in re.findall(r"[\w'’-]+", " ".join([*cited, question]))}
-    found: list[int] = []
-    for run in _runs(body):
-        name = " ".join(w for w, _ in run)
-        if len(run) < 2 or any(w.lower() in known for w, _ in run):
-            continue  # a cited passage or the question mentions it, even in part
-        holders = [i for i, text in enumerate(others) if not invented_name_runs(name, [text], question)]
-        if len(holders) == 1 and holders[0] not in found:
-            found.append(holders[0])
-    return found

@@ -65,28 +65,3 @@ def test_an_answer_in_another_language_than_its_passages_may_rename():
     answer, events = _final(llm, "What did Putin say about the partnership with China?", passages, "en")
     assert not any(isinstance(e, Reset) for e in events) and answer.verified and not answer.invented
 
-
-SENT = "Presiden itu mengirim penggantinya Dmitry Medvedev ke Beijing dengan pesan untuk Xi."
-PROMOTED = "Beijing mengumumkan bahwa Qin Gang dipromosikan menjadi menteri luar negeri."
-PRAISED = "Qin dikenal santun dibandingkan diplomat lain."
-
-
-def test_a_name_only_another_passage_holds_is_cited_there_too():
-    from rag.citations import parse_citations
-    from rag.grounding import repair_citations
-
-    passages = [Hit("a.txt", 17, SENT, 1.0), Hit("a.txt", 18, PROMOTED, 0.9), Hit("a.txt", 19, PRAISED, 0.8)]
-    question = "Siapa dua tokoh yang dikirim atau diangkat selain Putin dan Xi?"
-    answer = "Dua tokoh itu adalah Dmitry Medvedev dan Qin Gang [17]."
-    fixed = repair_citations(parse_citations(answer, passages), passages, question)
-    assert [c.paragraph for c in fixed.citations] == [17, 18] and fixed.changed
-
-
-def test_no_name_holder_when_a_cited_passage_or_the_question_names_it_or_several_passages_hold_it():
-    from rag.name_runs import name_holders
-
-    span = "Dua tokoh itu adalah Dmitry Medvedev dan Qin Gang."
-    assert name_holders(span, [SENT], [PROMOTED, PRAISED], "Siapa dua tokoh itu?") == [0]
-    assert name_holders(span, [SENT + " " + PRAISED], [PROMOTED], "Siapa dua tokoh itu?") == []  # "Qin" is cited
-    assert name_holders(span, [SENT], [PROMOTED], "Apa jabatan baru Qin Gang?") == []  # asked about
-    assert name_holders(span, [SENT], [PROMOTED, PROMOTED + " Lagi."], "Siapa dua tokoh itu?") == []  # two hold it
