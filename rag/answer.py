@@ -199,8 +199,9 @@ def recite(llm: LLM, question: str, text: str, citations: Sequence[Citation], pa
 def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
            asked: str = "", lang: str = "") -> tuple[str, tuple[str, ...]]:
     """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
-    WRONG_TYPE, UNCITED, WRONG_LANGUAGE (not in `lang`), RENAMED (the names are the second
-    item), or NO_SUBSTANCE_NOTE (the note for a retry). `question` holds the recent history too; `asked` is the question of this turn alone."""
+    WRONG_TYPE, UNCITED, WRONG_LANGUAGE (not in `lang`), RENAMED (the names are the second item),
+    or NO_SUBSTANCE_NOTE (the note for a retry). `question` holds the recent history too; `asked`
+    is the question of this turn alone."""
     if is_refusal(raw, parsed):
         return "", ()
     if not has_substance(parsed, question):
@@ -389,7 +390,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
         cited = [h.text for h in cited_passages(prompt.passages, citations)]
         if answer_lang == ID and cited and detect_language(" ".join(cited)) == ID and post_unnamed(question, cited):
-            yield Reset("the cited paragraph does not name the post asked about; looking for a paragraph that answers it")
+            yield Reset("the cited paragraph does not name the post asked about; "
+                        "looking for a paragraph that answers it")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
     score, withdrawn = None, False
     if check and not refused and not quoted:

@@ -73,7 +73,8 @@ def invented_name_runs(answer: str, passages: Sequence[str], question: str) -> t
     for run in _runs(body):
         words = [w for w, _ in run]
         before = body[: run[0][1]].rstrip()
-        if (not before or before[-1] in _SENTENCE_END) and (words[0].lower() in asked or words[0].lower() in STOPWORDS):
+        first = words[0].lower()
+        if (not before or before[-1] in _SENTENCE_END) and (first in asked or first in STOPWORDS):
             words = words[1:]
         if len(words) < 2:
             continue
@@ -84,4 +85,3 @@ def invented_name_runs(answer: str, passages: Sequence[str], question: str) -> t
         if name not in found:
             found.append(name)
     return tuple(found)
-
