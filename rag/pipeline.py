@@ -162,18 +162,26 @@ class Pipeline:
         self.warm_up()
         self.warm_readings()
         self.prepare_copy()
+        self.warm_readings(glossed=True)
         return time.perf_counter() - start
 
-    def warm_readings(self) -> int:
+    def warm_readings(self, glossed: bool = False) -> int:
         """With the whole corpus in context: the KV states of the yes/no readings' prompts up to
         each paragraph (`support.reading_prefix`), saved on disk once per corpus (~1.2 s per
         paragraph and kind the first time, 2 x 19 for the seed article) and loaded from there
-        after. Each support check or judged passage then costs ~1 s less. Returns how many."""
+        after. Each support check or judged passage then costs ~1 s less. `glossed`: instead,
+        the judge's readings of each paragraph with its English copy (English questions), once
+        the copy is complete. Returns how many."""
         corpus = self.context_passages()
         llm = self.llm()
         if not corpus or not hasattr(llm, "warm") or not self.settings.prefix_cache:
             return 0
-        prefixes = [f(hit) for hit in corpus for f in (support_prefix, answers_prefix)]
+        if glossed:
+            mirror = self._mirror(self.store)
+            copies = mirror.paragraphs if mirror is not None else []
+            prefixes = [answers_prefix(replace(hit, gloss=c.text)) for hit, c in zip(corpus, copies)]
+        else:
+            prefixes = [f(hit) for hit in corpus for f in (support_prefix, answers_prefix)]
         for prefix in prefixes:
             llm.warm(prefix)
             time.sleep(0.005)  # a question waiting for the LLM (the chat warms up in the background) goes first
@@ -284,7 +292,8 @@ class Pipeline:
         else:  # the same paragraph numbers; the model reads (and answers cite) the source text
             copy = Retriever(mirror, self.embedder)
             found = search_copy(copy, queries, k) if mode == "hybrid" else copy.search(queries, k, mode)
-            hits = [replace(h, text=store.paragraphs[store.row(h.doc, h.paragraph)].text) for h in found]
+            hits = [replace(h, text=store.paragraphs[store.row(h.doc, h.paragraph)].text, gloss=h.text)
+                    for h in found]
         return Retrieval(hits, queries, lang, time.perf_counter() - t1, t1 - t0)
 
     def _rewrite(self, fn: Callable, *args):

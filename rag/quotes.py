@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 from .citations import Citation, citation_label, spans_documents
@@ -10,7 +11,7 @@ from .language import EN, ID
 from .llm import LLM
 from .prompt import REFUSAL
 from .retriever import Hit
-from .support import MIN_ANSWERS, best_answering
+from .support import MIN_ANSWERS, MIN_ANSWERS_GLOSSED, best_answering
 
 QUOTE_INTRO = {ID: "Bagian dokumen yang paling relevan:", EN: "The most relevant passage says:"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
@@ -82,8 +83,11 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     else None. The answer model picked the wrong relation; as a judge of one paragraph it is better
     (seed dev: it picked a gold paragraph for 12 of 13 questions, the retrieval rank for 10).
     Also used for a middling answer, with `ranked` its cited passages (`agreement.quote_middling`)."""
-    found = best_answering(llm, question, ranked_given(passages, ranked)[:QUOTE_CANDIDATES])
-    if found is None or found[1] < MIN_ANSWERS:
+    glosses = {h.key: h.gloss for h in ranked if h.gloss}
+    candidates = [replace(h, gloss=glosses.get(h.key, h.gloss))
+                  for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]]
+    found = best_answering(llm, question, candidates)
+    if found is None or found[1] < (MIN_ANSWERS_GLOSSED if found[0].gloss else MIN_ANSWERS):
         return None
     return quote_passage(question, found[0], lang, spans_documents(passages), _before(found[0], passages))
 

@@ -60,6 +60,7 @@ class Hit:
     lexical: float | None = None  # best BM25 score over query variants
     ranks: dict[str, int] = field(default_factory=dict)  # "dense:0" -> rank, per variant and retriever
     neighbour_of: int | None = None  # set when added as the neighbour of a strong hit
+    gloss: str | None = None  # the paragraph in the question's language (the corpus copy), for the judge
 
     @property
     def key(self) -> tuple[str, int]:

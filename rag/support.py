@@ -27,6 +27,9 @@ ANSWERS_SYSTEM = "You check whether a paragraph answers a question. Reply only Y
 # After a withdrawal or a refusal by the word checks a passage is quoted only above this. Dev
 # (the three seed sets, top 4 retrieved): for unanswerable questions the best one <= 0.767.
 MIN_ANSWERS = 0.8
+# The same for a paragraph read with its English copy beside it (`judged_text`): that reading
+# scores a median 0.03 higher where the plain one is above 0.6 (the English seed questions' top 4).
+MIN_ANSWERS_GLOSSED = 0.83
 
 
 def reading_prefix(system: str, paragraph: str) -> str:
@@ -46,8 +49,17 @@ def support_prefix(hit: Hit) -> str:
     return reading_prefix(SYSTEM, passage_line(hit, multi_doc=False))
 
 
+def judged_text(hit: Hit) -> str:
+    """The paragraph as the judge reads it: with its English copy beside it when it has one (an
+    English question over Indonesian text). Over the 53 English seed questions' top 4, the best
+    paragraph above 0.8 was a gold one for 31 of 40 answerable questions (18 read alone), another
+    for 1 (3), and one of 13 unanswerable ones scored above it (0.815; none alone, best 0.77). The
+    copy alone did worse (20, 1 and 0): its mistranslations mislead where the source is kept."""
+    return f"{hit.text}\n(English: {hit.gloss})" if hit.gloss else hit.text
+
+
 def answers_prefix(hit: Hit) -> str:
-    return reading_prefix(ANSWERS_SYSTEM, hit.text)
+    return reading_prefix(ANSWERS_SYSTEM, judged_text(hit))
 
 
 def _yes_probability(llm: LLM, prompt: str, prefix: str = "") -> float | None:
@@ -96,7 +108,7 @@ def best_supporting(llm: LLM, question: str, answer_for: Callable[[Hit], str],
 
 def answers_prompt(question: str, hit: Hit) -> str:
     """Prompt asking whether one paragraph holds the answer to `question` (no answer shown)."""
-    return _reading_prompt(ANSWERS_SYSTEM, hit.text, f"\n\nQuestion: {question}\n\n"
+    return _reading_prompt(ANSWERS_SYSTEM, judged_text(hit), f"\n\nQuestion: {question}\n\n"
                                                      "Does the paragraph contain the answer to this question? Reply Yes or No.")
 
 

@@ -117,3 +117,33 @@ def test_a_translation_with_nothing_in_it_keeps_the_source_text(tmp_path):
     cache.put(paragraph, "x")
     cache.save()
     assert CopyCache(tmp_path, "m", "id").get(paragraph) == "x" and CopyCache(tmp_path, "other", "id").get(paragraph) is None
+
+
+def declining(prompt: str) -> str:
+    """The copy as `translating` makes it; every question is declined (so the judge reads the passages)."""
+    return translating(prompt) if "paragraph into English" in prompt else "NO_ANSWER"
+
+
+@pytest.mark.parametrize("score, quoted", [(0.85, True), (0.82, False)])
+def test_an_english_questions_judge_reads_each_paragraph_with_its_english_copy(corpus_settings, fake_embedder,
+                                                                              score, quoted):
+    from rag.support import MIN_ANSWERS, MIN_ANSWERS_GLOSSED
+
+    llm = FakeLLM(declining, support=lambda p: score if "(English: Qin Gang was promoted" in p else 0.1)
+    pipe = _pipe(corpus_settings, fake_embedder, llm)
+    pipe.prepare_copy()
+    assert pipe.retrieve("Who was promoted to foreign minister?", k=4).hits[0].gloss == \
+        "Qin Gang was promoted to foreign minister."
+    answer = pipe.ask("Who was promoted to foreign minister?")
+    judged = [c for c in llm.checks if "contain the answer to this question" in c]
+    assert 1 <= len(judged) <= 4 and all("\n(English: " in c for c in judged)
+    if quoted:  # the source's own sentence is quoted, not its translation
+        assert answer.quoted and [(c.doc, c.paragraph) for c in answer.citations] == [(SEED_DOC, 18)]
+        assert "dipromosikan menjadi menteri luar negeri" in answer.text
+    else:  # read with its copy, a paragraph must score higher than one read alone
+        assert answer.refused and not answer.citations and MIN_ANSWERS < score < MIN_ANSWERS_GLOSSED
+    # an Indonesian question's judge reads the paragraphs alone
+    llm.checks.clear()
+    pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+    judged = [c for c in llm.checks if "contain the answer to this question" in c]
+    assert judged and not any("(English: " in c for c in judged)
