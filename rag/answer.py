@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from .asked_role import post_unnamed
-from .citations import Citation, ParsedAnswer, citation_label, content_words, parse_citations, spans_documents
+from .citations import Citation, ParsedAnswer, content_words, parse_citations
 from .language import EN, ID, detect_language, written_in_other_language
 from .grounding import (invents_figure, repair_citations, source_number_form, specifics, split_end,
                         wrong_answer_type)
@@ -20,8 +20,8 @@ from .name_runs import invented_name_runs
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE, SYSTEM,
                      WRONG_LANGUAGE_NOTE, build_prompt)
 from .retriever import Hit
-from .quotes import QUOTE_CANDIDATES, quote_best, quote_or_refusal, ranked_given
-from .support import MIN_RECITE, MIN_YES, best_supporting, support
+from .quotes import quote_best, quote_or_refusal
+from .support import MIN_YES, support
 from .verbatim import restore_source_forms
 
 _REFUSAL_PATTERNS = re.compile(
@@ -175,27 +175,6 @@ def in_context(question: str, history: Sequence[str]) -> str:
     return f"{question} (earlier questions in this chat: {' | '.join(history)})" if history else question
 
 
-def recite(llm: LLM, question: str, text: str, citations: Sequence[Citation], passages: Sequence[Hit],
-           ranked: Sequence[Hit]) -> tuple[str, tuple[Citation, ...], float] | None:
-    """A one-citation answer the second reading withdrew, cited instead to the top-ranked given
-    passage (of the first few) that the same reading clearly finds states it; else None. The
-    model sometimes names the wrong paragraph for a right answer, and across languages the
-    word-based repair (`grounding.repair_citations`) cannot see which one it meant."""
-    cited = cited_passages(passages, citations)
-    if len(citations) != 1 or not cited:
-        return None
-    multi_doc = spans_documents(passages)
-    label = citation_label(cited[0], multi_doc)
-    if text.count(label) != 1:
-        return None
-    others = [h for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES] if h.key != cited[0].key]
-    found = best_supporting(llm, question, lambda h: text.replace(label, citation_label(h, multi_doc)), others)
-    if found is None or found[1] < MIN_RECITE:
-        return None
-    hit, score = found
-    return text.replace(label, citation_label(hit, multi_doc)), (Citation(hit.doc, hit.paragraph),), score
-
-
 def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit],
            asked: str = "", lang: str = "") -> tuple[str, tuple[str, ...]]:
     """(problem, invented specifics): problem is '' when the answer may be shown, INVENTED,
@@ -280,8 +259,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     top passage (`quote_best`).
     Citations of the final answer are then re-attributed (`grounding.repair_citations`), and
     with `check` a second reading (`support.support`, of the question with its chat history)
-    withdraws an answer its cited paragraphs do not state, unless another given passage clearly
-    does (`recite`: the answer is then cited there); a passage the model clearly judges to
+    withdraws an answer its cited paragraphs do not state; a passage the model clearly judges to
     answer the question is then quoted (`quote_answering`), else the reply is the refusal. The
     model's own refusal is judged the same way."""
     start = time.perf_counter()
@@ -401,15 +379,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         timings["support_s"] = time.perf_counter() - t0
         withdrawn = score is not None and score < min_support
         if withdrawn:
-            t0 = time.perf_counter()
-            moved = recite(llm, judged_q, text, citations, prompt.passages, retrieved)
-            timings["recite_s"] = time.perf_counter() - t0
-            if moved:
-                text, citations, score = moved
-                changed = True
-            else:
-                yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
-                refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, True
+            yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
+            refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, True
     if judge:  # a passage the model clearly judges to answer the question is quoted instead
         t0 = time.perf_counter()
         text, citations, quoted = quote_or_refusal(llm, question, prompt.passages, retrieved, answer_lang)

@@ -85,25 +85,11 @@ def support(llm: LLM, question: str, answer: str, cited: Sequence[Hit]) -> float
     return _yes_probability(llm, support_prompt(question, answer, cited), support_prefix(cited[0]))
 
 
-# A withdrawn answer is cited instead to another given passage only at or above this. Dev (the
-# answers withdrawn on the three seed sets and FacQA valid 1-200): two right answers that had
-# cited the wrong paragraph scored 0.83-0.91 on the right one; of the wrong answers one scored
-# 0.85 (a vague follow-up), the others at most 0.74.
-MIN_RECITE = 0.8
-
-
 def _most_yes(llm: LLM, candidates: Sequence[Hit], prompt_for: Callable[[Hit], str],
               prefix_for: Callable[[Hit], str]) -> tuple[Hit, float] | None:
     """The candidate whose prompt gets the highest P(Yes), with it; None when none can be scored."""
     scored = [(h, p) for h in candidates if (p := _yes_probability(llm, prompt_for(h), prefix_for(h))) is not None]
     return max(scored, key=lambda x: x[1]) if scored else None
-
-
-def best_supporting(llm: LLM, question: str, answer_for: Callable[[Hit], str],
-                    candidates: Sequence[Hit]) -> tuple[Hit, float] | None:
-    """The candidate the model most believes states `answer_for(candidate)` (the answer citing
-    it), with that probability; None when it cannot score any."""
-    return _most_yes(llm, candidates, lambda h: support_prompt(question, answer_for(h), [h]), support_prefix)
 
 
 def answers_prompt(question: str, hit: Hit) -> str:

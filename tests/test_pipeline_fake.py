@@ -175,26 +175,20 @@ def _supports_only(text: str, score: float):
     return reading
 
 
-def test_a_withdrawn_answer_moves_to_the_passage_the_second_reading_finds_states_it(pipeline):
+def test_a_withdrawn_answer_is_not_moved_to_another_passage_that_would_state_it(pipeline):
+    """A withdrawn answer is not cited instead to the passage a second reading finds states it
+    (removed: on every recorded run it showed only wrong answers); the passages are judged."""
     question = "Siapa yang dipromosikan menjadi menteri luar negeri?"
     pipeline.settings = pipeline.settings.replace(k=3)  # every retrieved passage given (no `focus`)
     other = pipeline.retrieve(question).hits[1]
-    pipeline._llm = FakeLLM(support=_supports_only(other.text, 0.85))
+    pipeline._llm = FakeLLM(support=_supports_only(other.text, 0.95))
     events = list(pipeline.ask_stream(question))
     answer = events[-1]
-    assert not any(isinstance(e, Reset) for e in events)
-    assert not answer.refused and not answer.quoted and answer.reattributed
-    assert [c.key for c in answer.citations] == [other.key]
-    assert answer.text.count(f"[{other.paragraph}]") == 1 and answer.support == pytest.approx(0.85)
-
-
-def test_a_withdrawn_answer_no_other_passage_clearly_states_is_still_withdrawn(pipeline):
-    question = "Siapa yang dipromosikan menjadi menteri luar negeri?"
-    pipeline.settings = pipeline.settings.replace(k=3)  # every retrieved passage given (no `focus`)
-    other = pipeline.retrieve(question).hits[1]
-    pipeline._llm = FakeLLM(support=_supports_only(other.text, 0.79))
-    answer = pipeline.ask(question)
+    assert any(isinstance(e, Reset) for e in events)
     assert answer.refused and not answer.citations and answer.support == pytest.approx(0.2)
+    readings = pipeline._llm.checks
+    assert len([c for c in readings if "state this answer" in c]) == 1  # the answer's own check only
+    assert 1 <= len([c for c in readings if "contain the answer to this question" in c]) <= 4
 
 
 def test_the_second_reading_of_a_follow_up_sees_the_earlier_questions(pipeline, fake_llm):
