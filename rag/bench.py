@@ -263,11 +263,10 @@ def translated_retrieval(pipe, questions: list[dict], n: int = TRANSLATED_N) -> 
 
 
 def second_reading_s(timings: dict) -> float:
-    """Seconds of the yes/no readings after the answer: the support check, the re-citing after
-    a withdrawal (`recite_s`, in timings recorded before it was removed), the judging of passages to quote after a withdrawal or
-    a word-check refusal (`quotes.quote_answering`), and of a middling answer's cited passage
-    over retrieved passages (`agreement.quote_middling`)."""
-    return sum(timings.get(k, 0.0) for k in ("support_s", "recite_s", "quote_s", "judge_s"))
+    """Seconds of the yes/no readings after the answer: the support check, the judging of
+    passages to quote after a withdrawal or a word-check refusal (`quotes.quote_answering`),
+    and of a middling answer's cited passage over retrieved passages (`agreement.quote_middling`)."""
+    return sum(timings.get(k, 0.0) for k in ("support_s", "quote_s", "judge_s"))
 
 
 def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_sweep: bool,

@@ -234,4 +234,4 @@ def test_second_reading_time_includes_the_passage_judging_after_a_withdrawal():
 
     assert second_reading_s({"support_s": 1.5, "quote_s": 6.0}) == 7.5
     assert second_reading_s({"support_s": 1.5}) == 1.5 and second_reading_s({}) == 0.0
-    assert second_reading_s({"support_s": 1.5, "recite_s": 4.5, "quote_s": 6.0}) == 12.0
+    assert second_reading_s({"support_s": 1.5, "judge_s": 4.5, "quote_s": 6.0}) == 12.0
