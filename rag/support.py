@@ -8,7 +8,7 @@ enough to refuse them (measured on the dev sets; see README "Support check").
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 from .llm import LLM
 from .prompt import ASSISTANT, chatml, passage_line
@@ -85,13 +85,6 @@ def support(llm: LLM, question: str, answer: str, cited: Sequence[Hit]) -> float
     return _yes_probability(llm, support_prompt(question, answer, cited), support_prefix(cited[0]))
 
 
-def _most_yes(llm: LLM, candidates: Sequence[Hit], prompt_for: Callable[[Hit], str],
-              prefix_for: Callable[[Hit], str]) -> tuple[Hit, float] | None:
-    """The candidate whose prompt gets the highest P(Yes), with it; None when none can be scored."""
-    scored = [(h, p) for h in candidates if (p := _yes_probability(llm, prompt_for(h), prefix_for(h))) is not None]
-    return max(scored, key=lambda x: x[1]) if scored else None
-
-
 def answers_prompt(question: str, hit: Hit) -> str:
     """Prompt asking whether one paragraph holds the answer to `question` (no answer shown)."""
     return _reading_prompt(ANSWERS_SYSTEM, judged_text(hit), f"\n\nQuestion: {question}\n\n"
@@ -101,4 +94,6 @@ def answers_prompt(question: str, hit: Hit) -> str:
 def best_answering(llm: LLM, question: str, candidates: Sequence[Hit]) -> tuple[Hit, float] | None:
     """The candidate the model most believes answers `question`, with that probability; None
     when it cannot score any (an LLM without yes/no scoring, prompts over its context)."""
-    return _most_yes(llm, candidates, lambda h: answers_prompt(question, h), answers_prefix)
+    scored = [(h, p) for h in candidates
+              if (p := _yes_probability(llm, answers_prompt(question, h), answers_prefix(h))) is not None]
+    return max(scored, key=lambda x: x[1]) if scored else None
