@@ -180,7 +180,7 @@ def test_one_real_model_session(tmp_path, capsys):
     from rag.models import assemble_gguf, embed_location
     from tests.conftest import REAL_HOME
     from tests.ui_helpers import free_port, make_settings
-    from ui.app import build_app, launch
+    from ui.app import build_app, close, launch
 
     settings = make_settings(tmp_path)
     try:
@@ -204,7 +204,7 @@ def test_one_real_model_session(tmp_path, capsys):
         t2 = time.perf_counter()
         client.close()
     finally:
-        app.close()
+        close(app)
     for result in (first, second):
         assert result["answer"]
         for c in result["citations"]:

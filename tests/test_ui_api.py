@@ -179,3 +179,42 @@ def test_rag_chat_watches_the_seeds_unless_told_not_to(seeds, tmp_path, monkeypa
         result = CliRunner().invoke(cli, ["chat", "--seeds", str(seeds), "--index", str(tmp_path / "i"), *args])
         assert result.exit_code == 0, result.output
         assert calls[-1]["watch"] is watch
+
+
+def test_close_sets_the_stop_event_on_the_servers_loop():
+    """Gradio's own close sets the server's asyncio stop event from the caller's thread, racing the
+    loop's waiters (a CI failure: "deque mutated during iteration"); ui.app.close sets it on the loop."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from ui.app import close
+
+    loop = asyncio.new_event_loop()
+    server_thread = threading.Thread(target=loop.run_forever, daemon=True)
+    server_thread.start()
+    setters: list[threading.Thread] = []
+
+    class StopEvent(asyncio.Event):
+        def set(self) -> None:
+            setters.append(threading.current_thread())
+            super().set()
+
+    async def make() -> asyncio.Event:
+        return StopEvent()
+
+    try:
+        event = asyncio.run_coroutine_threadsafe(make(), loop).result(timeout=5)
+        waiters = [asyncio.run_coroutine_threadsafe(event.wait(), loop) for _ in range(3)]
+        deadline = time.monotonic() + 5
+        while len(event._waiters or ()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        closed: list[bool] = []
+        app = SimpleNamespace(app=SimpleNamespace(stop_event=event), close=lambda verbose=True: closed.append(verbose))
+        close(app)
+        assert setters == [server_thread]
+        assert [w.result(timeout=5) for w in waiters] == [True, True, True]
+        assert closed == [False]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        server_thread.join(timeout=5)

@@ -80,7 +80,7 @@ class Server:
 def running_app(folder: Path, llm: FakeLLM | None = None, auth: tuple[str, str] | None = None,
                 pipeline_cls: type[RecordingPipeline] = RecordingPipeline) -> Iterator[Server]:
     """The chat app on a free port in a background thread, with the fake embedder and LLM; closed on exit."""
-    from ui.app import build_app, launch
+    from ui.app import build_app, close, launch
 
     settings = make_settings(folder)
     pipeline = pipeline_cls(settings, embedder=FakeEmbedder(), llm=llm or FakeLLM(), log=lambda m: None)
@@ -90,4 +90,4 @@ def running_app(folder: Path, llm: FakeLLM | None = None, auth: tuple[str, str] 
     try:
         yield Server(url, pipeline, settings, app)
     finally:
-        app.close()
+        close(app)

@@ -3,6 +3,7 @@
 `rag chat` calls `serve`; tests call `build_app` with a fake pipeline and `launch` it on a free port.
 (No `from __future__ import annotations` here: gr.api reads the `ask` endpoint's type hints.)
 """
+import asyncio
 import logging
 import os
 import sys
@@ -270,6 +271,24 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: Opti
                           auth_message="Sign in to ask the documents." if auth else None)
     except OSError as exc:
         raise RagError(f"cannot listen on {host}:{port} ({exc}); pass another --port") from None
+
+
+def close(app: gr.Blocks) -> None:
+    """Close an app `launch(block=False)` started, from any thread.
+
+    Gradio's `close` sets the server's asyncio stop event from the calling thread; with answers
+    streaming, the server's loop changes that event's waiters at the same time ("deque mutated
+    during iteration"). So the event is set on its own loop first, and `close` finds it set."""
+    event = getattr(getattr(app, "app", None), "stop_event", None)
+    loop = getattr(event, "_loop", None)  # bound by the first waiter; None while nothing waits
+    if loop is not None and loop.is_running():
+        async def stop() -> None:
+            event.set()
+        try:
+            asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=5)
+        except (TimeoutError, RuntimeError):  # the loop is stopping on its own
+            pass
+    app.close(verbose=False)
 
 
 def _warm_up(pipeline: Pipeline) -> None:
