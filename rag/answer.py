@@ -22,6 +22,7 @@ from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_N
 from .retriever import Hit
 from .quotes import quote_best, quote_or_refusal
 from .support import MIN_YES, support
+from .unstated import drop_invented_figures
 from .verbatim import restore_source_forms
 
 _REFUSAL_PATTERNS = re.compile(
@@ -344,6 +345,10 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         if (not backing or not specifics(parsed.text, backing, context_q).supported
                 or invents_figure(question, invented)):
             refused = True  # nothing it states, or the figure asked for, comes from what it cites
+        elif (cut := drop_invented_figures(parsed.text, invented)) and not _check(
+                cut, cut_parsed := parse_citations(cut, prompt.passages), context_q, prompt.passages,
+                question, answer_lang)[0]:
+            parsed, problem, invented = cut_parsed, "", ()  # shown without the day or year it made up
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
     # the checks refused what the model stated, or the model declined: a passage clearly judged
     # to answer is quoted below (FacQA valid: 2 of the model's 5 refusals; seed sets: none of 3)

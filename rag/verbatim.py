@@ -20,12 +20,13 @@ from .retriever import Hit
 # both languages' names, from the day and month classes of `closed_words`
 _MONTHS = {form.lower(): i for i, mb in enumerate(MONTHS.members, 1) for form in (*mb.indonesian, *mb.english)}
 _WEEKDAYS = "|".join(form.lower() for mb in DAYS.members for form in (*mb.indonesian, *mb.english))
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# any month name, either language, as a regex alternation (lowercase: match with re.I)
+MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_FIRST = re.compile(  # "Sabtu, 13 Agustus 2005", "tanggal 13 Agustus"
     rf"(?P<t>\btanggal\s+)?(?:\b(?:{_WEEKDAYS})\b,?\s*)?"
-    rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH})\b(?:,?\s+\d{{4}}\b)?", re.I)
+    rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{MONTH_NAMES})\b(?:,?\s+\d{{4}}\b)?", re.I)
 _MONTH_FIRST = re.compile(  # "Saturday, August 13, 2005"
-    rf"(?:\b(?:{_WEEKDAYS})\b,?\s*)?\b(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?", re.I)
+    rf"(?:\b(?:{_WEEKDAYS})\b,?\s*)?\b(?P<m>{MONTH_NAMES})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?", re.I)
 
 
 def _source_date(day: int, month: int, source: str) -> str:
@@ -268,7 +269,7 @@ def source_time_bounds(text: str, source: str, question: str) -> str:
         if not bound or (said.group("p") or "").lower() in _SINCE_WORDS:
             continue
         at = last + (said.start("p") if said.group("p") else said.start())
-        if not said.group("p") and re.search(rf"(?:\b(?:{_MONTH})|\d)\s*$", text[:at], re.I):
+        if not said.group("p") and re.search(rf"(?:\b(?:{MONTH_NAMES})|\d)\s*$", text[:at], re.I):
             continue  # the year of "23 November 2005" is not bounded on its own
         out.append(text[last:at] + bound + ("" if said.group("p") else " "))
         last = at + (len(said.group("p")) if said.group("p") else 0)

@@ -165,7 +165,8 @@ def test_a_made_up_figure_for_a_figure_question_is_the_refusal_even_beside_suppo
     a = run("Tiga orang dikirim Presiden Rusia ke Beijing [17].", "Berapa orang yang dikirim ke Beijing?")
     assert a.refused and not a.citations  # "Beijing" and "Rusia" are in [17]; the count is not
     a = run("Presiden Rusia mengirim Medvedev ke Beijing pada 17 Februari [17].", "Siapa yang dikirim ke Beijing?")
-    assert not a.refused and not a.verified and a.invented == ("17",)  # a detail, not the thing asked
+    assert not a.refused and a.verified and a.invented == ()  # a detail, not the thing asked: cut (test_unstated)
+    assert a.text == "Presiden Rusia mengirim Dmitry Medvedev ke Beijing pada Februari. [17]"  # the source's name
 
 
 def test_a_duration_the_passages_never_give_makes_the_answer_a_refusal():
@@ -205,17 +206,23 @@ def test_an_answer_made_only_of_invented_facts_becomes_the_refusal():
 
 
 def test_an_answer_with_some_invented_details_is_shown_unverified():
-    a = run("Putin mengunjungi Xi di Beijing pada 17 Februari 2018 [16].", "Kapan Putin mengunjungi Xi?")
+    a = run("Putin mengunjungi Xi di Beijing bersama Sergei Lavrov [16].", "Kapan Putin mengunjungi Xi?")
     assert not a.refused and not a.verified
-    assert set(a.invented) == {"17", "2018"} and [c.paragraph for c in a.citations] == [16]
+    assert set(a.invented) == {"Sergei", "Lavrov"} and [c.paragraph for c in a.citations] == [16]
+    a = run("Putin mengunjungi Xi di Beijing bersama Lavrov pada 17 Februari 2018 [16].", "Kapan Putin mengunjungi Xi?")
+    assert not a.verified and set(a.invented) == {"Lavrov", "17", "2018"}  # a name as well: nothing is cut
+    assert a.text == "Putin mengunjungi Xi di Beijing bersama Lavrov pada 17 Februari 2018 [16]."
 
 
 def test_an_uncited_answer_with_invented_details_is_judged_by_the_paragraph_the_model_names():
     q = "Kapan Putin mengunjungi Xi?"
-    llm = FakeLLM("Putin mengunjungi Xi di Beijing pada 17 Februari 2018.", cites="16]")
+    llm = FakeLLM("Putin mengunjungi Xi di Beijing bersama Sergei Lavrov.", cites="16]")
     a = list(generate(llm, q, P, "id", 100))[-1]
     assert len(llm.completions) == 1 and not a.refused and not a.verified  # shown, marked unverified
-    assert set(a.invented) == {"17", "2018"} and [c.paragraph for c in a.citations] == [16]
+    assert set(a.invented) == {"Sergei", "Lavrov"} and [c.paragraph for c in a.citations] == [16]
+    llm = FakeLLM("Putin mengunjungi Xi di Beijing pada 17 Februari 2018.", cites="16]")
+    a = list(generate(llm, q, P, "id", 100))[-1]
+    assert not a.refused and a.verified and a.text == "Putin mengunjungi Xi di Beijing pada Februari. [16]"
     for cites in ("", "99]"):  # names no paragraph, or one that does not exist: the refusal as before
         llm = FakeLLM("Putin mengunjungi Xi di Beijing pada 17 Februari 2018.", cites=cites)
         a = list(generate(llm, q, P, "id", 100))[-1]

@@ -1,0 +1,44 @@
+"""Cutting a made-up day or year out of an answer (rag/unstated.py)."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import generate
+from rag.unstated import drop_invented_figures
+from tests.conftest import FakeLLM
+from tests.test_grounding import P
+
+
+@pytest.mark.parametrize("text, invented, expected", [
+    ("Putin visited Xi in Beijing on February 16th. [16]", ("16",), "Putin visited Xi in Beijing in February. [16]"),
+    ("The meeting was in February 2018 [13].", ("2018",), "The meeting was in February. [13]"),
+    ("On February 1, 2018, Putin visited Xi in Beijing. [16]", ("2018",), "On February 1, Putin visited Xi in Beijing. [16]"),
+    ("Medvedev was sent on February 17, two weeks before the invasion. [17]", ("17",),
+     "Medvedev was sent in February, two weeks before the invasion. [17]"),
+    ("Qin Gang was a duta besar from 2012 to 2017. [18]", ("2012", "2017"), "Qin Gang was a duta besar. [18]"),
+    ("Album itu dirilis pada tahun 2001 oleh Tari [10].", ("2001",), "Album itu dirilis oleh Tari. [10]"),
+    ("Qin lahir pada tanggal 18 Desember 1956 [18].", ("18", "1956"), "Qin lahir pada bulan Desember. [18]"),
+    ("2012 [13]\nQin was promoted in 2015 to minister [18].", ("2015",), "2012 [13]\nQin was promoted to minister. [18]"),
+])
+def test_a_made_up_day_or_year_is_cut_with_its_phrase(text, invented, expected):
+    assert drop_invented_figures(text, invented) == expected
+
+
+@pytest.mark.parametrize("text, invented", [
+    ("Terdapat 10 korban sipil di Ukraina [8].", ("10",)),  # the figure is the subject: nothing true is left
+    ("Presiden AS adalah Donald Trump pada 2020 [1].", ("Donald", "Trump", "2020")),  # a name too
+    ("He was born in 1956 [18].", ()),  # nothing invented
+    ("It opened [in 2019 at the port [3].", ("2019",)),  # a stray bracket: sentences unclear
+])
+def test_an_answer_whose_figure_cannot_be_cut_cleanly_is_left_to_the_other_checks(text, invented):
+    assert drop_invented_figures(text, invented) == ""
+
+
+def test_the_cut_answer_is_shown_verified_and_a_figure_asked_for_still_refused():
+    a = list(generate(FakeLLM("Putin mengunjungi Xi di Beijing pada 17 Februari 2018 [16]."),
+                      "Siapa yang dikunjungi Putin di Beijing?", P, "id", 100))[-1]
+    assert not a.refused and a.verified and a.invented == ()
+    assert a.text == "Putin mengunjungi Xi di Beijing pada Februari. [16]"
+    a = list(generate(FakeLLM("Putin mengunjungi Xi di Beijing pada tahun 2018 [16]."),
+                      "Tahun berapa Putin mengunjungi Xi di Beijing?", P, "id", 100))[-1]
+    assert a.refused and not a.citations  # the year asked for is the made-up one
