@@ -203,6 +203,14 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     return "", ()
 
 
+def _without_made_up_figures(parsed: ParsedAnswer, invented: Sequence[str], question: str,
+                             passages: Sequence[Hit], asked: str, lang: str) -> ParsedAnswer | None:
+    """The answer without the days or years it made up (`unstated`), when it then passes `_check`."""
+    text = drop_invented_figures(parsed.text, invented)
+    cut = parse_citations(text, passages) if text else None
+    return cut if cut and not _check(text, cut, question, passages, asked, lang)[0] else None
+
+
 def cited_passages(passages: Sequence[Hit], citations: Sequence[Citation]) -> list[Hit]:
     """The given passages that `citations` name, in the order they were given."""
     cited = {c.key for c in citations}
@@ -250,7 +258,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     (`grounding.specifics`) end it at once: when none of the answer's specifics is in the
     paragraphs it cites (an uncited one first names its paragraph, `complete_citation`) it
     becomes the refusal, else it is shown marked unverified with the invented words listed
-    (measured: asked again, the model either repeats them or drops a right answer). A count
+    (measured: asked again, the model either repeats them or drops a right answer), or, when
+    they are all a day or year it made up, without them (`unstated`). A count
     or clock time asked for and not given (`grounding.wrong_answer_type`) is the refusal; with
     `check`, such a refusal is first replaced by a quote of a passage the model clearly judges
     to answer the question (`quotes.quote_answering`), as after a withdrawal below. No
@@ -345,10 +354,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         if (not backing or not specifics(parsed.text, backing, context_q).supported
                 or invents_figure(question, invented)):
             refused = True  # nothing it states, or the figure asked for, comes from what it cites
-        elif (cut := drop_invented_figures(parsed.text, invented)) and not _check(
-                cut, cut_parsed := parse_citations(cut, prompt.passages), context_q, prompt.passages,
-                question, answer_lang)[0]:
-            parsed, problem, invented = cut_parsed, "", ()  # shown without the day or year it made up
+        elif cut := _without_made_up_figures(parsed, invented, context_q, prompt.passages, question, answer_lang):
+            parsed, problem, invented = cut, "", ()  # shown without the day or year it made up
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
     # the checks refused what the model stated, or the model declined: a passage clearly judged
     # to answer is quoted below (FacQA valid: 2 of the model's 5 refusals; seed sets: none of 3)
