@@ -92,7 +92,7 @@ CHECKED_NOTE = "(checked against the cited paragraphs, the answer reads:)"  # be
 @common
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, passages, timings).")
-@click.option("--k", type=int, default=None, help="Passages handed to the model (default: 3 retrieved, or 4 hints with the whole corpus in context).")
+@click.option("--k", type=click.IntRange(min=1), default=None, help="Passages handed to the model (default: 3 retrieved, or 4 hints with the whole corpus in context).")
 @click.option("--history", multiple=True, help="An earlier question of the same chat (repeatable, oldest first).")
 @friendly
 def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: bool, k: int | None,
@@ -145,8 +145,8 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
 @common
 @click.option("--qa", "qa", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="QA file (JSON Lines, schema in the eval README).")
-@click.option("--k", type=int, default=None, help="Passages handed to the model (default: 3 retrieved, or 4 hints with the whole corpus in context).")
-@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--k", type=click.IntRange(min=1), default=None, help="Passages handed to the model (default: 3 retrieved, or 4 hints with the whole corpus in context).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")
 @click.option("--retrieval-only", is_flag=True, help="Skip the LLM; report retrieval figures only.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical", "all"]), default="hybrid",
               help="Retriever to evaluate (retrieval-only; 'all' reports the three side by side).")
@@ -176,7 +176,7 @@ def models(seeds: Path | None, index: Path | None) -> None:
 @cli.command()
 @common
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; 0.0.0.0 exposes it to the network.")
-@click.option("--port", default=7860, show_default=True, type=int)
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--auth", default=None, help="user:password required to open the app (or RAG_AUTH).")
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Update the index whenever the seeds folder changes while the chat runs.")
@@ -192,7 +192,7 @@ def chat(seeds: Path | None, index: Path | None, host: str, port: int, auth: str
 @common
 @click.option("--qa", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Questions to time (default: the seed dev set if present).")
-@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")
 @click.option("--sweep", is_flag=True, help="Also measure prompt throughput per n_batch (32/128/512) and thread count.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 @friendly

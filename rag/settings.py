@@ -72,6 +72,13 @@ class Settings:
         "min_support": "RAG_MIN_SUPPORT", "split_questions": "RAG_SPLIT_QUESTIONS",
     }
 
+    def __post_init__(self) -> None:
+        problem = _invalid(self)
+        if problem:
+            from .errors import RagError
+
+            raise RagError(problem)
+
     @classmethod
     def load(cls, **overrides: Any) -> "Settings":
         """Defaults, then RAG_* variables, then non-None `overrides` (CLI flags)."""
@@ -105,6 +112,28 @@ class Settings:
     @property
     def model_cache(self) -> Path:
         return self.home / "models"
+
+
+# the smallest value each number may take (a smaller one would fail later, or quietly misbehave:
+# RAG_K=-1 sliced passages from the end, RAG_MIN_SUPPORT=7 withdrew every answer)
+_AT_LEAST = {"k": 1, "n_ctx": 512, "threads": 1, "n_batch": 1, "max_tokens": 1, "embed_batch": 1,
+             "max_history": 0, "max_question_chars": 1, "corpus_max_tokens": 0}
+_CHOICES = {"condense": ("concat", "llm", "off"), "context": ("auto", "corpus", "retrieved")}
+
+
+def _invalid(settings: Settings) -> str:
+    """What is wrong with `settings`, as one line naming the variable to fix; '' when nothing."""
+    for name, least in _AT_LEAST.items():
+        value = getattr(settings, name)
+        if value is not None and value < least:
+            return f"{Settings.ENV[name]}={value} is too small (at least {least}); unset it or give a larger number"
+    for name, allowed in _CHOICES.items():
+        if getattr(settings, name) not in allowed:
+            return (f"{Settings.ENV[name]}={getattr(settings, name)!r} is not one of {', '.join(allowed)};"
+                    " unset it or give one of those")
+    if settings.min_support is not None and not 0.0 <= settings.min_support <= 1.0:
+        return f"RAG_MIN_SUPPORT={settings.min_support} is not a probability; unset it or give a number from 0 to 1"
+    return ""
 
 
 def _convert(type_name: Any, raw: str, var: str) -> Any:

@@ -13,6 +13,7 @@ from rag.answer import Answer, Reset, Token
 from rag.errors import BadQuestion, RagError
 from rag.cli import CHECKED_NOTE
 from rag.prompt import SYSTEM
+from rag.settings import Settings
 from tests.conftest import FakeEmbedder, FakeLLM, cite_first_passage
 
 REJECTED = {  # -> BadQuestion
@@ -250,3 +251,38 @@ def test_cli_never_prints_control_characters_from_the_model(cli_fakes):
     result = rag_ask(cli_fakes, "Siapa menteri luar negeri China?")
     assert result.exit_code == 0 and "Sources:" in result.output
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output), repr(result.output)
+
+
+@pytest.mark.parametrize("var, value, says", [
+    ("RAG_K", "-1", "RAG_K=-1 is too small (at least 1)"),
+    ("RAG_K", "0", "RAG_K=0 is too small (at least 1)"),
+    ("RAG_THREADS", "0", "RAG_THREADS=0 is too small"),
+    ("RAG_MAX_TOKENS", "0", "RAG_MAX_TOKENS=0 is too small"),
+    ("RAG_N_CTX", "100", "RAG_N_CTX=100 is too small (at least 512)"),
+    ("RAG_CONTEXT", "everything", "RAG_CONTEXT='everything' is not one of auto, corpus, retrieved"),
+    ("RAG_CONDENSE", "yes", "RAG_CONDENSE='yes' is not one of concat, llm, off"),
+    ("RAG_MIN_SUPPORT", "7", "RAG_MIN_SUPPORT=7.0 is not a probability"),
+])
+def test_an_out_of_range_setting_is_one_line_naming_the_variable(cli_fakes, monkeypatch, var, value, says):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(RagError, match=re.escape(says)):
+        Settings.load()
+    result = rag_ask(cli_fakes, "Siapa menteri luar negeri China?")
+    assert result.exit_code == 1 and result.output.startswith(f"Error: {says}"), result.output
+    assert len(result.output.strip().splitlines()) == 1 and "pipeline" not in cli_fakes  # nothing loaded
+
+
+@pytest.mark.parametrize("args", [["--k", "0"], ["--k", "-2"]])
+def test_an_out_of_range_flag_is_refused_before_anything_loads(cli_fakes, args):
+    result = rag_ask(cli_fakes, *args, "Siapa menteri luar negeri China?")
+    assert result.exit_code == 2 and "Invalid value for '--k'" in result.output, result.output
+    assert "pipeline" not in cli_fakes
+
+
+def test_eval_limit_must_be_positive(settings, tmp_path):
+    from rag.cli import cli
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"id": "q1", "question": "Siapa?", "answerable": false}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "--seeds", str(settings.seeds), "--qa", str(qa), "--limit", "-2"])
+    assert result.exit_code == 2 and "Invalid value for '--limit'" in result.output, result.output
