@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import threading
+from concurrent.futures import CancelledError
 from typing import Any, Callable, Optional, Union
 
 import gradio as gr
@@ -286,7 +287,7 @@ def close(app: gr.Blocks) -> None:
             event.set()
         try:
             asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=5)
-        except (TimeoutError, RuntimeError):  # the loop is stopping on its own
+        except (TimeoutError, RuntimeError, CancelledError):  # the loop is stopping on its own
             pass
     app.close(verbose=False)
 
