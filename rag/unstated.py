@@ -22,7 +22,7 @@ _TO = r"(?:\s*(?:-|–|to|until|and|hingga|sampai|dan)\s*\d+" + _ORD + r")?"
 _DANGLING = re.compile(rf"\b(?:{_OPENER}|tahun|the|year|tanggal)\s*$", re.I)
 
 
-def is_figure(item: str) -> bool:
+def _is_figure(item: str) -> bool:
     """An invented detail that is a figure (day, year, count), not a name."""
     return any(c.isdigit() for c in item)
 
@@ -70,7 +70,7 @@ def _cut(body: str, invented: Sequence[str]) -> str:
 def drop_invented_figures(text: str, invented: Sequence[str]) -> str:
     """`text` (the answer with its citations) without its `invented` figures, each cut with
     the phrase of time it stands in; '' when one is not a figure or stands elsewhere."""
-    if not invented or not all(is_figure(i) for i in invented):
+    if not invented or not all(_is_figure(i) for i in invented):
         return ""
     parts = [m.group(0) for m in _SENTENCE.finditer(text)]
     if "".join(parts) != text:
