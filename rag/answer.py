@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from .asked_role import post_unnamed
+from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, content_words, parse_citations
 from .language import EN, ID, detect_language, written_in_other_language
 from .grounding import (invents_figure, repair_citations, source_number_form, specifics, split_end,
@@ -225,28 +226,6 @@ def _in_source_form(raw: str, passages: Sequence[Hit], question: str) -> tuple[s
         return raw, parsed
     raw = restore_source_forms(raw, cited_passages(passages, parsed.citations), question)
     return raw, parse_citations(raw, passages)
-
-
-CITATION_CUE = " ["  # complete_citation's prompt ends with it (the bench tells its calls apart by it)
-_LABEL_TAIL = re.compile(r"\s*([^\[\]\n]{1,80}?)\]")
-
-
-def complete_citation(llm: LLM, prompt_text: str, prefix: str, body: str, passages: Sequence[Hit]) -> str:
-    """Ask the model which paragraph its uncited answer rests on: the answer is fed back with
-    an opening bracket and the model writes the label. Returns the valid label ('[9]') or ''.
-
-    Costs a few decoded tokens (the prompt and the answer are already in the KV cache),
-    against a whole new answer for a stricter retry."""
-    out = ""
-    for piece in llm.stream(prompt_text + body + CITATION_CUE, 12, prefix):
-        out += piece
-        if "]" in out or "\n" in out:
-            break
-    m = _LABEL_TAIL.match(out)
-    if not m:
-        return ""
-    label = f"[{m.group(1).strip()}]"
-    return label if parse_citations(label, passages).citations else ""
 
 
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,

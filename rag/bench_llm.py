@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .answer import CITATION_CUE
+from .citation_completion import CITATION_CUE
 from .llm import STOP
 from .prompt import PREFIX
 
@@ -21,7 +21,7 @@ class Call:
     prompt: str
     max_tokens: int
     prefix: str
-    kind: str  # "answer" (the answer prompt), "citation" (answer.complete_citation) or "rewrite" (translation / condensation)
+    kind: str  # "answer" (the answer prompt), "citation" (`complete_citation`) or "rewrite" (translation / condensation)
     text: str = ""
     usage: dict = field(default_factory=dict)
     finished: bool = False

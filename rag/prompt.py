@@ -133,7 +133,8 @@ def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Calla
     passages are the same for every question (the whole corpus), so they belong to the
     cacheable prefix and are never trimmed; `hints` (the retrieved passages) are then named
     after the question's history, a few tokens that point the model at the right part of the
-    corpus, and the first `hint_texts` of them are written out in full."""
+    corpus, and the first `hint_texts` of them are written out in full. When even then the
+    corpus leaves no room for the answer, the hints are the passages instead."""
     budget = n_ctx - max_tokens
     shown, hist = list(passages), list(history)
 
@@ -152,7 +153,11 @@ def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Calla
         text, head = draw()
         n = count(text)
     if fixed_passages:
-        return Prompt(text, tuple(shown), lang, n, head)
+        if n <= budget:
+            return Prompt(text, tuple(shown), lang, n, head)
+        # the whole corpus does not fit beside this question (a long question over a corpus kept in
+        # context with RAG_CONTEXT=corpus): the retrieved passages are given instead, fitted as usual
+        return build_prompt(question, hints, lang, count, n_ctx, max_tokens, history, strict)
     while n > budget and len(shown) > 1:
         shown.pop()
         text, head = draw()

@@ -94,7 +94,9 @@ class FakeLLM:
         return self.answers if "contain the answer to this question" in prompt else self.support
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
-        if prompt.endswith(" ["):  # answer.complete_citation: not part of the scripted answers
+        if self.count(prompt) >= self.n_ctx:  # as llama.cpp refuses it
+            raise ValueError(f"Requested tokens ({self.count(prompt)}) exceed context window of {self.n_ctx}")
+        if prompt.endswith(" ["):  # citation_completion.complete_citation: not part of the scripted answers
             self.completions.append(prompt)
             yield self.cites
             return

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rag.answer import Answer, generate
+from rag.citation_completion import complete_citation
 from rag.citations import parse_citations
 from rag.grounding import repair_citations, source_number_form, specifics
 from rag.retriever import Hit
@@ -320,7 +321,7 @@ def test_corpus_mode_names_the_retrieved_paragraphs_after_the_cached_prefix():
 
 
 def test_corpus_mode_writes_out_the_first_hints_before_the_question_and_drops_them_first():
-    from rag.prompt import build_prompt, render
+    from rag.prompt import PREFIX, build_prompt, render
 
     q = "Kapan Putin mengunjungi Xi?"
     full, head = render(P, q, "id", hints=[P[2], P[0], P[1]], hint_texts=2)
@@ -336,6 +337,14 @@ def test_corpus_mode_writes_out_the_first_hints_before_the_question_and_drops_th
     tight = build_prompt(q, P, "id", count, bare + 100 + 2, 100, fixed_passages=True, hints=P[2:], hint_texts=2)
     assert tight.passages == roomy.passages == tuple(P) and tight.n_tokens <= bare + 2
     assert P[2].text not in tight.text[len(tight.cache_prefix):]
+    # a question too long for a large corpus and an answer (FacQA valid-0054 over a long article
+    # kept in context): the retrieved passages instead, never a prompt over the context
+    corpus = [*P, *(Hit("a.txt", 30 + i, "Paragraf panjang lainnya. " * 30, 0.1) for i in range(3))]
+    long_q = q + " Siapa" * 40
+    over = count(render(corpus, long_q, "id", hints=P[2:])[0]) - 20 + 100
+    fallback = build_prompt(long_q, corpus, "id", count, over, 100, fixed_passages=True, hints=P[2:], hint_texts=2)
+    assert fallback.passages == tuple(P[2:]) and fallback.n_tokens <= over - 100
+    assert fallback.cache_prefix == PREFIX and fallback.text.count(f"Question: {long_q}") == 2
 
 
 def test_retrieved_passages_follow_the_question_and_the_corpus_prefix_does_not():
@@ -413,3 +422,12 @@ def test_a_spaced_figure_of_money_or_with_a_unit_is_one_number_even_where_no_pas
     for kept in ("Menurut pasal 2, 3 [20].", "On February 1, 2018, Putin left [20].", "Pada 2004, 2005 juta [20].",
                  "Ada 2, 46 orang [20]."):  # a list, a date, a year list (four digits after it), a count
         assert source_number_form(kept, split) == kept
+
+
+def test_an_answer_that_filled_the_context_gets_no_citation_completion():
+    """The prompt leaves room for the answer, not for the answer and a label after it: llama.cpp
+    rejects a prompt as long as its context (FacQA valid-0050, a long uncited answer, crashed)."""
+    prompt, body = "x" * 160, " Medvedev dikirim ke Beijing."  # 41 and 8 tokens to the fake
+    assert complete_citation(FakeLLM(n_ctx=64, cites="17]"), prompt, "", body, P) == "[17]"
+    llm = FakeLLM(n_ctx=56, cites="17]")
+    assert complete_citation(llm, prompt, "", body, P) == "" and not llm.completions
