@@ -36,6 +36,7 @@ from typing import Iterator, Sequence
 
 from .answer import Answer, Event, Reset, cited_passages, close_events, generate
 from .citations import parse_citations
+from .grounding import specifics
 from .llm import LLM
 from .quotes import quote_answering, quote_or_refusal
 from .retriever import Hit
@@ -73,9 +74,14 @@ def second_answer(llm: LLM, answer: Answer, ranked: Sequence[Hit], max_tokens: i
     return final
 
 
-def agrees(first: Answer, second: Answer | None) -> bool:
-    """The second answer is not a refusal and cites a paragraph the first one cites."""
-    return second is not None and not second.refused and bool(_cited(first) & _cited(second))
+def agrees(first: Answer, second: Answer | None, history: Sequence[str] = ()) -> bool:
+    """The second answer is the model's own statement (not a refusal, not a quote of a passage),
+    cites a paragraph the first one cites, and repeats every name and number the first one adds
+    to the question ("held in Beijing" and "held in Washington, D.C." cite the same paragraph)."""
+    if second is None or second.refused or second.quoted or not _cited(first) & _cited(second):
+        return False
+    restated = Hit(doc="", paragraph=0, text=second.text, score=0.0)
+    return not specifics(first.text, [restated], " ".join([*history, first.question])).invented
 
 
 def confirm_middling(llm: LLM, events: Iterator[Event], ranked: Sequence[Hit], max_tokens: int,
@@ -90,7 +96,7 @@ def confirm_middling(llm: LLM, events: Iterator[Event], ranked: Sequence[Hit], m
             t0 = time.perf_counter()
             second = second_answer(llm, event, ranked, max_tokens, history)
             timings = {**event.timings, "second_answer_s": time.perf_counter() - t0}
-            if agrees(event, second):
+            if agrees(event, second, history):
                 yield replace(event, timings=timings)
                 continue
             yield Reset("asked again over the top passages alone, the model did not give this answer; it is withdrawn")

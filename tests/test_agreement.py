@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.agreement import AGREE_BELOW, AGREE_PASSAGES, QUOTE_BELOW
+from rag.agreement import AGREE_BELOW, AGREE_PASSAGES, QUOTE_BELOW, agrees
 from rag.answer import Answer, Reset
+from rag.citations import Citation
 from tests.conftest import FakeLLM
 
 QUESTION = "Siapa yang dipromosikan menjadi menteri luar negeri?"
@@ -116,3 +117,33 @@ def test_retrieved_otherwise_the_answer_stands(pipeline, support, answers_18):
     assert not answer.quoted and not answer.refused and answer.text.startswith("Qin Gang dipromosikan")
     judged = [p for p in llm.checks if "contain the answer to this question" in p]
     assert len(judged) == (1 if support < QUOTE_BELOW else 0)
+
+
+DOC = "000_7bfd9efb098ecdeb.txt"
+
+
+def _said(text: str, paragraph: int = 19, question: str = "In which city was the game held?", **kw) -> Answer:
+    return Answer(question, text, citations=(Citation(DOC, paragraph),), **kw)
+
+
+@pytest.mark.parametrize("second, paragraph, agreed", [
+    ("The game was held in Beijing, the article says [19].", 19, True),  # the same name, other words
+    ("The game was held in Washington, D.C. [19]", 19, False),  # another name for the same paragraph
+    ("The game was held in Beijing [18].", 18, False),  # the same name from another paragraph
+])
+def test_a_second_answer_agrees_only_when_it_repeats_the_first_ones_names(second, paragraph, agreed):
+    assert agrees(_said("The game was held in Beijing [19]."), _said(second, paragraph)) is agreed
+
+
+def test_a_quote_or_a_refusal_does_not_back_up_an_answer():
+    first = _said("The game was held in Beijing [19].")
+    assert not agrees(first, _said("The most relevant passage says: “... Beijing ...” [19]", quoted=True))
+    assert not agrees(first, Answer(first.question, "The documents do not say.", refused=True))
+    assert not agrees(first, None)
+
+
+def test_names_the_question_or_its_chat_gave_need_not_be_repeated():
+    first = _said("Qin played in Washington for the NBA [19].", question="Where did he play?")
+    second = _said("He played in Washington [19].", question="Where did he play?")
+    assert not agrees(first, second)  # "NBA" is the first answer's own
+    assert agrees(first, second, history=["Which NBA game did Qin Gang attend?"])
