@@ -11,6 +11,8 @@ from tests.test_grounding import P
 
 @pytest.mark.parametrize("text, invented, expected", [
     ("Putin visited Xi in Beijing on February 16th. [16]", ("16",), "Putin visited Xi in Beijing in February. [16]"),
+    ("On February 1, Putin visited Xi in Beijing. [16]", ("1",), "In February, Putin visited Xi in Beijing. [16]"),
+    ("Putin mengunjungi Xi pada tanggal 1 Februari [16].", ("1",), "Putin mengunjungi Xi pada bulan Februari. [16]"),
     ("The meeting was in February 2018 [13].", ("2018",), "The meeting was in February. [13]"),
     ("On February 1, 2018, Putin visited Xi in Beijing. [16]", ("2018",), "On February 1, Putin visited Xi in Beijing. [16]"),
     ("Medvedev was sent on February 17, two weeks before the invasion. [17]", ("17",),
@@ -42,3 +44,16 @@ def test_the_cut_answer_is_shown_verified_and_a_figure_asked_for_still_refused()
     a = list(generate(FakeLLM("Putin mengunjungi Xi di Beijing pada tahun 2018 [16]."),
                       "Tahun berapa Putin mengunjungi Xi di Beijing?", P, "id", 100))[-1]
     assert a.refused and not a.citations  # the year asked for is the made-up one
+
+
+def test_a_one_digit_day_is_a_figure_the_source_must_hold():
+    """"awal Februari" (early February) became "February 1": a day in digits, unlike a small
+    count the source may spell out ("dua minggu" for "2 weeks")."""
+    from rag.grounding import specifics
+
+    assert specifics("On February 1, Putin visited Xi [16].", P, "When?").invented == ("1",)
+    assert specifics("Putin tiba 1 Februari [16].", P, "Kapan?").invented == ("1",)
+    assert specifics("It was 2 weeks before the invasion [16].", P, "When?").invented == ()
+    a = list(generate(FakeLLM("On February 1, 2018, Putin visited Xi in Beijing [16]."),
+                      "When did Putin visit Xi in Beijing?", P, "en", 100))[-1]
+    assert not a.refused and a.verified and a.text == "In February, Putin visited Xi in Beijing. [16]"
