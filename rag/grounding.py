@@ -21,7 +21,7 @@ from .citations import Citation, ParsedAnswer, citation_label, spans_documents
 from .closed_words import named_in
 from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
 from .retriever import Hit
-from .verbatim import MONTH_NAMES
+from .verbatim import day_spans
 
 KEEP_RATIO = 0.6  # a cited paragraph stays if it scores at least this share of the best passage
 MIN_SUPPORT = 2.0  # below this (about two shared rare words) no attribution is made
@@ -242,16 +242,6 @@ def source_number_form(text: str, passages: Sequence[Hit]) -> str:
     return _SPACED_NUMBER.sub(fix, text)
 
 
-# a one-digit day beside a month name ("February 1", "1 Februari") is checked like any figure:
-# a source writes a day in digits too, unlike a small count ("dua minggu" for "2 weeks")
-_MONTH_BEFORE = re.compile(rf"\b(?:{MONTH_NAMES})\s+$", re.I)
-_MONTH_AFTER = re.compile(rf"\s+(?:{MONTH_NAMES})\b", re.I)
-
-
-def _is_day(body: str, m: re.Match) -> bool:
-    return bool(_MONTH_BEFORE.search(body[:m.start()]) or _MONTH_AFTER.match(body, m.end()))
-
-
 def _near(word: str, vocabulary: set[str]) -> bool:
     """A spelling of the same name in the other language ("Russia"/"Rusia", "Turkey"/"Turki")."""
     same_start = [w for w in vocabulary if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3]
@@ -288,9 +278,10 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         if item not in bucket:
             bucket.append(item)
 
+    days = day_spans(body)  # a one-digit day ("February 1") is written in digits in a source too
     for m in _NUMBER.finditer(body):
         num = m.group(1)
-        if len(re.sub(r"\D", "", num)) < 2 and not _is_day(body, m):
+        if len(re.sub(r"\D", "", num)) < 2 and m.span(1) not in days:
             continue
         pattern = rf"(?<![\d.,]){re.escape(num)}(?![\d]|[.,]\d)"
         if re.search(pattern, question):

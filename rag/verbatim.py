@@ -29,6 +29,11 @@ _MONTH_FIRST = re.compile(  # "Saturday, August 13, 2005"
     rf"(?:\b(?:{_WEEKDAYS})\b,?\s*)?\b(?P<m>{MONTH_NAMES})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?", re.I)
 
 
+def day_spans(text: str) -> set[tuple[int, int]]:
+    """Where a day of the month stands beside a month name ("13 Agustus", "August 13th")."""
+    return {m.span("d") for pattern in (_DAY_FIRST, _MONTH_FIRST) for m in pattern.finditer(text)}
+
+
 def _source_date(day: int, month: int, source: str) -> str:
     """The source's "Sabtu (13/8)" (or "(13/8)", "(8/ 9)": as it is written) for that day and month, or ''."""
     m = re.search(rf"(?:\b(?P<w>{_WEEKDAYS})\b\s*,?\s*)?(?P<d>\(\s*0?{day}\s*/\s*0?{month}(?:\s*/\s*\d{{2,4}})?\s*\))",
