@@ -45,6 +45,13 @@ WRONG_LANGUAGE_NOTE = ("Your previous answer was not in {lang}. Answer again in 
 RENAMED_NOTE = ("Your previous answer named {names}, which the paragraphs never write. Answer again with the names "
                 "exactly as the paragraphs write them, each sentence ending with the bracketed paragraph number, "
                 f"or reply exactly {NO_ANSWER} if the paragraphs do not contain the answer.")
+# A follow-up's earlier questions, and what they are for: without the note the small model
+# sometimes answered the earlier question again, or read the follow-up alone (on the 19
+# follow-ups of the eight seed sets: 12 right with it, 11 with "Earlier questions in this chat
+# (for context only): ...").
+HISTORY_LEAD = "This question follows earlier questions in this chat: "
+HISTORY_NOTE = ("They only tell what words like he, it, that, dia or itu refer to. "
+                "Answer the question below, not the earlier ones.")
 STRICT_NOTE = ("Your previous answer had no valid citation. State the answer in a full sentence and end it "
                "with the bracketed number of a paragraph above, for example [{n}].")
 
@@ -88,7 +95,7 @@ def question_block(question: str, lang: str, history: Sequence[str], strict: boo
                    hints: Sequence[str] = (), hint_texts: Sequence[str] = ()) -> str:
     lines = []
     if history:
-        lines.append("Earlier questions in this chat (for context only): " + " | ".join(history))
+        lines += [HISTORY_LEAD + " | ".join(history), HISTORY_NOTE]
     if hints:
         lines.append("Paragraphs that search found most relevant: " + ", ".join(hints))
     lines += list(hint_texts)

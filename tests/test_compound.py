@@ -8,6 +8,7 @@ import pytest
 
 from rag.answer import Answer, Reset, Token
 from rag.compound import split_question
+from rag.prompt import HISTORY_LEAD, HISTORY_NOTE
 from tests.conftest import FakeLLM, cite_first_passage
 
 
@@ -63,7 +64,7 @@ def test_each_part_is_answered_on_its_own_then_joined(pipeline, fake_llm):
     first, second = fake_llm.prompts
     assert _question_of(first) == "Siapa yang mengunjungi Xi di Beijing?"
     assert _question_of(second) == "Siapa yang dipromosikan menjadi menteri luar negeri?"
-    assert "Earlier questions" not in second  # an unrelated part is read without the first one
+    assert HISTORY_LEAD not in second  # an unrelated part is read without the first one
     assert answer.text == f"{cite_first_passage(first)} {cite_first_passage(second)}"
     cited = [c.key for c in answer.citations]
     assert len(cited) == len(set(cited)) >= 1
@@ -79,8 +80,8 @@ def test_each_part_is_answered_on_its_own_then_joined(pipeline, fake_llm):
 def test_a_part_that_refers_back_is_asked_with_the_parts_before_it(pipeline, fake_llm):
     pipeline.ask("Kapan Putin mengunjungi Xi di Beijing, dan kapan pertemuan tatap muka terakhir mereka?")
     first, second = fake_llm.prompts
-    assert "Earlier questions" not in first
-    assert "Earlier questions in this chat (for context only): Kapan Putin mengunjungi Xi di Beijing?" in second
+    assert HISTORY_LEAD not in first
+    assert HISTORY_LEAD + "Kapan Putin mengunjungi Xi di Beijing?\n" + HISTORY_NOTE in second
     assert _question_of(second) == "Kapan pertemuan tatap muka terakhir mereka?"
 
 
