@@ -45,10 +45,9 @@ WRONG_LANGUAGE_NOTE = ("Your previous answer was not in {lang}. Answer again in 
 RENAMED_NOTE = ("Your previous answer named {names}, which the paragraphs never write. Answer again with the names "
                 "exactly as the paragraphs write them, each sentence ending with the bracketed paragraph number, "
                 f"or reply exactly {NO_ANSWER} if the paragraphs do not contain the answer.")
-# A follow-up's earlier questions, and what they are for: without the note the small model
-# sometimes answered the earlier question again, or read the follow-up alone (on the 19
-# follow-ups of the eight seed sets: 12 right with it, 11 with "Earlier questions in this chat
-# (for context only): ...").
+# A follow-up's earlier questions, with what they are for (the small model at times answers the
+# earlier question instead). On the 19 follow-ups of the eight seed sets: 12 right with this
+# note, 11 with "Earlier questions in this chat (for context only): ..." before it.
 HISTORY_LEAD = "This question follows earlier questions in this chat: "
 HISTORY_NOTE = ("They only tell what words like he, it, that, dia or itu refer to. "
                 "Answer the question below, not the earlier ones.")
