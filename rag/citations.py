@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .language import match_keys
+from .language import ID, match_keys
 from .retriever import Hit
 
 # [3]  [3, 5]  [3-5]  [¶3]  [Paragraph 3]  [doc.txt ¶3]  [doc.txt:3]  【3】  (3)  (¶3, 4)
@@ -131,6 +131,6 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
     return ParsedAnswer(out, tuple(found), tuple(invalid))
 
 
-def content_words(text: str) -> set[str]:
+def content_words(text: str, lang: str = ID) -> set[str]:
     """Match keys of a text with citations removed (for the answer-has-substance check)."""
-    return match_keys(_BRACKET.sub(" ", text))
+    return match_keys(_BRACKET.sub(" ", text), lang)

@@ -22,7 +22,9 @@ from .rewrite import looks_like_followup
 
 # longer forms first: the pattern takes the first alternative that matches
 _EN_ASK = r"how many|how much|how long|how far|in which|in what|who|whom|whose|what|when|where|which|why|how"
-_ID_ASK = (r"berapa banyak|berapa lama|sejak kapan|pada tahun berapa|tahun berapa|dengan siapa|untuk apa"
+# "pada bulan apa", "di kota mana", "tanggal berapa": a noun of time or place asked with apa / mana / berapa
+_ID_NOUN_ASK = r"(?:(?:pada|di|ke|dari|dalam) )?(?:tahun|bulan|tanggal|hari|kota|negara|pihak) (?:apa|mana|berapa)"
+_ID_ASK = (rf"berapa banyak|berapa lama|sejak kapan|{_ID_NOUN_ASK}|dengan siapa|untuk apa"
            r"|(?:siapa|apa|kapan|di ?mana|ke ?mana|dari ?mana|mengapa|kenapa|bagaimana|berapa)(?:kah)?")
 _ASK = rf"(?:{_EN_ASK}|{_ID_ASK})"
 # "X, and who ..." / "X dan kapan ...": a coordinator followed by a question word starts a new question

@@ -105,8 +105,10 @@ def _loan_spelled(token: str) -> str:
     return token
 
 
-def match_keys(text: str) -> set[str]:
+def match_keys(text: str, lang: str = ID) -> set[str]:
     """Language-neutral match keys: stemmed content words, spelled as Indonesian loanwords are,
     cut to a short prefix, so that an English text still meets an Indonesian one on names,
-    numbers and shared roots ("February"/"Februari", "describes"/"describe", "crisis"/"krisis")."""
-    return {(_loan_spelled(t) if t.isalpha() else t)[:PREFIX_CHARS] for t in tokenize(text, ID)}
+    numbers and shared roots ("February"/"Februari", "describes"/"describe", "crisis"/"krisis").
+    `lang` picks the stemmer: EN undoes English inflections that the Indonesian one keeps
+    ("used"/"use")."""
+    return {(_loan_spelled(t) if t.isalpha() else t)[:PREFIX_CHARS] for t in tokenize(text, lang)}

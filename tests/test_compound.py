@@ -27,6 +27,10 @@ from tests.conftest import FakeLLM, cite_first_passage
      ["How many provinces did Russia try to annex?", "Which provinces did Russia try to annex?"]),
     ("Kapan dan di mana pertemuan tatap muka terakhir mereka?",
      ["Kapan pertemuan tatap muka terakhir mereka?", "Di mana pertemuan tatap muka terakhir mereka?"]),
+    ("Kapan Xi bertemu Putin, dan pada bulan apa pembicaraan damai runtuh?",
+     ["Kapan Xi bertemu Putin?", "Pada bulan apa pembicaraan damai runtuh?"]),
+    ("Siapa yang dikirim ke Beijing dan di kota mana pertemuan puncak diadakan?",
+     ["Siapa yang dikirim ke Beijing?", "Di kota mana pertemuan puncak diadakan?"]),
 ])
 def test_two_questions_in_one_are_split(question, parts):
     assert split_question(question) == parts
@@ -38,6 +42,7 @@ def test_two_questions_in_one_are_split(question, parts):
     "Siapa dua tokoh yang dikirim atau diangkat yang disebut artikel?",
     "Why did the talks collapse, and why?",  # a bare question word asks about the first part
     "Apa dampak sanksi dan apa",
+    "Apa hubungan Rusia dan China pada hari Jumat?",  # "dan" between names, a time noun without apa
     "Who and what?",  # nothing to ask the two words about
 ])
 def test_one_question_is_not_split(question):

@@ -80,6 +80,11 @@ def test_an_english_echo_with_other_inflections_has_no_substance():
     q = "Whose invasion of Ukraine does the article describe as faltering?"
     assert not has_substance(parse_citations("The article describes the invasion of Ukraine as faltering [3].", P), q)
     assert has_substance(parse_citations("Russia's invasion [3].", P), q)
+    q = "Which video conferencing platform did Putin and Xi use for their call?"
+    assert not has_substance(parse_citations("They used video conferencing platform [1].", P), q)
+    assert has_substance(parse_citations("They used Zoom [1].", P), q)
+    q = "Kapan Putin mengunjungi Xi di Beijing?"  # Indonesian stays judged by Indonesian keys
+    assert has_substance(parse_citations("Putin mengunjungi Xi di Beijing pada awal Februari [16].", P), q)
 
 
 def test_each_sentence_is_checked_against_its_own_citation():
