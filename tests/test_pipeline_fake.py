@@ -253,6 +253,21 @@ def test_passages_per_question_default_by_context_mode(settings, fake_embedder, 
     assert Settings.load().k == 2
 
 
+def test_auto_context_gives_the_whole_corpus_only_to_a_question_in_the_other_language(settings, fake_embedder):
+    from rag.pipeline import K_HINTS, K_RETRIEVED, Pipeline
+
+    pipe = Pipeline(settings.replace(context="auto"), embedder=fake_embedder, llm=FakeLLM())
+    pipe.ensure_index(progress=False)
+    assert pipe.context_passages() is not None  # the seed article fits the prompt
+    same = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")  # Indonesian, as the corpus
+    assert len(same.retrieved) == K_RETRIEVED and len(same.passages) <= K_RETRIEVED
+    other = pipe.ask("Who was promoted to foreign minister?")
+    assert len(other.retrieved) == K_HINTS and len(other.passages) == 19
+    forced = Pipeline(settings.replace(context="corpus"), embedder=fake_embedder, llm=FakeLLM())
+    forced.ensure_index(progress=False)
+    assert len(forced.ask("Siapa yang dipromosikan menjadi menteri luar negeri?").passages) == 19
+
+
 def test_with_the_whole_corpus_in_context_the_top_hints_are_written_out(settings, fake_embedder):
     from rag.pipeline import HINT_TEXTS, HINT_TEXTS_OTHER_LANGUAGE, Pipeline
     from tests.conftest import cite_first_passage
