@@ -122,7 +122,8 @@ class Pipeline:
                 f"b{self.settings.n_batch}:r{int(self.settings.llm_repack)}")
 
     def min_support(self, corpus: bool) -> float:
-        """The second reading's P(Yes) below which an answer is withdrawn: set, or per context mode."""
+        """The second reading's P(Yes) below which an answer is withdrawn: set, or by corpus size
+        (`corpus`: the corpus fits in the prompt, whether or not this question reads all of it)."""
         if self.settings.min_support is not None:
             return self.settings.min_support
         return MIN_YES_CORPUS if corpus else MIN_YES
@@ -356,7 +357,7 @@ class Pipeline:
         gen_start = time.perf_counter()
         events = generate(self.llm(), q, passages, lang, self.settings.max_tokens, hist[-2:], r.hits,
                           fixed_passages=corpus is not None, check=self.settings.support_check,
-                          min_support=self.min_support(corpus is not None),
+                          min_support=self.min_support(self.context_passages(store) is not None),
                           hint_texts=HINT_TEXTS_OTHER_LANGUAGE if _other_language(r.queries) else HINT_TEXTS)
         if corpus is not None and self.settings.support_check:  # a middling answer is asked for again
             events = confirm_middling(self.llm(), events, r.hits, self.settings.max_tokens, hist[-2:])

@@ -214,6 +214,17 @@ def test_with_the_whole_corpus_in_context_a_middling_second_reading_withdraws(pi
     pipeline.settings = settings
 
 
+def test_over_a_corpus_that_fits_the_prompt_a_question_reading_retrieved_passages_keeps_its_minimum(
+        settings, fake_embedder):
+    from rag.pipeline import K_RETRIEVED, Pipeline
+
+    pipe = Pipeline(settings.replace(context="auto"), embedder=fake_embedder, llm=FakeLLM(support=0.7))
+    pipe.ensure_index(progress=False)
+    answer = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+    assert len(answer.retrieved) == K_RETRIEVED  # it read the retrieved passages ...
+    assert answer.withdrawn and answer.refused  # ... and 0.7 is below the small corpus's minimum
+
+
 def test_the_withdrawal_minimum_can_be_set(pipeline, settings, monkeypatch):
     pipeline._llm = FakeLLM(support=0.85)  # at or above agreement.AGREE_BELOW: not asked again
     for minimum, withdrawn in (("0.9", True), ("0.8", False)):
