@@ -142,11 +142,14 @@ class Pipeline:
         self._corpus = (store, mode, hits if fits else None)
         return self._corpus[2]
 
-    def default_k(self, store: Store | None = None) -> int:
-        """Passages (or hints) per question: RAG_K / --k, else by context mode."""
+    def default_k(self, store: Store | None = None, reads_corpus: bool | None = None) -> int:
+        """Passages (or hints) per question: RAG_K / --k, else by context mode (`reads_corpus`:
+        whether the question reads the whole corpus; by default, whether the corpus fits)."""
         if self.settings.k is not None:
             return self.settings.k
-        return K_HINTS if self.context_passages(store) is not None else K_RETRIEVED
+        if reads_corpus is None:
+            reads_corpus = self.context_passages(store) is not None
+        return K_HINTS if reads_corpus else K_RETRIEVED
 
     def question_context(self, question: str, store: Store, lang: str | None = None) -> list[Hit] | None:
         """The whole corpus when this question reads it (`context_passages`), else None (retrieved
@@ -347,8 +350,7 @@ class Pipeline:
         `lang`: the answer's language when not the question's own (a part of a longer question)."""
         hist = hist[-self.settings.max_history:]
         corpus = self.question_context(q, store, lang)
-        default_k = self.settings.k or (K_HINTS if corpus is not None else K_RETRIEVED)
-        r = self.retrieve(q, hist, k or default_k, store=store)
+        r = self.retrieve(q, hist, k or self.default_k(store, corpus is not None), store=store)
         lang = lang or r.lang
         lang = lang if lang != OTHER else "en"
         passages = corpus or r.hits
