@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .language import ID, match_keys
+from .language import ID, match_keys, words
 from .retriever import Hit
 
 # [3]  [3, 5]  [3-5]  [¶3]  [Paragraph 3]  [doc.txt ¶3]  [doc.txt:3]  【3】  (3)  (¶3, 4)
@@ -134,3 +134,17 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
 def content_words(text: str, lang: str = ID) -> set[str]:
     """Match keys of a text with citations removed (for the answer-has-substance check)."""
     return match_keys(_BRACKET.sub(" ", text), lang)
+
+
+_CHOICE = re.compile(r"([^\W\d_][\w-]*)\s+(?:or|atau)\s+([^\W\d_][\w-]*)", re.I)
+
+
+def picks_option(text: str, question: str) -> bool:
+    """The question offers a choice ("awal atau akhir", "personal or official") and the text names
+    one of its options, not the other: an answer, though all its words are the question's."""
+    said = set(words(_BRACKET.sub(" ", text)))
+    for first, second in _CHOICE.findall(question):
+        a, b = first.lower() in said, second.lower() in said
+        if a != b:
+            return True
+    return False

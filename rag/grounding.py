@@ -248,6 +248,22 @@ def _near(word: str, vocabulary: set[str]) -> bool:
     return bool(difflib.get_close_matches(word, same_start, n=1, cutoff=0.7))
 
 
+_NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
+_NAME_LIST = re.compile(rf"{_NAME}(?:\s*,\s*(?:(?:dan|and|serta)\s+)?{_NAME}|\s+(?:dan|and|serta)\s+{_NAME})+")
+_LIST_SEP = re.compile(r"\s*,\s*(?:(?:dan|and|serta)\s+)?|\s+(?:dan|and|serta)\s+")
+
+
+def counts_named(body: str, value: int, source_words: set[str]) -> bool:
+    """`body` lists exactly `value` names, each written in the source: a count it gives ("Tiga
+    negara: Rusia, Turki dan Iran") is the source's list counted, not a figure from elsewhere."""
+    for m in _NAME_LIST.finditer(body):
+        items = [x for x in _LIST_SEP.split(m.group(0)) if x]
+        if len(items) == value and all(w in source_words or _near(w, source_words)
+                                        for item in items for w in words(item)):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Specifics:
     """The answer's own specifics (numbers, capitalised names) that the question does not contain."""
@@ -303,7 +319,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         # "keduanya" (the two of them), "ketiga" count as well: the model says "dua orang"
         pattern = rf"(?<![\w.,-])(?:ke-?)?(?:{forms})(?:nya)?(?![\w-]|[.,]\d)"
         if not re.search(pattern, question, re.I):
-            put(m.group(1), bool(re.search(pattern, passage_text, re.I)))
+            put(m.group(1), bool(re.search(pattern, passage_text, re.I)) or counts_named(body, value, p_words))
     for m in _CAPITAL.finditer(body):
         before = body[:m.start()].rstrip()
         if not before or before[-1] in ".!?:\"“(":
@@ -337,8 +353,23 @@ def wrong_answer_type(question: str, answer: str) -> bool:
     if _CLOCK_Q.search(question):
         return not _CLOCK_WORDS.search(body)
     if asks_figure(question):
-        return not _NUMBER_WORDS.search(body)
+        return not _NUMBER_WORDS.search(body) or not _in_asked_unit(question, body)
     return False
+
+
+_UNIT_Q = re.compile(r"(?<!tanggal )\bberapa(?:kah)?\s+(detik|menit|jam|hari|minggu|pekan|bulan|tahun)\b"
+                     r"|\bhow many\s+(second|minute|hour|day|week|month|year)s?\b", re.I)
+
+
+def _in_asked_unit(question: str, body: str) -> bool:
+    """A question asking how many of a unit of time ("Berapa hari ...") is answered in that unit:
+    "dua minggu sebelum ..." for "Berapa hari Putin berada di Beijing?" is a figure from elsewhere."""
+    m = _UNIT_Q.search(question)
+    if not m:
+        return True
+    stem = _UNITS[m.group(1).lower()] if m.group(1) else m.group(2).lower()
+    forms = [unit for unit, en in _UNITS.items() if en == stem] + [stem + "s?"]
+    return bool(re.search(rf"\b(?:{'|'.join(forms)})\b", body, re.I))
 
 
 def asks_figure(question: str) -> bool:

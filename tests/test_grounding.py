@@ -273,13 +273,25 @@ def test_an_uncited_answer_is_fed_back_for_its_citation_instead_of_a_retry():
         assert a.retried and len(llm.prompts) == 2 and a.text == "Medvedev dikirim ke Beijing [17].", bad
 
 
-def test_a_quote_for_a_figure_question_is_the_sentence_that_gives_a_figure():
-    from rag.quotes import quote_passage
+def test_a_short_paragraph_is_quoted_whole():
+    from rag.quotes import WHOLE_QUOTE_CHARS, quote_passage
 
+    text = ("Meskipun lebih santun, Qin telah vokal membela posisi China di Washington. "
+            "Namun, ia juga meluncurkan inisiatif pesona pribadi.")
+    assert len(text) <= WHOLE_QUOTE_CHARS
+    quote, _ = quote_passage("Was Qin's charm initiative personal or official?", Hit("a.txt", 19, text, 1.0), "en", False)
+    assert quote == f"The most relevant passage says: “{text}” [19]"
+
+
+def test_a_long_paragraphs_quote_for_a_figure_question_is_the_sentence_that_gives_a_figure():
+    from rag.quotes import WHOLE_QUOTE_CHARS, quote_passage
+
+    filler = " ".join(["Acara itu dihadiri oleh para sineas dan wartawan dari berbagai kota di Indonesia."] * 8)
     hit = Hit("b.txt", 21, "Komite Seleksi Film Bioskop FFI 2005 telah memilih film yang lolos seleksi. "
-                           "Untuk film bioskop, terpilih tujuh dari 27 film yang ikut seleksi.", 1.0)
+                           f"Untuk film bioskop, terpilih tujuh dari 27 film yang ikut seleksi. {filler}", 1.0)
+    assert len(hit.text) > WHOLE_QUOTE_CHARS
     text, _ = quote_passage("Berapakah film bioskop yang ikut seleksi dalam FFI 2005?", hit, "id", False)
-    assert "27 film" in text and "Komite" not in text
+    assert "27 film" in text and "Komite" not in text and "sineas" not in text
     text, _ = quote_passage("Apa yang dilakukan Komite Seleksi Film Bioskop FFI 2005?", hit, "id", False)
     assert "Komite" in text and "27" not in text  # not a figure question: the sentence sharing most
 
@@ -436,3 +448,36 @@ def test_an_answer_that_filled_the_context_gets_no_citation_completion():
     assert complete_citation(FakeLLM(n_ctx=64, cites="17]"), prompt, "", body, P) == "[17]"
     llm = FakeLLM(n_ctx=56, cites="17]")
     assert complete_citation(llm, prompt, "", body, P) == "" and not llm.completions
+
+
+def test_naming_one_option_of_an_either_or_question_is_an_answer_not_an_echo():
+    from rag.answer import has_substance
+    from rag.citations import picks_option
+
+    question = "Apakah Putin mengunjungi Xi di Beijing pada awal atau akhir Februari?"
+    said = parse_citations("Putin mengunjungi Xi di Beijing pada awal Februari [16].", P)
+    assert picks_option(said.text, question) and has_substance(said, question)
+    both = parse_citations("Putin mengunjungi Xi di Beijing pada awal atau akhir Februari [16].", P)
+    assert not picks_option(both.text, question) and not has_substance(both, question)
+    assert not picks_option("Putin visited Xi [16].", "When did Putin visit Xi?")  # no choice offered
+
+
+def test_a_count_of_the_names_the_answer_lists_from_the_source_is_not_invented():
+    hit = Hit("a.txt", 17, "Presiden Rusia menghadiri pertemuan puncak trilateral dengan Turki dan Iran di Teheran.", 1.0)
+    question = "Berapa negara yang ikut dalam pertemuan itu?"
+    listed = specifics("Tiga negara ikut dalam pertemuan itu: Rusia, Turki dan Iran [17].", [hit], question)
+    assert "Tiga" in listed.supported and not listed.invented
+    assert specifics("Tiga negara ikut dalam pertemuan itu [17].", [hit], question).invented == ("Tiga",)
+    # a list of names the source does not hold, or of a different length, does not make the count its own
+    assert "Tiga" in specifics("Tiga negara ikut: Turki, Iran dan Mesir [17].", [hit], question).invented
+    assert "Lima" in specifics("Lima negara ikut: Putin, Turki dan Iran [17].", [hit], question).invented
+
+
+def test_a_figure_in_another_unit_than_the_one_asked_is_the_wrong_type():
+    from rag.grounding import wrong_answer_type
+
+    question = "Berapa hari Putin berada di Beijing pada kunjungan awal Februari?"
+    assert wrong_answer_type(question, "Putin berada di Beijing pada awal Februari, dua minggu sebelum invasi [16].")
+    assert not wrong_answer_type(question, "Putin berada di Beijing selama dua hari [16].")
+    assert not wrong_answer_type("How many weeks before the invasion was it?", "Two weeks before the invasion [16].")
+    assert not wrong_answer_type("Tanggal berapa hari terakhir Grand Prix Asia 2005?", "Pada 8/9 [3].")  # a date

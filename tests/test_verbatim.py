@@ -228,3 +228,17 @@ def test_a_left_out_word_stays_out_when_the_copy_is_too_short_or_broken_by_punct
         "Ia tiba di Jakarta Selatan pada Senin [1]."  # a word added, none left out
     assert source_dropped_words("Harga beras [3] persen di pasar.", "Harga beras naik 3 persen di pasar.") == \
         "Harga beras [3] persen di pasar."  # a citation label is no word of the answer
+
+
+def test_the_questions_subject_loses_the_pemerintah_the_model_put_before_it():
+    from rag.verbatim import source_subjects
+
+    source = "Dia mengunjungi Xi di Beijing pada awal Februari. Putin kemudian memerintahkan invasi."
+    question = "Apakah Putin mengunjungi Xi di Beijing pada awal atau akhir Februari?"
+    assert source_subjects("Pemerintah Putin mengunjungi Xi pada awal Februari [16].", source, question) == \
+        "Putin mengunjungi Xi pada awal Februari [16]."
+    # kept: a name the question does not ask about, a bare "Pemerintah X" answer, or one the source writes
+    assert source_subjects("Pemerintah China memimpin delegasi [7].", source + " China.", question).startswith("Pemerintah")
+    assert source_subjects("Pemerintah Putin [16]", source, question) == "Pemerintah Putin [16]"
+    written = "Pemerintah Putin mengumumkan sanksi. " + source
+    assert source_subjects("Pemerintah Putin mengunjungi Xi [16].", written, question).startswith("Pemerintah")
