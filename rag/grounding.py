@@ -357,8 +357,9 @@ def wrong_answer_type(question: str, answer: str) -> bool:
     return False
 
 
-_UNIT_Q = re.compile(r"(?<!tanggal )\bberapa(?:kah)?\s+(detik|menit|jam|hari|minggu|pekan|bulan|tahun)\b"
-                     r"|\bhow many\s+(second|minute|hour|day|week|month|year)s?\b", re.I)
+_TIME_UNITS = {unit: _UNITS[unit] for unit in ("detik", "menit", "jam", "hari", "minggu", "pekan", "bulan", "tahun")}
+_UNIT_Q = re.compile(rf"(?<!tanggal )\bberapa(?:kah)?\s+({'|'.join(_TIME_UNITS)})\b"
+                     rf"|\bhow many\s+({'|'.join(dict.fromkeys(_TIME_UNITS.values()))})s?\b", re.I)
 
 
 def _in_asked_unit(question: str, body: str) -> bool:
