@@ -175,3 +175,20 @@ def test_focus_keeps_the_top_hit_and_those_bm25_matches_nearly_as_well():
     assert focus([hit(1, None), hit(2, 3.0)]) == [hit(1, None), hit(2, 3.0)]
     assert focus([hit(1, 0.0), hit(2, None)]) == [hit(1, 0.0), hit(2, None)]
     assert focus([]) == [] and focus([hit(1, 2.0)]) == [hit(1, 2.0)]
+
+
+def test_a_follow_ups_own_words_weigh_less_than_its_earlier_question(settings, fake_embedder):
+    """"Setelah apa dia mengatakan hal itu?" matches any paragraph with "mengatakan"; the query
+    carrying the earlier question says what "itu" is, so it leads the fusion."""
+    from rag.pipeline import FOLLOWUP_WEIGHT, Pipeline
+
+    pipe = Pipeline(settings, embedder=fake_embedder, llm=FakeLLM([]), log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    earlier = "Apa yang dikatakan Putin tentang kesiapan Moskow untuk mengakhiri perang?"
+    r = pipe.retrieve("Setelah apa dia mengatakan hal itu?", [earlier])
+    assert {q.name: q.weight for q in r.queries} == {"q": FOLLOWUP_WEIGHT, "history": 1.0}
+    assert 0 < FOLLOWUP_WEIGHT < 1
+    # a question that refers to nothing keeps its full weight, history or not
+    r = pipe.retrieve("Kapan Putin mengunjungi Xi di Beijing?", [earlier])
+    assert r.queries[0].weight == 1.0
+    assert pipe.retrieve("Setelah apa dia mengatakan hal itu?").queries[0].weight == 1.0
