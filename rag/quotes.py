@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from .citations import Citation, citation_label, spans_documents
-from .grounding import asks_figure, keys, new_figures
+from .grounding import asks_figure, keys, new_figures, wrong_answer_type
 from .language import EN, ID
 from .llm import LLM
 from .prompt import REFUSAL
@@ -92,10 +92,16 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     top-ranked few) that the model, asked of each alone, clearly judges to answer the question;
     else None. The answer model picked the wrong relation; as a judge of one paragraph it is better
     (seed dev: it picked a gold paragraph for 12 of 13 questions, the retrieval rank for 10).
-    Also used for a middling answer, with `ranked` its cited passages (`agreement.quote_middling`)."""
+    Also used for a middling answer, with `ranked` its cited passages (`agreement.quote_middling`).
+    A paragraph without the kind of answer asked for (a figure for "Berapa ...", a day of the
+    month for "Tanggal berapa ...", `grounding.wrong_answer_type`) is not judged: "pada musim
+    semi" does not answer a date. None of the 155 quotes recorded in the dev and FacQA runs was such a paragraph."""
     glosses = {h.key: h.gloss for h in ranked if h.gloss}
     candidates = [replace(h, gloss=glosses.get(h.key, h.gloss))
-                  for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]]
+                  for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]
+                  if not wrong_answer_type(question, h.text)]
+    if not candidates:
+        return None
     found = best_answering(llm, question, candidates)
     if found is None or found[1] < (MIN_ANSWERS_GLOSSED if found[0].gloss else MIN_ANSWERS):
         return None

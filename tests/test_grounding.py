@@ -481,3 +481,23 @@ def test_a_figure_in_another_unit_than_the_one_asked_is_the_wrong_type():
     assert not wrong_answer_type(question, "Putin berada di Beijing selama dua hari [16].")
     assert not wrong_answer_type("How many weeks before the invasion was it?", "Two weeks before the invasion [16].")
     assert not wrong_answer_type("Tanggal berapa hari terakhir Grand Prix Asia 2005?", "Pada 8/9 [3].")  # a date
+
+
+def test_a_date_asked_is_a_day_of_the_month_and_a_paragraph_without_one_is_not_quoted():
+    from rag.grounding import wrong_answer_type
+    from rag.quotes import quote_answering
+
+    question = "Tanggal berapa Xi dijadwalkan tiba di Rusia?"
+    assert wrong_answer_type(question, "Xi tiba di Rusia pada musim semi, sejak 2012 [13].")  # a year is no date
+    assert not wrong_answer_type(question, "Pada Sabtu (20/8) [3].")
+    assert not wrong_answer_type("On what date did the quake hit?", "On 26 November 2004 [13].")
+    assert wrong_answer_type("On what date did the quake hit?", "In November 2004 [13].")
+    spring = Hit("a.txt", 13, "Xi diperkirakan akan bertemu Putin di Rusia pada musim semi.", 1.0)
+    dated = Hit("a.txt", 14, "Xi tiba di Moskow pada 20 Maret.", 0.9)
+    llm = FakeLLM(support=lambda prompt: 0.95)  # the judge would take either paragraph as the answer
+    assert quote_answering(llm, question, [spring], [spring], "id") is None and len(llm.checks) == 0
+    text, cited = quote_answering(llm, question, [spring, dated], [spring, dated], "id")
+    assert [c.paragraph for c in cited] == [14] and "20 Maret" in text
+    a = list(generate(FakeLLM(["Xi tiba di Rusia pada musim semi [13]."], support=lambda prompt: 0.95),
+                      question, [spring], "id", 100, retrieved=[spring]))[-1]
+    assert a.refused and not a.citations and not a.quoted
