@@ -19,7 +19,7 @@ from .llm import LLM, LlamaCppLLM
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .prompt import PREFIX, passage_block, render
 from .retriever import Hit, Query, Retriever, focus
-from .rewrite import QueryRewriter, looks_like_followup
+from .rewrite import QueryRewriter, leans_on_history
 from .settings import Settings
 from .support import MIN_YES, MIN_YES_CORPUS, answers_prefix, support_prefix
 from .store import Store, current_generation, load_index
@@ -43,10 +43,12 @@ K_HINTS = 4
 HINT_TEXTS = 2
 HINT_TEXTS_OTHER_LANGUAGE = 1
 COPY_QUERY = "copy"  # the name of a question searched in the corpus's copy
-# A follow-up's own words ("Setelah apa dia mengatakan hal itu?") say little about what it asks;
-# the query with its earlier question says more. Its weight in the fusion, chosen on the ranks of
+# A follow-up whose own words say little ("Setelah apa dia mengatakan hal itu?", `rewrite.leans_on_history`)
+# weighs this much in the fusion, the query with its earlier question 1.0. Chosen on the ranks of
 # the 23 follow-ups of the nine seed sets: 1.0 left k24's gold paragraph out of the top 4, 0.5
 # put it 4th, 0.3 2nd; 0 put it 1st but f19's and g22's gold paragraphs 3rd and 2nd instead of 1st.
+# Given to every follow-up, 0.3 also turned a compound question's second part ("Kapan pertemuan
+# tatap muka terakhir mereka?", g19), which names its own subject, from an answer into a quote.
 FOLLOWUP_WEIGHT = 0.3
 RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
 
@@ -289,8 +291,8 @@ class Pipeline:
         store = store or self.store
         lang = detect_language(q)
         history = list(history)[-self.settings.max_history:]
-        # a follow-up's own words weigh less than the query that carries its earlier question
-        queries = [Query(q, FOLLOWUP_WEIGHT if history and looks_like_followup(q) else 1.0, "q", lang)]
+        # a follow-up that names almost nothing itself weighs less than the query with its earlier question
+        queries = [Query(q, FOLLOWUP_WEIGHT if history and leans_on_history(q, lang) else 1.0, "q", lang)]
         t0 = time.perf_counter()
         # rewrites only add query variants: if one fails (e.g. a question too long for the LLM's
         # context), retrieval goes on with the question as asked

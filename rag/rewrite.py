@@ -5,7 +5,7 @@ import re
 from collections import OrderedDict
 from typing import Sequence
 
-from .language import EN, ID
+from .language import EN, ID, match_keys
 from .llm import LLM
 from .prompt import ASSISTANT, chatml
 from .retriever import Query
@@ -104,3 +104,13 @@ _FOLLOWUP_HINT = re.compile(r"\b(dia|ia|itu|tersebut|nya|beliau|mereka|he|she|it
 def looks_like_followup(question: str) -> bool:
     """Pronouns or demonstratives that need an antecedent."""
     return bool(_FOLLOWUP_HINT.search(question)) or bool(re.search(r"\w{3,}nya\b", question, re.I))
+
+
+FEW_OWN_WORDS = 2  # content words at most, for a follow-up to lean on its earlier question
+
+
+def leans_on_history(question: str, lang: str = ID) -> bool:
+    """A follow-up that names almost nothing itself ("Setelah apa dia mengatakan hal itu?": "hal",
+    "mengatakan"), so its earlier question says more about what it asks. One that names its own
+    subject ("Kapan pertemuan tatap muka terakhir mereka?") does not."""
+    return looks_like_followup(question) and len(match_keys(question, lang if lang in (ID, EN) else ID)) <= FEW_OWN_WORDS

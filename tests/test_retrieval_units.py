@@ -177,7 +177,7 @@ def test_focus_keeps_the_top_hit_and_those_bm25_matches_nearly_as_well():
     assert focus([]) == [] and focus([hit(1, 2.0)]) == [hit(1, 2.0)]
 
 
-def test_a_follow_ups_own_words_weigh_less_than_its_earlier_question(settings, fake_embedder):
+def test_a_follow_up_that_names_almost_nothing_weighs_less_than_its_earlier_question(settings, fake_embedder):
     """"Setelah apa dia mengatakan hal itu?" matches any paragraph with "mengatakan"; the query
     carrying the earlier question says what "itu" is, so it leads the fusion."""
     from rag.pipeline import FOLLOWUP_WEIGHT, Pipeline
@@ -188,7 +188,9 @@ def test_a_follow_ups_own_words_weigh_less_than_its_earlier_question(settings, f
     r = pipe.retrieve("Setelah apa dia mengatakan hal itu?", [earlier])
     assert {q.name: q.weight for q in r.queries} == {"q": FOLLOWUP_WEIGHT, "history": 1.0}
     assert 0 < FOLLOWUP_WEIGHT < 1
-    # a question that refers to nothing keeps its full weight, history or not
+    # a question that refers to nothing, or a follow-up that names its own subject, keeps its
+    # full weight, history or not
     r = pipe.retrieve("Kapan Putin mengunjungi Xi di Beijing?", [earlier])
     assert r.queries[0].weight == 1.0
+    assert pipe.retrieve("Kapan pertemuan tatap muka terakhir mereka?", [earlier]).queries[0].weight == 1.0
     assert pipe.retrieve("Setelah apa dia mengatakan hal itu?").queries[0].weight == 1.0
