@@ -349,7 +349,8 @@ _CLOCK_WORDS = re.compile(r"\d|\b(pagi|siang|sore|malam|tengah hari|morning|noon
 
 
 def wrong_answer_type(question: str, answer: str) -> bool:
-    """The question asks for a count, amount or duration (or a clock time, or a date) and the answer holds none.
+    """The question asks for a count, amount or duration (or a clock time, or a day of the month)
+    and the answer holds none.
 
     Such an answer talks around a figure the passages do not give ("at what time" -> "on
     Friday"): it is treated like an answer from elsewhere."""

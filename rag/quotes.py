@@ -95,7 +95,8 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     Also used for a middling answer, with `ranked` its cited passages (`agreement.quote_middling`).
     A paragraph without the kind of answer asked for (a figure for "Berapa ...", a day of the
     month for "Tanggal berapa ...", `grounding.wrong_answer_type`) is not judged: "pada musim
-    semi" does not answer a date. None of the 155 quotes recorded in the dev and FacQA runs was such a paragraph."""
+    semi" does not answer a date. None of the 155 quotes recorded in the dev and FacQA runs
+    cited such a paragraph."""
     glosses = {h.key: h.gloss for h in ranked if h.gloss}
     candidates = [replace(h, gloss=glosses.get(h.key, h.gloss))
                   for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]
