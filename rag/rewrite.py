@@ -113,5 +113,6 @@ def leans_on_history(question: str, lang: str = ID) -> bool:
     """A follow-up that names almost nothing itself ("Setelah apa dia mengatakan hal itu?": "hal",
     "mengatakan"), so its earlier question says more about what it asks. One that names its own
     subject ("Kapan pertemuan tatap muka terakhir mereka?") does not."""
-    own = match_keys(question, lang if lang in (ID, EN) else ID)
-    return looks_like_followup(question) and len(own) <= FEW_OWN_WORDS
+    if not looks_like_followup(question):
+        return False
+    return len(match_keys(question, lang if lang in (ID, EN) else ID)) <= FEW_OWN_WORDS
