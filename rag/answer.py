@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from .asked_role import post_unnamed
+from .asked_role import invents_place, post_unnamed
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, content_words, parse_citations, picks_option
 from .language import EN, ID, detect_language, written_in_other_language
@@ -340,7 +340,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if problem == INVENTED:
         backing = cited_passages(prompt.passages, parsed.citations)  # uncited and inventing: refused
         if (not backing or not specifics(parsed.text, backing, context_q).supported
-                or invents_figure(question, invented)):
+                or invents_figure(question, invented) or invents_place(question, parsed.text, invented)):
             refused = True  # nothing it states, or the figure asked for, comes from what it cites
         elif cut := _without_made_up_figures(parsed, invented, context_q, prompt.passages, question, answer_lang):
             parsed, problem, invented = cut, "", ()  # shown without the day or year it made up

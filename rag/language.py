@@ -57,14 +57,14 @@ def detect_language(text: str) -> str:
 
 def written_in_other_language(text: str, lang: str) -> bool:
     """True when `text` is clearly not in `lang` ('id' or 'en'): at least three function words of
-    the other language and more than twice the evidence for `lang`. Names and quoted words of
-    the other language in a short answer stay well below that."""
-    id_score, en_score = _evidence(words(text))
-    if lang == ID:
-        return en_score >= 3 and en_score > 2 * id_score
-    if lang == EN:
-        return id_score >= 3 and id_score > 2 * en_score
-    return False
+    the other language and more than twice the evidence for `lang`, or, in a sentence of five
+    words or more, two of them and nothing of `lang` ("China pays full price for imported crude
+    oil from Russia [5]" to an Indonesian question). Names and quoted words of the other
+    language in a short answer stay below that."""
+    tokens = words(text)
+    id_score, en_score = _evidence(tokens)
+    own, other = {ID: (id_score, en_score), EN: (en_score, id_score)}.get(lang, (0, 0))
+    return (other >= 3 and other > 2 * own) or (other >= 2 and own == 0 and len(tokens) >= 5)
 
 
 @lru_cache(maxsize=4)

@@ -234,6 +234,11 @@ def test_names_and_quoted_words_do_not_make_an_answer_the_other_language():
     assert not other("Qin Gang was a duta besar for the People's Republic of China.", "en")
     assert not other("Direktur International Rice Research Institute (IRRI) adalah Robert E Zeigler.", "id")
     assert not other("The documents do not say.", "other")
+    # a plain sentence with two function words of the other language and none of its own
+    assert other("China pays full price for imported crude oil from Russia [5].", "id")
+    assert other("Putin mengunjungi Xi di Beijing pada Februari [16].", "en")
+    assert not other("Wolf Warrior diplomats from China [19]", "id")  # one English word
+    assert not other("Di Beijing [16].", "en")  # too short to tell
 
 
 def test_a_number_with_a_space_after_its_comma_takes_the_form_of_the_passage():

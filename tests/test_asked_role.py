@@ -1,8 +1,9 @@
-""""Siapa <jabatan> ...?" answered from a paragraph that never names that post is not shown."""
+""""Siapa <jabatan> ...?" answered from a paragraph that never names that post, and "Di mana ...?"
+answered with a place no passage names, are not shown."""
 from __future__ import annotations
 
 from rag.answer import generate
-from rag.asked_role import asked_post, post_unnamed
+from rag.asked_role import asked_post, invents_place, post_unnamed
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 
@@ -38,3 +39,33 @@ def test_the_post_is_looked_for_in_the_paragraph_the_citation_is_moved_to():
     llm = FakeLLM(["Perdana Menteri Inggris adalah Tony Blair, yang tiba di Jakarta pada hari Senin [2]."])
     answer = list(generate(llm, "Siapa Perdana Menteri Inggris?", passages, "id", 100))[-1]
     assert not answer.refused and [c.paragraph for c in answer.citations] == [1]
+
+
+SEPTEMBER = "Putin mengakui kekhawatiran Xi pada pertemuan tatap muka terakhir mereka pada bulan September."
+
+
+def test_a_place_asked_for_that_no_passage_names_is_made_up():
+    q = "Di kota mana Putin dan Xi bertemu pada bulan September?"
+    assert invents_place(q, "Di kota Beijing, Putin dan Xi bertemu pada bulan September [4].", ["Beijing"])
+    assert invents_place("Dimanakah Olimpiade 2004 diadakan?", "Olimpiade 2004 diadakan di Korea Selatan [2].",
+                         ["Korea", "Selatan"])
+    assert invents_place("In which city was the summit held?", "In the city of Tehran [17].", ["Tehran"])
+    assert invents_place("Ke mana Medvedev dikirim?", "Medvedev dikirim ke Shanghai [17].", ["Shanghai"])
+    # the made-up name is not the place, or the question asks no place
+    assert not invents_place("Where did Putin send Medvedev?", "Putin sent Sergei Medvedev to Beijing [17].",
+                             ["Sergei"])
+    assert not invents_place("On which country does Russia depend?", "On China, to offset Western sanctions [3].",
+                             ["Western"])
+    assert not invents_place("Kapan Putin ke Beijing?", "Putin ke Moskow pada Februari [16].", ["Moskow"])
+    assert not invents_place(q, "Di kota Beijing [4].", ["2018"])  # a figure is `invents_figure`'s
+
+
+def test_an_answer_whose_place_is_made_up_becomes_the_refusal():
+    passages = [Hit("a.txt", 4, SEPTEMBER, 1.0)]
+    script = "Putin dan Xi bertemu di kota Beijing pada bulan September [4]."
+    question = "Di kota mana Putin dan Xi bertemu pada bulan September?"
+    answer = list(generate(FakeLLM([script]), question, passages, "id", 100))[-1]
+    assert answer.refused and not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
+    # asked when, the same made-up city is a detail: shown, marked unverified, the name listed
+    answer = list(generate(FakeLLM([script]), "Kapan Putin dan Xi bertemu?", passages, "id", 100))[-1]
+    assert not answer.refused and not answer.verified and answer.invented == ("Beijing",)

@@ -54,7 +54,7 @@ def test_an_english_question_searches_the_english_copy_and_is_not_translated(cor
     answer = pipe.ask("Who was promoted to foreign minister?")
     assert not any(QUESTION_TRANSLATION in p for p in llm.prompts)
     assert answer.retrieved[0].paragraph == 18
-    (prompt,) = [p for p in llm.prompts if "search found most relevant" in p]
+    prompt = next(p for p in llm.prompts if "search found most relevant" in p)  # the first answer prompt
     tail = prompt.split("search found most relevant", 1)[1].split("\nQuestion:", 1)[0]
     assert [x for x in tail.splitlines() if x.startswith("[")] == [f"[18] {top.text}"]  # one, as for a translated one
 

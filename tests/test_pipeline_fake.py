@@ -290,7 +290,7 @@ def test_with_the_whole_corpus_in_context_the_top_hints_are_written_out(settings
         pipe = Pipeline(settings.replace(context="corpus", translate=True), embedder=fake_embedder, llm=llm)
         pipe.ensure_index(progress=False)
         a = pipe.ask(question)
-        (prompt,) = [p for p in llm.prompts if "search found most relevant" in p]
+        prompt = next(p for p in llm.prompts if "search found most relevant" in p)  # the first answer prompt
         tail = prompt.split("search found most relevant", 1)[1].split("\nQuestion:", 1)[0]
         lines = [line for line in tail.splitlines() if line.startswith("[")]
         assert lines == [f"[{h.paragraph}] {h.text}" for h in a.retrieved[:len(lines)]]  # the top ones, in order
