@@ -341,7 +341,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         backing = cited_passages(prompt.passages, parsed.citations)  # uncited and inventing: refused
         if (not backing or not specifics(parsed.text, backing, context_q).supported
                 or invents_figure(question, invented) or invents_place(question, parsed.text, invented)):
-            refused = True  # nothing it states, or the figure asked for, comes from what it cites
+            refused = True  # nothing it states, or the figure or place asked for, comes from what it cites
         elif cut := _without_made_up_figures(parsed, invented, context_q, prompt.passages, question, answer_lang):
             parsed, problem, invented = cut, "", ()  # shown without the day or year it made up
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
