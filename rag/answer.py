@@ -216,7 +216,7 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
 def _without_made_up_figures(parsed: ParsedAnswer, invented: Sequence[str], question: str,
                              passages: Sequence[Hit], asked: str, lang: str) -> ParsedAnswer | None:
     """The answer without the days or years it made up (`unstated`), when it then passes `_check`."""
-    text = drop_invented_figures(parsed.text, invented)
+    text = drop_invented_figures(parsed.text, invented, asked)
     cut = parse_citations(text, passages) if text else None
     return cut if cut and not _check(text, cut, question, passages, asked, lang)[0] else None
 

@@ -1,4 +1,4 @@
-"""Cutting a made-up day or year out of an otherwise grounded answer.
+"""Cutting a made-up day, year or month out of an otherwise grounded answer.
 
 The small model adds a figure of its own to a sentence it took from a paragraph: a day
 ("Putin visited Xi in Beijing on February 16th"; the source says "awal Februari", early
@@ -22,9 +22,14 @@ _TO = r"(?:\s*(?:-|–|to|until|and|hingga|sampai|dan)\s*\d+" + _ORD + r")?"
 _DANGLING = re.compile(rf"\b(?:{_OPENER}|tahun|the|year|tanggal)\s*$", re.I)
 
 
+_MONTH_WORDS = frozenset(_MONTH.lower().split("|"))
+# a question asking a time: a made-up month there is the answer itself, not a detail to cut
+_ASKS_TIME = re.compile(r"\b(?:kapan|when|bulan|month|tanggal|date|tahun|year|musim|season)\b", re.I)
+
+
 def _is_figure(item: str) -> bool:
-    """An invented detail that is a figure (day, year, count), not a name."""
-    return any(c.isdigit() for c in item)
+    """An invented detail that is a figure (day, year, count) or a month, not a name."""
+    return any(c.isdigit() for c in item) or item.lower() in _MONTH_WORDS
 
 
 def _span(body: str, item: str) -> tuple[int, int] | None:
@@ -32,6 +37,10 @@ def _span(body: str, item: str) -> tuple[int, int] | None:
     "16 Februari", "February 1, 2018"), else the whole phrase of time it ends ("in 2018",
     "from 2012 to 2017", "pada tahun 2001"); None when it stands elsewhere ("10 korban")."""
     num = re.escape(item)
+    if item.lower() in _MONTH_WORDS:  # the whole date goes: "on July 11th", "pada 11 Juli 2018"
+        m = re.search(rf"(?P<n>\s*\b(?:{_OPENER}\s+)?(?:(?:bulan|tanggal|the)\s+)?(?:\d{{1,2}}{_ORD}\s+(?:of\s+)?)?"
+                      rf"{num}(?:\s+\d{{1,2}}{_ORD}\b)?(?:,?\s+\d{{4}}\b)?)(?!\w)", body, re.I)
+        return m.span("n") if m else None
     for pattern in (rf"\b(?:{_MONTH})(?:\s+\d{{1,2}}{_ORD}\b)?(?P<n>,?\s+{num}{_ORD})(?!\w)",
                     rf"(?<![\w,.])(?P<n>{num}{_ORD}\s+)(?:{_MONTH})\b",
                     rf"(?P<n>\s*\b{_OPENER}\s+(?:the\s+year\s+|tahun\s+)?{num}{_ORD}{_TO})(?![\w,.]\d|\w)"):
@@ -67,10 +76,13 @@ def _cut(body: str, invented: Sequence[str]) -> str:
     return body
 
 
-def drop_invented_figures(text: str, invented: Sequence[str]) -> str:
+def drop_invented_figures(text: str, invented: Sequence[str], question: str = "") -> str:
     """`text` (the answer with its citations) without its `invented` figures, each cut with
-    the phrase of time it stands in; '' when one is not a figure or stands elsewhere."""
+    the phrase of time it stands in; '' when one is not a figure or stands elsewhere, or is a
+    month and `question` asks a time."""
     if not invented or not all(_is_figure(i) for i in invented):
+        return ""
+    if _ASKS_TIME.search(question) and any(i.lower() in _MONTH_WORDS for i in invented):
         return ""
     parts = [m.group(0) for m in _SENTENCE.finditer(text)]
     if "".join(parts) != text:

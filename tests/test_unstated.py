@@ -1,4 +1,4 @@
-"""Cutting a made-up day or year out of an answer (rag/unstated.py)."""
+"""Cutting a made-up day, year or month out of an answer (rag/unstated.py)."""
 from __future__ import annotations
 
 import pytest
@@ -21,6 +21,10 @@ from tests.test_grounding import P
     ("Album itu dirilis pada tahun 2001 oleh Tari [10].", ("2001",), "Album itu dirilis oleh Tari. [10]"),
     ("Qin lahir pada tanggal 18 Desember 1956 [18].", ("18", "1956"), "Qin lahir pada bulan Desember. [18]"),
     ("2012 [13]\nQin was promoted in 2015 to minister [18].", ("2015",), "2012 [13]\nQin was promoted to minister. [18]"),
+    # a made-up month goes with its whole date (seed_extra10 q01: "on July 11th", the source says "Jumat")
+    ("They held a video conference together on July 11th. [1]", ("July",), "They held a video conference together. [1]"),
+    ("Putin mengunjungi Xi pada 11 Juli 2018 di Beijing [16].", ("Juli", "2018"), "Putin mengunjungi Xi di Beijing. [16]"),
+    ("In July, Putin called Xi [1].", ("July",), "Putin called Xi. [1]"),
 ])
 def test_a_made_up_day_or_year_is_cut_with_its_phrase(text, invented, expected):
     assert drop_invented_figures(text, invented) == expected
@@ -34,6 +38,13 @@ def test_a_made_up_day_or_year_is_cut_with_its_phrase(text, invented, expected):
 ])
 def test_an_answer_whose_figure_cannot_be_cut_cleanly_is_left_to_the_other_checks(text, invented):
     assert drop_invented_figures(text, invented) == ""
+
+
+def test_a_made_up_month_is_not_cut_when_the_question_asks_a_time():
+    for question in ("When was the call held?", "Kapan panggilan itu diadakan?", "In which month was it?"):
+        assert drop_invented_figures("The call was held on July 11th. [1]", ("July",), question) == ""
+    assert drop_invented_figures("The call was held on July 11th. [1]", ("July",), "Who took part?") == (
+        "The call was held. [1]")
 
 
 def test_the_cut_answer_is_shown_verified_and_a_figure_asked_for_still_refused():
