@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .verbatim import MONTH_NAMES as _MONTH
+from .verbatim import MONTH_FORMS as _MONTH_WORDS, MONTH_NAMES as _MONTH
 
 _LABEL = re.compile(r"\s*\[[^\[\]]*\]")
 _SENTENCE = re.compile(r"[^\[\]]*?(?:\[[^\[\]]*\][\s.]*)+|[^\[\]]+$")
@@ -22,7 +22,6 @@ _TO = r"(?:\s*(?:-|–|to|until|and|hingga|sampai|dan)\s*\d+" + _ORD + r")?"
 _DANGLING = re.compile(rf"\b(?:{_OPENER}|tahun|the|year|tanggal)\s*$", re.I)
 
 
-_MONTH_WORDS = frozenset(_MONTH.lower().split("|"))
 # a question asking a time: a made-up month there is the answer itself, not a detail to cut
 _ASKS_TIME = re.compile(r"\b(?:kapan|when|bulan|month|tanggal|date|tahun|year|musim|season)\b", re.I)
 

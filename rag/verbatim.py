@@ -22,6 +22,7 @@ _MONTHS = {form.lower(): i for i, mb in enumerate(MONTHS.members, 1) for form in
 _WEEKDAYS = "|".join(form.lower() for mb in DAYS.members for form in (*mb.indonesian, *mb.english))
 # any month name, either language, as a regex alternation (lowercase: match with re.I)
 MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTH_FORMS = frozenset(_MONTHS)  # every month name, lower-cased, in both languages
 _DAY_FIRST = re.compile(  # "Sabtu, 13 Agustus 2005", "tanggal 13 Agustus"
     rf"(?P<t>\btanggal\s+)?(?:\b(?:{_WEEKDAYS})\b,?\s*)?"
     rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{MONTH_NAMES})\b(?:,?\s+\d{{4}}\b)?", re.I)
