@@ -239,7 +239,8 @@ def _in_source_form(raw: str, passages: Sequence[Hit], question: str) -> tuple[s
 
 def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_tokens: int,
              history: Sequence[str] = (), retrieved: Sequence[Hit] = (), fixed_passages: bool = False,
-             check: bool = True, min_support: float = MIN_YES, hint_texts: int = 0) -> Iterator[Event]:
+             check: bool = True, min_support: float = MIN_YES, hint_texts: int = 0,
+             pointed: bool = False) -> Iterator[Event]:
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
 
     After each attempt the answer is checked. Names or numbers that no passage holds
@@ -259,7 +260,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     with `check` a second reading (`support.support`, of the question with its chat history)
     withdraws an answer its cited paragraphs do not state; a passage the model clearly judges to
     answer the question is then quoted (`quote_answering`), else the reply is the refusal. The
-    model's own refusal is judged the same way."""
+    model's own refusal is judged the same way. `pointed`: the prompt names the passages' clause
+    closest to the question (`pointed.py`)."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
@@ -269,7 +271,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     for attempt in (0, 1):
         prompt = build_prompt(question, passages, answer_lang, llm.count, llm.n_ctx, max_tokens,
                               history, strict=note, fixed_passages=fixed_passages,
-                              hints=tuple(retrieved) if fixed_passages else (), hint_texts=hint_texts)
+                              hints=tuple(retrieved) if fixed_passages else (), hint_texts=hint_texts,
+                              pointed=pointed)
         if not prompt.passages:
             yield Answer(question, REFUSAL[answer_lang], refused=True, lang=answer_lang,
                          retrieved=tuple(retrieved), timings={"total_s": time.perf_counter() - start})

@@ -5,6 +5,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Callable, Iterator, Sequence
 
 from .agreement import confirm_middling, quote_middling
@@ -17,6 +18,7 @@ from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language, words
 from .llm import LLM, LlamaCppLLM
 from .models import Embedder, get_embedder, get_llm, llm_path
+from .pointed import ask_again_pointed
 from .prompt import PREFIX, passage_block, render
 from .retriever import Hit, Query, Retriever, focus
 from .rewrite import QueryRewriter, leans_on_history
@@ -365,14 +367,15 @@ class Pipeline:
         if corpus is None and k is None and self.settings.k is None:
             passages = focus(r.hits)  # k chosen here: up to K_RETRIEVED, fewer when BM25 shows a clear best
         gen_start = time.perf_counter()
-        events = generate(self.llm(), q, passages, lang, self.settings.max_tokens, hist[-2:], r.hits,
-                          fixed_passages=corpus is not None, check=self.settings.support_check,
-                          min_support=self.min_support(self.context_passages(store) is not None),
-                          hint_texts=HINT_TEXTS_OTHER_LANGUAGE if _other_language(r.queries) else HINT_TEXTS)
+        answer = partial(generate, self.llm(), q, passages, lang, self.settings.max_tokens, hist[-2:], r.hits,
+                         fixed_passages=corpus is not None, check=self.settings.support_check,
+                         min_support=self.min_support(self.context_passages(store) is not None),
+                         hint_texts=HINT_TEXTS_OTHER_LANGUAGE if _other_language(r.queries) else HINT_TEXTS)
+        events = answer()
         if corpus is not None and self.settings.support_check:  # a middling answer is asked for again
             events = confirm_middling(self.llm(), events, r.hits, self.settings.max_tokens, hist[-2:])
-        elif self.settings.support_check:  # a middling answer's passage is judged, maybe quoted
-            events = quote_middling(self.llm(), events)
+        elif self.settings.support_check:  # a withdrawn answer asked again, pointed; a middling one judged
+            events = quote_middling(self.llm(), ask_again_pointed(events, partial(answer, pointed=True)))
         try:
             for event in events:
                 if isinstance(event, Answer):

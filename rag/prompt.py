@@ -9,11 +9,12 @@ lowest-ranked passages first and trimming an over-long passage at a word boundar
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from .citations import spans_documents
-from .language import EN, ID
+from .language import EN, ID, tokenize
 from .retriever import Hit
 
 NO_ANSWER = "NO_ANSWER"
@@ -104,21 +105,47 @@ def question_block(question: str, lang: str, history: Sequence[str], strict: boo
     return "\n".join(lines)
 
 
+_CLAUSE_END = re.compile(r"(?<=[,;.!?])\s+")
+MIN_SHARED = 2  # content words a clause must share with the question to be pointed out
+
+
+def closest_clause(question: str, passages: Sequence[Hit], lang: str) -> tuple[Hit, str] | None:
+    """The passage clause (split at , ; . ! ?) sharing most content words with the question,
+    the higher-ranked passage first on a tie; None when none shares `MIN_SHARED`."""
+    want = set(tokenize(question, lang))
+    best: tuple[int, Hit, str] | None = None
+    for hit in passages:
+        for clause in _CLAUSE_END.split(hit.text):
+            shared = len(want & set(tokenize(clause, lang)))
+            if shared >= MIN_SHARED and (best is None or shared > best[0]):
+                best = (shared, hit, clause.strip())
+    return (best[1], best[2]) if best else None
+
+
+def pointer_line(question: str, passages: Sequence[Hit], lang: str, multi_doc: bool) -> str:
+    """The line that points the model at the closest clause (`pointed.py`), or "" when there is none."""
+    found = closest_clause(question, passages, lang)
+    return f'The words of {passage_label(found[0], multi_doc)} closest to the question: "{found[1]}"' if found else ""
+
+
 def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[str] = (),
            strict: bool | str = False, hints: Sequence[Hit] = (), question_first: bool = False,
-           hint_texts: int = 0) -> tuple[str, str]:
+           hint_texts: int = 0, pointed: bool = False) -> tuple[str, str]:
     """(full prompt, its reusable prefix when the passages are the whole fixed corpus).
 
     `hint_texts`: the first so many hints are also written out in full just before the question,
     where the small model reads them last (corpus mode: the rest of the corpus is far above).
 
     `question_first` also states the question before the passages, so the small model reads
-    them knowing what to look for (not in corpus mode: there the passages are the cached prefix)."""
+    them knowing what to look for (not in corpus mode: there the passages are the cached prefix).
+    `pointed` (with `question_first`) adds the line naming the passages' clause closest to the question."""
     ask = f"Question: {question}\n\n" if question_first else ""
     head = PREFIX + "<|im_start|>user\n" + ask + passage_block(passages)
     multi_doc = spans_documents(passages)
     labels = [passage_label(h, multi_doc) for h in hints]
     texts = [passage_line(h, multi_doc) for h in hints[:hint_texts]]
+    if pointed and question_first and (line := pointer_line(question, passages, lang, multi_doc)):
+        texts.append(line)
     tail = question_block(question, lang, history, strict, passages[0].paragraph if passages else 1, labels, texts)
     return head + tail + "<|im_end|>\n" + ASSISTANT, head
 
@@ -131,7 +158,8 @@ def _trim(text: str, max_chars: int) -> str:
 
 def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Callable[[str], int],
                  n_ctx: int, max_tokens: int, history: Sequence[str] = (), strict: bool | str = False,
-                 fixed_passages: bool = False, hints: Sequence[Hit] = (), hint_texts: int = 0) -> Prompt:
+                 fixed_passages: bool = False, hints: Sequence[Hit] = (), hint_texts: int = 0,
+                 pointed: bool = False) -> Prompt:
     """Fit prefix + passages + question into n_ctx - max_tokens.
 
     History goes first, then the hints written out (`hint_texts`), then the lowest-ranked
@@ -146,7 +174,7 @@ def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Calla
 
     def draw() -> tuple[str, str]:
         return render(shown, question, lang, hist, strict, hints, question_first=not fixed_passages,
-                      hint_texts=hint_texts)
+                      hint_texts=hint_texts, pointed=pointed)
 
     text, head = draw()
     n = count(text)
