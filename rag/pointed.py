@@ -9,10 +9,11 @@ more line before it: the clause that shares most content words with the question
 Measured (2026-12-03, the 189 Indonesian questions of the thirteen seed sets, retrieved passages):
 the line on every question changed 23 outcomes (9 gained, 13 lost, 1 trap answered; 114 -> 110 of
 149 right), so it is not used on every question. Only after a withdrawal the same runs give 4
-right answers for 10 refusals (e15, f11, m08, n11: 114 -> 118), no trap answered (34 of 40
-refused either way). FacQA test-100: 4 asked again, 1 more right (test-0018), 1 wrong answer
-shown instead of the refusal. English questions (the clause taken from the English copy, with the
-whole corpus in context) gained 1 of 16 and answered 2 of 17 traps: they are not asked again.
+right answers for 10 refusals (e15, f11, m08, n11: 114 -> 118; the idea came from f11) and
+answer no trap (34 of 40 refused either way). FacQA test-100: 4 asked again, 1 more right
+(test-0018), 1 wrong answer shown instead of the refusal. English questions (the clause taken
+from the English copy, with the whole corpus in context) gained 1 of 16 and answered 2 of 17
+traps: they are not asked again.
 """
 from __future__ import annotations
 
