@@ -114,13 +114,16 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     pipe.ensure_index(progress=False)
     answer: Answer | None = None
     streamed = ""
+    explained = False  # the last thing printed is a Reset's reason: a second one says why more follows
     for event in pipe.ask_stream(question or "", list(history)):
         if isinstance(event, Token) and not as_json:
             streamed += event.text
+            explained = False
             click.echo(safe(event.text), nl=False)
         elif isinstance(event, Reset) and not as_json:
-            if streamed:
-                click.echo(f"\n({event.reason})")
+            if streamed or explained:
+                click.echo(f"\n({event.reason})" if streamed else f"({event.reason})")
+                explained = True
             streamed = ""
         elif isinstance(event, Answer):
             answer = event

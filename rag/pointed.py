@@ -40,7 +40,7 @@ def ask_again_pointed(events: Iterator[Event], again: Callable[[], Iterator[Even
             if not (isinstance(event, Answer) and needs_pointing(event)):
                 yield event
                 continue
-            yield Reset("the answer was withdrawn; asking again with the words closest to the question pointed out")
+            yield Reset("asking once more, with the words closest to the question pointed out")
             second = again()
             try:
                 for later in second:

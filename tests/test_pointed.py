@@ -92,3 +92,23 @@ def test_no_retry_without_a_clause_to_point_out_or_with_the_whole_corpus(pipelin
     pipeline.ask(QUESTION)
     assert not any(POINTED in p for p in llm.prompts)
     pipeline.settings = settings
+
+
+def test_rag_ask_says_why_a_second_answer_follows(monkeypatch, settings):
+    import rag.pipeline
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+    from tests.conftest import FakeEmbedder
+
+    real = rag.pipeline.Pipeline
+    monkeypatch.setattr(rag.pipeline, "Pipeline", lambda s: real(
+        s.replace(translate=False, context="retrieved"), embedder=FakeEmbedder(),
+        llm=FakeLLM(_pointed_reads_right, support=_support), log=lambda m: None))
+    result = CliRunner().invoke(cli, ["ask", "--seeds", str(settings.seeds), "--index", str(settings.index_dir),
+                                      QUESTION])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    first, withdrawn, pointed = (next(i for i, line in enumerate(lines) if text in line)
+                                 for text in ("kemitraan Rusia", "it is withdrawn", "pointed out"))
+    assert first < withdrawn < pointed < next(i for i, line in enumerate(lines) if "sanksi dan gangguan" in line)
