@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from .asked_role import invents_place, post_unnamed
+from .asked_role import invents_place, party_unnamed, post_unnamed
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, content_words, parse_citations, picks_option
 from .language import EN, ID, detect_language, written_in_other_language
@@ -370,8 +370,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
         cited = [h.text for h in cited_passages(prompt.passages, citations)]
-        if answer_lang == ID and cited and detect_language(" ".join(cited)) == ID and post_unnamed(question, cited):
-            yield Reset("the cited paragraph does not name the post asked about; "
+        post = answer_lang == ID and cited and detect_language(" ".join(cited)) == ID and post_unnamed(question, cited)
+        if post or (cited and party_unnamed(question, cited)):
+            yield Reset(f"the cited paragraph does not name the {'post' if post else 'party'} asked about; "
                         "looking for a paragraph that answers it")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
     score, withdrawn = None, False

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .language import STOPWORDS, match_keys
+from .closed_words import named_in
+from .language import PREFIX_CHARS, STOPWORDS, demonym_named, match_keys, near_spelling, words
 
 _WHO = re.compile(r"^\s*siapa(?:kah)?\s+(?:nama\s+)?([^\W\d_]{3,})", re.I)
 # "Siapa saja ...", "Siapa dua tokoh ...", "Siapa salah satu ...", "Siapa mantan presiden ...": no post
@@ -54,3 +55,50 @@ def invents_place(question: str, answer: str, invented: Sequence[str]) -> bool:
     if not names or not _PLACE_Q.search(question):
         return False
     return any(re.search(rf"\b{_AT}{re.escape(w)}\b", answer, re.I) for w in names)
+
+
+# "Bagaimana tanggapan Gedung Putih terhadap ...?", "Bagaimana Kyiv menanggapi ...?", "How did the
+# United States react to ...?", "What was Ukraine's response to ...?": the party whose reaction is asked
+_UNTIL = r"(?:terhadap|atas|tentang|mengenai|soal|pada|kepada|to|toward|towards|on|about|over)"
+_PARTY_Q = (
+    re.compile(rf"\b(?:tanggapan|reaksi|respons|respon|jawaban|sikap)\s+(?P<p>.+?)\s+{_UNTIL}\b", re.I),
+    re.compile(r"^\s*bagaimana(?:kah)?\s+(?P<p>.+?)\s+(?:menanggapi|merespons|merespon|bereaksi|menyikapi|menjawab)\b",
+               re.I),
+    re.compile(r"\bhow\s+(?:did|does|do|has|have|had|will|would|could|might)\s+(?P<p>.+?)\s+"
+               r"(?:react|respond|reply|answer)", re.I),
+    re.compile(r"\b(?:was|is|were|are|been)\s+(?P<p>.+?)['’]s?\s+(?:reaction|response|reply|answer)\b", re.I),
+    re.compile(rf"\b(?:reaction|response|reply)\s+(?:of|from|by)\s+(?P<p>.+?)\s+{_UNTIL}\b", re.I),
+)
+# words that say what kind of party it is, not which one
+_GENERIC_PARTY = frozenset("pemerintah pemerintahan pihak negara rakyat warga pejabat presiden menteri kementerian "
+                           "government officials official people country leaders leader president minister "
+                           "ministry".split())
+
+
+def reacting_party(question: str) -> list[str]:
+    """The words naming the party whose reaction or response the question asks about ("Gedung",
+    "Putih" of "Bagaimana tanggapan Gedung Putih terhadap ...?"); [] when it asks none or names
+    only a kind of party ("pemerintah")."""
+    for pattern in _PARTY_Q:
+        m = pattern.search(question)
+        if m:
+            found = re.findall(r"[^\W\d_]+", m.group("p"))
+            return [w for w in found if w.lower() not in STOPWORDS and w.lower() not in _GENERIC_PARTY
+                    and len(w) > 1]
+    return []
+
+
+def party_unnamed(question: str, cited: Sequence[str]) -> str:
+    """The party a reaction question asks about when no cited paragraph names any of its words,
+    in either language ("Ukraine" / "Ukraina", "Friday" / "Jumat"), else ''."""
+    party = reacting_party(question)
+    text = " ".join(cited)
+    vocabulary = set(words(text))
+    text_keys = match_keys(text) | {w[:PREFIX_CHARS] for w in vocabulary}
+
+    def named(word: str) -> bool:
+        low = word.lower()
+        # another language's spelling only for longer names: "Putih" (of Gedung Putih) is not "Putin"
+        return (low in vocabulary or bool(match_keys(word) & text_keys) or named_in(word, text)
+                or demonym_named(word, text) or (len(low) >= 6 and near_spelling(low, vocabulary)))
+    return " ".join(party) if party and not any(named(w) for w in party) else ""

@@ -11,7 +11,6 @@ still meets an Indonesian paragraph on names, numbers and shared roots
 """
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Sequence
 from .citations import Citation, ParsedAnswer, citation_label, spans_documents
 from .closed_words import named_in
 from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
+from .language import near_spelling as _near
 from .retriever import Hit
 from .verbatim import day_spans
 
@@ -240,12 +240,6 @@ def source_number_form(text: str, passages: Sequence[Hit]) -> str:
         return joined
 
     return _SPACED_NUMBER.sub(fix, text)
-
-
-def _near(word: str, vocabulary: set[str]) -> bool:
-    """A spelling of the same name in the other language ("Russia"/"Rusia", "Turkey"/"Turki")."""
-    same_start = [w for w in vocabulary if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3]
-    return bool(difflib.get_close_matches(word, same_start, n=1, cutoff=0.7))
 
 
 _NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"

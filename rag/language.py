@@ -1,6 +1,7 @@
 """Language detection (Indonesian / English / other) and the lexical tokenizer."""
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from functools import lru_cache
@@ -112,3 +113,23 @@ def match_keys(text: str, lang: str = ID) -> set[str]:
     `lang` picks the stemmer: EN undoes English inflections that the Indonesian one keeps
     ("used"/"use")."""
     return {(_loan_spelled(t) if t.isalpha() else t)[:PREFIX_CHARS] for t in tokenize(text, lang)}
+
+
+def near_spelling(word: str, vocabulary: set[str]) -> bool:
+    """A spelling of the same name in the other language ("Russia"/"Rusia", "Turkey"/"Turki")."""
+    same_start = [w for w in vocabulary if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3]
+    return bool(difflib.get_close_matches(word, same_start, n=1, cutoff=0.7))
+
+
+_DEMONYM_ENDINGS = ("ese", "ians", "ian", "ans", "an", "ish", "is", "i")
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][^\W\d_]+")
+
+
+def demonym_named(word: str, text: str) -> bool:
+    """`word` is an English adjective of a place whose name `text` writes ("Chinese" where it
+    says "China", "American" for "Amerika", "Russian" for "Rusia")."""
+    low = word.lower()
+    stems = {low[:-len(e)] for e in _DEMONYM_ENDINGS if low.endswith(e) and len(low) - len(e) >= 4}
+    stems |= {_loan_spelled(s) for s in stems} | {re.sub(r"(\w)\1", r"\1", s) for s in stems}
+    names = {n.lower() for n in _CAPITALISED.findall(text)}
+    return any(f.startswith(s) for n in names for f in (n, _loan_spelled(n)) for s in stems)

@@ -1,9 +1,10 @@
-""""Siapa <jabatan> ...?" answered from a paragraph that never names that post, and "Di mana ...?"
-answered with a place no passage names, are not shown."""
+""""Siapa <jabatan> ...?" answered from a paragraph that never names that post, "Bagaimana tanggapan
+X ...?" from one that never names X, and "Di mana ...?" answered with a place no passage names, are
+not shown."""
 from __future__ import annotations
 
 from rag.answer import generate
-from rag.asked_role import asked_post, invents_place, post_unnamed
+from rag.asked_role import asked_post, invents_place, party_unnamed, post_unnamed, reacting_party
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 
@@ -69,3 +70,43 @@ def test_an_answer_whose_place_is_made_up_becomes_the_refusal():
     # asked when, the same made-up city is a detail: shown, marked unverified, the name listed
     answer = list(generate(FakeLLM([script]), "Kapan Putin dan Xi bertemu?", passages, "id", 100))[-1]
     assert not answer.refused and not answer.verified and answer.invented == ("Beijing",)
+
+
+CALL = "Vladimir Putin dan Xi Jinping mengadakan konferensi video bersama pada hari Jumat."
+READY = "Xi mengatakan dia menghargai kesediaan Rusia untuk menyelesaikan perang melalui negosiasi."
+
+
+def test_the_party_of_a_reaction_question():
+    assert reacting_party("Bagaimana tanggapan Gedung Putih terhadap konferensi video itu?") == ["Gedung", "Putih"]
+    assert reacting_party("Bagaimana tanggapan pemerintah Taiwan atas panggilan itu?") == ["Taiwan"]
+    assert reacting_party("Bagaimana Kyiv menanggapi tawaran China?") == ["Kyiv"]
+    assert reacting_party("Apa reaksi Jepang terhadap rencana itu?") == ["Jepang"]
+    assert reacting_party("How did the United States government react to the call?") == ["United", "States"]
+    assert reacting_party("What was Ukraine's response to the offer?") == ["Ukraine"]
+    assert reacting_party("What was the reaction of NATO to the partnership?") == ["NATO"]
+    for question in ("Siapa yang dikirim Putin ke Beijing?", "How did the talks collapse?",
+                     "Bagaimana tanggapan pemerintah terhadap hal itu?", "Kapan tanggapan itu disampaikan?"):
+        assert reacting_party(question) == [], question
+
+
+def test_the_party_is_looked_for_in_either_language_and_not_by_a_near_spelling_of_a_short_word():
+    assert party_unnamed("Bagaimana tanggapan Gedung Putih terhadap konferensi video itu?", [CALL]) == "Gedung Putih"
+    assert party_unnamed("How did Japan react to the video call?", [CALL]) == "Japan"
+    assert party_unnamed("Bagaimana Xi menanggapi kesediaan Rusia?", [READY]) == ""
+    assert party_unnamed("How did the Russian government respond to the call?", [CALL + " Rusia."]) == ""
+    assert party_unnamed("What was Xi's response to Russia's readiness?", [READY]) == ""
+    assert party_unnamed("How did Chinese officials respond to the call?", [CALL + " China."]) == ""
+    assert party_unnamed("How did Chinese officials respond to the call?", [CALL]) == "Chinese"
+    assert party_unnamed("Kapan Putin dan Xi bertemu?", [READY]) == ""  # asks no reaction
+
+
+def test_a_reaction_answered_from_a_paragraph_without_the_party_becomes_the_refusal():
+    question = "Bagaimana tanggapan Gedung Putih terhadap konferensi video antara Putin dan Xi?"
+    script = "Tanggapan Gedung Putih terhadap konferensi video antara Putin dan Xi adalah positif [1]."
+    answer = list(generate(FakeLLM([script]), question, [Hit("a.txt", 1, CALL, 1.0)], "id", 100))[-1]
+    assert answer.refused and not answer.citations and answer.text == "Informasi itu tidak ada dalam dokumen."
+    # the party's own paragraph answers: shown
+    script = "Xi menghargai kesediaan Rusia untuk menyelesaikan perang melalui negosiasi [6]."
+    answer = list(generate(FakeLLM([script]), "Bagaimana Xi menanggapi kesediaan Rusia?",
+                           [Hit("a.txt", 6, READY, 1.0)], "id", 100))[-1]
+    assert not answer.refused and [c.paragraph for c in answer.citations] == [6]
