@@ -58,7 +58,8 @@ def invents_place(question: str, answer: str, invented: Sequence[str]) -> bool:
 
 
 # "Bagaimana tanggapan Gedung Putih terhadap ...?", "Bagaimana Kyiv menanggapi ...?", "How did the
-# United States react to ...?", "What was Ukraine's response to ...?": the party whose reaction is asked
+# United States react to ...?", "What was Ukraine's response to ...?"; "Apa kata X tentang ...?",
+# "Menurut X, ...?", "What did X say about ...?": the party whose reaction or words are asked
 _UNTIL = r"(?:terhadap|atas|tentang|mengenai|soal|pada|kepada|to|toward|towards|on|about|over)"
 _PARTY_Q = (
     re.compile(rf"\b(?:tanggapan|reaksi|respons|respon|jawaban|sikap)\s+(?P<p>.+?)\s+{_UNTIL}\b", re.I),
@@ -68,17 +69,22 @@ _PARTY_Q = (
                r"(?:react|respond|reply|answer)", re.I),
     re.compile(r"\b(?:was|is|were|are|been)\s+(?P<p>.+?)['’]s?\s+(?:reaction|response|reply|answer)\b", re.I),
     re.compile(rf"\b(?:reaction|response|reply)\s+(?:of|from|by)\s+(?P<p>.+?)\s+{_UNTIL}\b", re.I),
+    re.compile(r"^\s*apa\s+(?:yang\s+)?(?:kata|dikatakan|disampaikan|dinyatakan|ditegaskan)\s+(?P<p>.+?)\s+"
+               r"(?:tentang|mengenai|soal|terkait|atas|kepada|pada|di|dalam|ketika|saat)\b", re.I),
+    re.compile(r"^\s*(?:menurut|according\s+to)\s+(?P<p>[^,?]+?)\s*,", re.I),
+    re.compile(r"\bwhat\s+(?:did|does|has|have|had)\s+(?P<p>.+?)\s+"
+               r"(?:say|said|state|claim|tell|told|declare|stress|warn|describe|call)\b", re.I),
 )
 # words that say what kind of party it is, not which one
 _GENERIC_PARTY = frozenset("pemerintah pemerintahan pihak negara rakyat warga pejabat presiden menteri kementerian "
                            "government officials official people country leaders leader president minister "
-                           "ministry".split())
+                           "ministry artikel article berita laporan report data".split())
 
 
-def reacting_party(question: str) -> list[str]:
-    """The words naming the party whose reaction or response the question asks about ("Gedung",
-    "Putih" of "Bagaimana tanggapan Gedung Putih terhadap ...?"); [] when it asks none or names
-    only a kind of party ("pemerintah")."""
+def asked_party(question: str) -> list[str]:
+    """The words naming the party whose reaction, response or words the question asks about
+    ("Gedung", "Putih" of "Bagaimana tanggapan Gedung Putih terhadap ...?", "Xi" of "Menurut Xi,
+    ...?"); [] when it asks none or names only a kind of party ("pemerintah", "artikel")."""
     for pattern in _PARTY_Q:
         m = pattern.search(question)
         if m:
@@ -89,9 +95,9 @@ def reacting_party(question: str) -> list[str]:
 
 
 def party_unnamed(question: str, cited: Sequence[str]) -> str:
-    """The party a reaction question asks about when no cited paragraph names any of its words,
-    in either language ("Ukraine" / "Ukraina", "Friday" / "Jumat"), else ''."""
-    party = reacting_party(question)
+    """The party whose reaction or words are asked about when no cited paragraph names any of its
+    words, in either language ("Ukraine" / "Ukraina", "Chinese" / "China"), else ''."""
+    party = asked_party(question)
     text = " ".join(cited)
     vocabulary = set(words(text))
     text_keys = match_keys(text) | {w[:PREFIX_CHARS] for w in vocabulary}

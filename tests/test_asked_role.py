@@ -4,7 +4,7 @@ not shown."""
 from __future__ import annotations
 
 from rag.answer import generate
-from rag.asked_role import asked_post, invents_place, party_unnamed, post_unnamed, reacting_party
+from rag.asked_role import asked_post, invents_place, party_unnamed, post_unnamed, asked_party
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 
@@ -77,16 +77,29 @@ READY = "Xi mengatakan dia menghargai kesediaan Rusia untuk menyelesaikan perang
 
 
 def test_the_party_of_a_reaction_question():
-    assert reacting_party("Bagaimana tanggapan Gedung Putih terhadap konferensi video itu?") == ["Gedung", "Putih"]
-    assert reacting_party("Bagaimana tanggapan pemerintah Taiwan atas panggilan itu?") == ["Taiwan"]
-    assert reacting_party("Bagaimana Kyiv menanggapi tawaran China?") == ["Kyiv"]
-    assert reacting_party("Apa reaksi Jepang terhadap rencana itu?") == ["Jepang"]
-    assert reacting_party("How did the United States government react to the call?") == ["United", "States"]
-    assert reacting_party("What was Ukraine's response to the offer?") == ["Ukraine"]
-    assert reacting_party("What was the reaction of NATO to the partnership?") == ["NATO"]
+    assert asked_party("Bagaimana tanggapan Gedung Putih terhadap konferensi video itu?") == ["Gedung", "Putih"]
+    assert asked_party("Bagaimana tanggapan pemerintah Taiwan atas panggilan itu?") == ["Taiwan"]
+    assert asked_party("Bagaimana Kyiv menanggapi tawaran China?") == ["Kyiv"]
+    assert asked_party("Apa reaksi Jepang terhadap rencana itu?") == ["Jepang"]
+    assert asked_party("How did the United States government react to the call?") == ["United", "States"]
+    assert asked_party("What was Ukraine's response to the offer?") == ["Ukraine"]
+    assert asked_party("What was the reaction of NATO to the partnership?") == ["NATO"]
     for question in ("Siapa yang dikirim Putin ke Beijing?", "How did the talks collapse?",
                      "Bagaimana tanggapan pemerintah terhadap hal itu?", "Kapan tanggapan itu disampaikan?"):
-        assert reacting_party(question) == [], question
+        assert asked_party(question) == [], question
+
+
+def test_the_party_whose_words_are_asked():
+    assert asked_party("Apa kata Xi tentang jalan menuju pembicaraan damai?") == ["Xi"]
+    assert asked_party("Apa yang dikatakan Putin tentang kemitraan itu?") == ["Putin"]
+    assert asked_party("Menurut Xi, apa yang pasti akan gagal?") == ["Xi"]
+    assert asked_party("What did Iran's president say about China?") == ["Iran"]
+    assert asked_party("According to Putin, what will the talks show?") == ["Putin"]
+    for question in ("Menurut artikel, kapan mereka bertemu?", "What did the article say about Taiwan?",
+                     "What did they agree on?"):
+        assert asked_party(question) == [], question
+    assert party_unnamed("What did Iran's president say about China?", [READY]) == "Iran"
+    assert party_unnamed("Menurut Xi, apa yang dihargai dari Rusia?", [READY]) == ""
 
 
 def test_the_party_is_looked_for_in_either_language_and_not_by_a_near_spelling_of_a_short_word():
