@@ -1,5 +1,7 @@
 """What a question asks for, where the answer must not make it up: the post of a "Siapa <jabatan>
-...?" question, which the cited paragraph must name, and the place of a "Di mana ...?" question.
+...?" question, which the cited paragraph must name; the party whose reaction or words are asked
+("Bagaimana tanggapan X ...?", "Menurut X, ...?", "What did X say ...?"), which the cited
+paragraphs must name too; and the place of a "Di mana ...?" question.
 
 Asked who holds a post the documents never mention, the small model names the one official it
 finds ("Siapa perdana menteri China?" -> "Qin Gang [18]", from a paragraph about a new foreign
@@ -78,7 +80,8 @@ _PARTY_Q = (
 # words that say what kind of party it is, not which one
 _GENERIC_PARTY = frozenset("pemerintah pemerintahan pihak negara rakyat warga pejabat presiden menteri kementerian "
                            "government officials official people country leaders leader president minister "
-                           "ministry artikel article berita laporan report data".split())
+                           "ministry artikel article berita laporan report data resmi official awal "
+                           "first pertama terbaru latest".split())
 
 
 def asked_party(question: str) -> list[str]:

@@ -96,7 +96,7 @@ def test_the_party_whose_words_are_asked():
     assert asked_party("What did Iran's president say about China?") == ["Iran"]
     assert asked_party("According to Putin, what will the talks show?") == ["Putin"]
     for question in ("Menurut artikel, kapan mereka bertemu?", "What did the article say about Taiwan?",
-                     "What did they agree on?"):
+                     "What did they agree on?", "Apa sikap resmi pemerintah terhadap hal itu?"):
         assert asked_party(question) == [], question
     assert party_unnamed("What did Iran's president say about China?", [READY]) == "Iran"
     assert party_unnamed("Menurut Xi, apa yang dihargai dari Rusia?", [READY]) == ""
