@@ -101,6 +101,8 @@ def party_unnamed(question: str, cited: Sequence[str]) -> str:
     """The party whose reaction or words are asked about when no cited paragraph names any of its
     words, in either language ("Ukraine" / "Ukraina", "Chinese" / "China"), else ''."""
     party = asked_party(question)
+    if not party:
+        return ""  # most questions: no stemming of the cited paragraphs on every answer
     text = " ".join(cited)
     vocabulary = set(words(text))
     text_keys = match_keys(text) | {w[:PREFIX_CHARS] for w in vocabulary}
@@ -110,4 +112,4 @@ def party_unnamed(question: str, cited: Sequence[str]) -> str:
         # another language's spelling only for longer names: "Putih" (of Gedung Putih) is not "Putin"
         return (low in vocabulary or bool(match_keys(word) & text_keys) or named_in(word, text)
                 or demonym_named(word, text) or (len(low) >= 6 and near_spelling(low, vocabulary)))
-    return " ".join(party) if party and not any(named(w) for w in party) else ""
+    return "" if any(named(w) for w in party) else " ".join(party)
