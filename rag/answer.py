@@ -370,7 +370,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
         cited = [h.text for h in cited_passages(prompt.passages, citations)]
-        post = answer_lang == ID and cited and detect_language(" ".join(cited)) == ID and post_unnamed(question, cited)
+        post = cited and post_unnamed(question, cited)
         if post or (cited and party_unnamed(question, cited)):
             yield Reset(f"the cited paragraph does not name the {'post' if post else 'party'} asked about; "
                         "looking for a paragraph that answers it")

@@ -342,13 +342,28 @@ _DAY = re.compile(r"(?<![\d.,])(?:0?[1-9]|[12]\d|3[01])(?![\d.,]\d)")
 _CLOCK_WORDS = re.compile(r"\d|\b(pagi|siang|sore|malam|tengah hari|morning|noon|afternoon|evening|night|midnight)\b", re.I)
 
 
+# "1. ... 2. ...": the numbers of a list the answer made
+_LIST_MARK = re.compile(r"(?:^|(?<=[:.;\n]))(\s*)\b(\d{1,2})[.)](?=\s+[^\W\d])", re.M)
+
+
+def _before_a_list(text: str) -> str:
+    """`text` up to the first item of a list it makes ("adalah: 1. Menahan ... [4]. 2. ..."; items
+    1 and 2 at least): a count is stated before its items, and the list's numbers count nothing."""
+    marks = list(_LIST_MARK.finditer(text))
+    if not {"1", "2"} <= {m.group(2) for m in marks}:
+        return text
+    return text[:next(m.start(2) for m in marks if m.group(2) == "1")]
+
+
 def wrong_answer_type(question: str, answer: str) -> bool:
     """The question asks for a count, amount or duration (or a clock time, or a day of the month)
     and the answer holds none.
 
     Such an answer talks around a figure the passages do not give ("at what time" -> "on
-    Friday"): it is treated like an answer from elsewhere."""
-    body = _LABEL.sub(" ", answer)
+    Friday"): it is treated like an answer from elsewhere. An answer that lists things without
+    first counting them ("Berapa poin ...?" -> "Poinnya adalah: 1. ... [4]. 2. ... [6]") holds
+    none either, whatever figures its items copy (seed_extra15 w27)."""
+    body = _before_a_list(_LABEL.sub(" ", answer))
     if _CLOCK_Q.search(question):
         return not _CLOCK_WORDS.search(body)
     if _DATE_Q.search(question):

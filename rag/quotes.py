@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from .citations import Citation, citation_label, spans_documents
+from .asked_role import names_asked_post
 from .grounding import asks_figure, keys, new_figures, wrong_answer_type
 from .language import EN, ID
 from .llm import LLM
@@ -96,11 +97,14 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     A paragraph without the kind of answer asked for (a figure for "Berapa ...", a day of the
     month for "Tanggal berapa ...", `grounding.wrong_answer_type`) is not judged: "pada musim
     semi" does not answer a date. None of the 155 quotes recorded in the dev and FacQA runs
-    cited such a paragraph."""
+    cited such a paragraph. Nor is one that does not name the post the question asks about
+    (`asked_role.names_asked_post`): the check that refused an answer for citing such a paragraph
+    must not let a quote of one through (seed_extra15 w25, "Siapa juru bicara Kremlin ...?":
+    refused, then ¶2 quoted, which names no spokesperson)."""
     glosses = {h.key: h.gloss for h in ranked if h.gloss}
     candidates = [replace(h, gloss=glosses.get(h.key, h.gloss))
                   for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]
-                  if not wrong_answer_type(question, h.text)]
+                  if not wrong_answer_type(question, h.text) and names_asked_post(question, h.text)]
     if not candidates:
         return None
     found = best_answering(llm, question, candidates)

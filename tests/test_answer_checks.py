@@ -312,6 +312,11 @@ def test_a_figure_in_another_unit_than_the_one_asked_is_the_wrong_type():
     assert not wrong_answer_type(question, "Putin berada di Beijing selama dua hari [16].")
     assert not wrong_answer_type("How many weeks before the invasion was it?", "Two weeks before the invasion [16].")
     assert not wrong_answer_type("Tanggal berapa hari terakhir Grand Prix Asia 2005?", "Pada 8/9 [3].")  # a date
+    # a list numbers its items; it counts nothing, whatever figures its items copy
+    listed = "Poinnya adalah: 1. Menahan diri untuk tidak mengutuk Rusia [4].\n2. Mundur dari empat provinsi [9]."
+    assert wrong_answer_type("Berapa poin rencana perdamaian China?", listed)
+    assert not wrong_answer_type("Berapa poin rencana perdamaian China?", "Ada 12 poin: 1. Gencatan senjata. 2. ...")
+    assert not wrong_answer_type("Berapa orang tewas?", "Pada 2012. 2 orang tewas [13].")  # no list
 
 
 def test_a_date_asked_is_a_day_of_the_month_and_a_paragraph_without_one_is_not_quoted():

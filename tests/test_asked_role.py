@@ -4,7 +4,9 @@ not shown."""
 from __future__ import annotations
 
 from rag.answer import generate
-from rag.asked_role import asked_post, invents_place, party_unnamed, post_unnamed, asked_party
+from rag.asked_role import (asked_party, asked_post, asked_post_en, invents_place, names_asked_post, party_unnamed,
+                            post_unnamed)
+from rag.quotes import quote_answering
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 
@@ -26,6 +28,8 @@ def test_a_post_is_found_by_its_stem():
     assert post_unnamed("Siapa nama Perdana Menteri Inggris?", [PM]) == ""
     assert post_unnamed("Siapakah pimpinan partai itu?", ["Partai itu dipimpin oleh Amien Rais."]) == ""
     assert post_unnamed("Siapa yang dipromosikan?", [PROMOTED]) == ""  # no post asked about
+    assert post_unnamed("Siapa utusan Putin ke Beijing?", [MEDVEDEV]) == ""  # an envoy is one who is sent
+    assert post_unnamed("Siapa tokoh yang kini memimpin diplomasi China?", [PROMOTED]) == ""  # a person, no post
 
 
 def test_an_answer_whose_cited_paragraph_lacks_the_post_becomes_the_refusal():
@@ -123,3 +127,50 @@ def test_a_reaction_answered_from_a_paragraph_without_the_party_becomes_the_refu
     answer = list(generate(FakeLLM([script]), "Bagaimana Xi menanggapi kesediaan Rusia?",
                            [Hit("a.txt", 6, READY, 1.0)], "id", 100))[-1]
     assert not answer.refused and [c.paragraph for c in answer.citations] == [6]
+
+
+MEDVEDEV = "Putin mengirim mantan pemimpin penggantinya Dmitry Medvedev ke Beijing dengan pesan untuk Xi."
+TALKS = "Putin mengatakan pembicaraan itu akan menunjukkan daya tahan hubungan Rusia dan China."
+
+
+def test_the_post_of_an_english_who_question():
+    assert asked_post_en("Who was China's foreign minister before Qin Gang?") == ["minister"]
+    assert asked_post_en("Who is the current US ambassador to China?") == ["ambassador"]
+    assert asked_post_en("Who is the president director of the Jakarta Stock Exchange?") == ["president", "director"]
+    assert asked_post_en("Who was general secretary of the Chinese Communist Party before Xi?") == ["secretary"]
+    for question in ("Who was promoted to foreign minister?", "Who is Dmitry Medvedev?", "Who was the message for?",
+                     "Who said the road would not be smooth?", "Siapa perdana menteri China?"):
+        assert asked_post_en(question) == [], question
+
+
+def test_an_english_post_is_found_in_either_language():
+    question = "Who was China's foreign minister before Qin Gang?"
+    assert post_unnamed(question, [MEDVEDEV]) == "minister"
+    assert post_unnamed(question, [PROMOTED]) == ""  # "menteri luar negeri"
+    assert post_unnamed(question, ["Qin Gang was promoted to foreign minister."]) == ""
+    assert post_unnamed("Who is the head of the NTT Health Office?", ["Kepala Dinas Kesehatan NTT Stef Bria."]) == ""
+    assert post_unnamed("Siapa perdana menteri Inggris?", ["The British prime minister arrived."]) == ""  # other language
+
+
+def test_an_english_answer_whose_cited_paragraph_lacks_the_post_becomes_the_refusal():
+    passages = [Hit("a.txt", 17, MEDVEDEV, 1.0)]
+    script = "China's foreign minister before Qin Gang was Dmitry Medvedev [17]."
+    answer = list(generate(FakeLLM([script]), "Who was China's foreign minister before Qin Gang?", passages, "en",
+                           100))[-1]
+    assert answer.refused and not answer.citations and answer.text == "The documents do not say."
+
+
+def test_a_paragraph_without_the_post_asked_about_is_not_quoted():
+    question = "Siapa juru bicara Kremlin yang mengomentari pembicaraan itu?"
+    assert not names_asked_post(question, TALKS)
+    assert names_asked_post(question, "Juru bicara Kremlin Dmitry Peskov mengomentari pembicaraan itu.")
+    assert names_asked_post("Kapan Putin mengunjungi Xi?", TALKS)  # asks for no post
+    # a party may be named only by a title: such a paragraph may still be quoted
+    assert names_asked_post("How did Xi react to the situation?", "Pemimpin China membuat referensi terselubung.")
+    llm = FakeLLM(support=lambda prompt: 0.95)  # the judge would take the paragraph as the answer
+    talks = Hit("a.txt", 15, TALKS, 1.0)
+    assert quote_answering(llm, question, [talks], [talks], "id") is None and len(llm.checks) == 0
+    script = "Juru bicara Kremlin adalah Vladimir Putin [15]."
+    answer = list(generate(FakeLLM([script], support=lambda prompt: 0.95), question, [talks], "id", 100,
+                           retrieved=[talks]))[-1]
+    assert answer.refused and not answer.quoted and not answer.citations

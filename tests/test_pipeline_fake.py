@@ -59,7 +59,7 @@ def test_support_check_reads_only_the_cited_paragraphs(pipeline, fake_llm):
 
 def test_answer_the_second_reading_rejects_is_withdrawn(pipeline):
     pipeline._llm = FakeLLM(support=0.2)
-    events = list(pipeline.ask_stream("Who is the US ambassador to China?"))
+    events = list(pipeline.ask_stream("Who was sent to Beijing with a message?"))
     answer = events[-1]
     assert any(isinstance(e, Token) for e in events)  # it streamed, then ...
     assert any(isinstance(e, Reset) for e in events)  # ... was withdrawn
@@ -70,11 +70,11 @@ def test_answer_the_second_reading_rejects_is_withdrawn(pipeline):
 def test_support_check_can_be_switched_off_and_skips_refusals(pipeline, settings):
     pipeline._llm = FakeLLM(support=0.2)
     pipeline.settings = replace(settings, support_check=False)
-    assert not pipeline.ask("Who is the US ambassador to China?").refused
+    assert not pipeline.ask("Who was sent to Beijing with a message?").refused
     assert pipeline._llm.checks == []
     pipeline.settings = settings
     pipeline._llm = FakeLLM("NO_ANSWER", support=0.2)
-    answer = pipeline.ask("Who is the US ambassador to China?")
+    answer = pipeline.ask("Who was sent to Beijing with a message?")
     assert answer.refused and answer.support is None  # a refusal gets no support reading, only
     assert all("contain the answer to this question" in c for c in pipeline._llm.checks)  # passage judging
 
@@ -116,7 +116,7 @@ def test_after_a_withdrawal_the_passage_judged_to_answer_is_quoted(pipeline):
 
 def test_after_a_withdrawal_no_clear_answering_passage_means_refusal(pipeline):
     pipeline._llm = FakeLLM(support=_judge("no paragraph holds this"))
-    answer = pipeline.ask("Who is the US ambassador to China?")
+    answer = pipeline.ask("Who was sent to Beijing with a message?")
     assert answer.refused and not answer.quoted and not answer.citations
 
 
@@ -209,7 +209,7 @@ def test_with_the_whole_corpus_in_context_a_middling_second_reading_withdraws(pi
                                                                              withdrawn):
     pipeline._llm = FakeLLM(support=0.7)  # between support.MIN_YES and support.MIN_YES_CORPUS
     pipeline.settings = settings.replace(context=context)
-    answer = pipeline.ask("Who is the US ambassador to China?")
+    answer = pipeline.ask("Who was sent to Beijing with a message?")
     assert answer.support == pytest.approx(0.7)
     assert answer.withdrawn == withdrawn and answer.refused == withdrawn
     assert (answer.text == "The documents do not say.") == withdrawn
@@ -233,7 +233,7 @@ def test_the_withdrawal_minimum_can_be_set(pipeline, settings, monkeypatch):
         monkeypatch.setenv("RAG_MIN_SUPPORT", minimum)
         pipeline.settings = Settings.load(seeds=settings.seeds, index=settings.index, translate=False,
                                           context="corpus")
-        answer = pipeline.ask("Who is the US ambassador to China?")
+        answer = pipeline.ask("Who was sent to Beijing with a message?")
         assert answer.withdrawn == withdrawn and (withdrawn or not answer.refused)
     monkeypatch.setenv("RAG_MIN_SUPPORT", "0.75")
     assert Settings.load().min_support == 0.75
