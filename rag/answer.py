@@ -14,8 +14,8 @@ from .asked_role import invents_place, party_unnamed, post_unnamed
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, content_words, parse_citations, picks_option
 from .language import EN, ID, detect_language, written_in_other_language
-from .grounding import (invents_figure, repair_citations, source_number_form, specifics, split_end,
-                        wrong_answer_type)
+from .answer_type import wrong_answer_type
+from .grounding import invents_figure, repair_citations, source_number_form, specifics, split_end
 from .llm import LLM
 from .name_runs import invented_name_runs
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE, SYSTEM,
@@ -249,7 +249,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     becomes the refusal, else it is shown marked unverified with the invented words listed
     (measured: asked again, the model either repeats them or drops a right answer), or, when
     they are all a day or year it made up, without them (`unstated`). A count
-    or clock time asked for and not given (`grounding.wrong_answer_type`) is the refusal; with
+    or clock time asked for and not given (`answer_type.wrong_answer_type`) is the refusal; with
     `check`, such a refusal is first replaced by a quote of a passage the model clearly judges
     to answer the question (`quotes.quote_answering`), as after a withdrawal below. No
     statement beyond the question triggers one stricter retry; an answer without a valid

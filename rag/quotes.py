@@ -7,7 +7,8 @@ from typing import Sequence
 
 from .citations import Citation, citation_label, spans_documents
 from .asked_role import names_asked_post
-from .grounding import asks_figure, keys, new_figures, wrong_answer_type
+from .answer_type import wrong_answer_type
+from .grounding import asks_figure, keys, new_figures
 from .language import EN, ID
 from .llm import LLM
 from .prompt import REFUSAL
@@ -95,7 +96,7 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     (seed dev: it picked a gold paragraph for 12 of 13 questions, the retrieval rank for 10).
     Also used for a middling answer, with `ranked` its cited passages (`agreement.quote_middling`).
     A paragraph without the kind of answer asked for (a figure for "Berapa ...", a day of the
-    month for "Tanggal berapa ...", `grounding.wrong_answer_type`) is not judged: "pada musim
+    month for "Tanggal berapa ...", `answer_type.wrong_answer_type`) is not judged: "pada musim
     semi" does not answer a date. None of the 155 quotes recorded in the dev and FacQA runs
     cited such a paragraph. Nor is one that does not name the post the question asks about
     (`asked_role.names_asked_post`): the check that refused an answer for citing such a paragraph

@@ -12,7 +12,7 @@ from tests.test_grounding import P, run
 
 
 def test_a_count_or_clock_time_asked_and_not_given_is_the_refusal():
-    from rag.grounding import wrong_answer_type
+    from rag.answer_type import wrong_answer_type
 
     assert wrong_answer_type("Pukul berapa konferensi itu dimulai?", "Konferensi itu dimulai pada hari Jumat [1].")
     assert not wrong_answer_type("Pukul berapa konferensi itu dimulai?", "Pukul 10.00 [1].")
@@ -305,7 +305,7 @@ def test_a_count_of_the_names_the_answer_lists_from_the_source_is_not_invented()
 
 
 def test_a_figure_in_another_unit_than_the_one_asked_is_the_wrong_type():
-    from rag.grounding import wrong_answer_type
+    from rag.answer_type import wrong_answer_type
 
     question = "Berapa hari Putin berada di Beijing pada kunjungan awal Februari?"
     assert wrong_answer_type(question, "Putin berada di Beijing pada awal Februari, dua minggu sebelum invasi [16].")
@@ -320,7 +320,7 @@ def test_a_figure_in_another_unit_than_the_one_asked_is_the_wrong_type():
 
 
 def test_a_date_asked_is_a_day_of_the_month_and_a_paragraph_without_one_is_not_quoted():
-    from rag.grounding import wrong_answer_type
+    from rag.answer_type import wrong_answer_type
     from rag.quotes import quote_answering
 
     question = "Tanggal berapa Xi dijadwalkan tiba di Rusia?"
