@@ -88,9 +88,11 @@ def post_unnamed(question: str, cited: Sequence[str]) -> str:
         stems |= {other for stem in stems for other in _SAME_ROLE.get(stem, ())}
         return post if detect_language(text) == ID and not stems & match_keys(text) else ""
     posts = asked_post_en(question)
+    if not posts:
+        return ""  # most questions: the cited paragraphs are not searched
     low = text.lower()
     forms = [f for p in posts for f in (p, *_EN_POSTS[p])]
-    return "" if not posts or any(re.search(rf"\b{f}", low) for f in forms) else " ".join(posts)
+    return "" if any(re.search(rf"\b{f}", low) for f in forms) else " ".join(posts)
 
 
 # "Di mana ...", "Dimanakah ...", "Di kota mana ...", "Where ...", "In which city ...", "Which country ..."
