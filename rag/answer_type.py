@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .grounding import _LABEL, _UNITS, asks_figure
+from .grounding import CITATION_LABEL, UNITS, asks_figure
 
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
 _NUMBER_WORDS = re.compile(
@@ -40,7 +40,7 @@ def wrong_answer_type(question: str, answer: str) -> bool:
     Friday"): it is treated like an answer from elsewhere. An answer that lists things without
     first counting them ("Berapa poin ...?" -> "Poinnya adalah: 1. ... [4]. 2. ... [6]") holds
     none either, whatever figures its items copy (seed_extra15 w27)."""
-    body = _before_a_list(_LABEL.sub(" ", answer))
+    body = _before_a_list(CITATION_LABEL.sub(" ", answer))
     if _CLOCK_Q.search(question):
         return not _CLOCK_WORDS.search(body)
     if _DATE_Q.search(question):
@@ -50,7 +50,7 @@ def wrong_answer_type(question: str, answer: str) -> bool:
     return False
 
 
-_TIME_UNITS = {unit: _UNITS[unit] for unit in ("detik", "menit", "jam", "hari", "minggu", "pekan", "bulan", "tahun")}
+_TIME_UNITS = {unit: UNITS[unit] for unit in ("detik", "menit", "jam", "hari", "minggu", "pekan", "bulan", "tahun")}
 _UNIT_Q = re.compile(rf"(?<!tanggal )\bberapa(?:kah)?\s+({'|'.join(_TIME_UNITS)})\b"
                      rf"|\bhow many\s+({'|'.join(dict.fromkeys(_TIME_UNITS.values()))})s?\b", re.I)
 
@@ -61,6 +61,6 @@ def _in_asked_unit(question: str, body: str) -> bool:
     m = _UNIT_Q.search(question)
     if not m:
         return True
-    stem = _UNITS[m.group(1).lower()] if m.group(1) else m.group(2).lower()
-    forms = [unit for unit, en in _UNITS.items() if en == stem] + [stem + "s?"]
+    stem = UNITS[m.group(1).lower()] if m.group(1) else m.group(2).lower()
+    forms = [unit for unit, en in UNITS.items() if en == stem] + [stem + "s?"]
     return bool(re.search(rf"\b(?:{'|'.join(forms)})\b", body, re.I))

@@ -28,7 +28,7 @@ MIN_SUPPORT = 2.0  # below this (about two shared rare words) no attribution is 
 SHORT_SPAN_KEYS = 3  # spans with fewer content keys are scored together with the question
 MIN_GAIN = 2.0  # a further paragraph cited for the same span must add this much support of its own
 DUPLICATE_SHARE = 0.9  # paragraphs sharing this share of their keys are copies of one text
-_LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]]+?) ¶)?(?P<n>\d{1,4})\]")
+CITATION_LABEL = re.compile(r"\[(?:(?P<doc>[^\[\]]+?) ¶)?(?P<n>\d{1,4})\]")
 # standalone: not inside "kata17"; an ordinal's suffix is not part of it ("February 20th")
 _NUMBER = re.compile(r"(?<!\w)(\d+(?:[.,:]\d+)*)(?:st|nd|rd|th)?(?!\w)")
 _CAPITAL = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
@@ -38,7 +38,7 @@ _DIGIT_WORDS = {
     "4": ("empat", "four"), "5": ("lima", "five"), "6": ("enam", "six"), "7": ("tujuh", "seven"),
     "8": ("delapan", "eight"), "9": ("sembilan", "nine"),
 }
-_UNITS = {  # Indonesian unit -> English stem; a quantity matches in either language
+UNITS = {  # Indonesian unit -> English stem; a quantity matches in either language
     "detik": "second", "menit": "minute", "jam": "hour", "hari": "day", "minggu": "week",
     "pekan": "week", "bulan": "month", "tahun": "year", "abad": "centur", "kali": "time",
     "orang": "people", "persen": "percent",
@@ -274,7 +274,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
     one-digit numbers are skipped (the source may spell them out: "dua minggu" / "2 weeks")
     unless they are a day beside a month name ("February 1"), and
     a spelled-out count ("tiga") is looked for in words and digits in either language."""
-    body = _LABEL.sub(" ", answer)
+    body = CITATION_LABEL.sub(" ", answer)
     passage_text = " ".join(h.text for h in passages)
     q_words = set(words(question))
     p_words = set(words(passage_text))
@@ -352,7 +352,7 @@ def invents_figure(question: str, invented: Sequence[str]) -> bool:
 
 def _unit_forms(unit: str) -> str:
     """A pattern for a unit word in both languages ("bulan" -> bulan|month), or '' if not a unit."""
-    for id_unit, en_stem in _UNITS.items():
+    for id_unit, en_stem in UNITS.items():
         if unit == id_unit or unit.startswith(en_stem):
             return rf"(?:{id_unit}|{en_stem}\w*)\b"
     return ""
