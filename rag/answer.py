@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import cache
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
@@ -136,8 +137,22 @@ def is_refusal(raw: str, parsed: ParsedAnswer) -> bool:
     return not parsed.citations and bool(_REFUSAL_PATTERNS.search(text))
 
 
+# "Yes, <the question restated>" states nothing a paragraph could be checked against: the small
+# model's reflex on a yes/no question. Every such answer recorded on the seed sets was wrong
+# (h06, u11, z18, z20; u06 and n08 withdrawn). ("No" and "not" are stop words: a negated echo
+# was already one.)
+_YES = "yes ya iya benar betul"
+
+
+@cache
+def _yes_keys() -> frozenset[str]:
+    return frozenset(content_words(_YES) | content_words(_YES, EN))
+
+
 def has_substance(parsed: ParsedAnswer, question: str = "") -> bool:
-    """The answer states something beyond a bare citation or an echo of the question.
+    """The answer states something beyond a bare citation, an echo of the question, or a bare
+    "yes" with the question restated (`_YES`; then, like an echo, asked again and else the
+    top passage quoted).
 
     Under English stemming too: "They used video conferencing platform" for "Which ... platform
     did they use?" is an echo ("used" and "use" differ as Indonesian-stemmed keys). Replayed over
@@ -145,8 +160,9 @@ def has_substance(parsed: ParsedAnswer, question: str = "") -> bool:
     Naming one option of a question's "A or B" is an answer (`picks_option`): nine seed sets,
     3 such answers ("pada awal Februari", "described as personal", "buying more") had been
     taken for echoes and quoted or refused."""
-    return (bool(content_words(parsed.text) - content_words(question))
-            and bool(content_words(parsed.text, EN) - content_words(question, EN))) \
+    yes = _yes_keys()
+    return (bool(content_words(parsed.text) - content_words(question) - yes)
+            and bool(content_words(parsed.text, EN) - content_words(question, EN) - yes)) \
         or picks_option(parsed.text, question)
 
 

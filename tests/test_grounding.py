@@ -86,6 +86,16 @@ def test_an_english_echo_with_other_inflections_has_no_substance():
     assert has_substance(parse_citations("Putin mengunjungi Xi di Beijing pada awal Februari [16].", P), q)
 
 
+def test_yes_with_the_question_restated_has_no_substance():
+    from rag.answer import has_substance
+
+    q = "Does Xi think the road to peace talks will be easy?"
+    assert not has_substance(parse_citations("Yes, Xi thinks the road to peace talks will be easy [7].", P), q)
+    assert has_substance(parse_citations("No, Xi said the road would not be smooth [7].", P), q)
+    q = "Apakah Putin mengunjungi Xi di Beijing sebelum invasi?"
+    assert not has_substance(parse_citations("Ya, Putin mengunjungi Xi di Beijing sebelum invasi [16].", P), q)
+    assert has_substance(parse_citations("Ya, dua minggu sebelum invasi [16].", P), q)
+
 def test_each_sentence_is_checked_against_its_own_citation():
     g = repaired("Putin mengirim Medvedev ke Beijing [17]. Taiwan memiliki pemerintahan sendiri [17].")
     assert [c.paragraph for c in g.citations] == [17, 11]
