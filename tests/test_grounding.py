@@ -1,6 +1,8 @@
 """Citation repair and the invented-facts check, with hand-made passages and a scripted fake LLM."""
 from __future__ import annotations
 
+import pytest
+
 from rag.answer import Answer, generate
 from rag.citations import parse_citations
 from rag.grounding import repair_citations, specifics
@@ -73,28 +75,29 @@ def test_a_one_word_answer_is_attributed_together_with_its_question():
     assert [c.paragraph for c in g.citations] == [17] and g.changed
 
 
-def test_an_english_echo_with_other_inflections_has_no_substance():
-    from rag.answer import has_substance
-
-    q = "Whose invasion of Ukraine does the article describe as faltering?"
-    assert not has_substance(parse_citations("The article describes the invasion of Ukraine as faltering [3].", P), q)
-    assert has_substance(parse_citations("Russia's invasion [3].", P), q)
-    q = "Which video conferencing platform did Putin and Xi use for their call?"
-    assert not has_substance(parse_citations("They used video conferencing platform [1].", P), q)
-    assert has_substance(parse_citations("They used Zoom [1].", P), q)
-    q = "Kapan Putin mengunjungi Xi di Beijing?"  # Indonesian stays judged by Indonesian keys
-    assert has_substance(parse_citations("Putin mengunjungi Xi di Beijing pada awal Februari [16].", P), q)
+FAL = "Whose invasion of Ukraine does the article describe as faltering?"
+PLATFORM = "Which video conferencing platform did Putin and Xi use for their call?"
+ROAD = "Does Xi think the road to peace talks will be easy?"
+BEFORE = "Apakah Putin mengunjungi Xi di Beijing sebelum invasi?"
 
 
-def test_yes_with_the_question_restated_has_no_substance():
-    from rag.answer import has_substance
+@pytest.mark.parametrize("question, answer, substance", [
+    (FAL, "The article describes the invasion of Ukraine as faltering [3].", False),
+    (FAL, "Russia's invasion [3].", True),
+    (PLATFORM, "They used video conferencing platform [1].", False),  # an echo under English stemming
+    (PLATFORM, "They used Zoom [1].", True),
+    ("Kapan Putin mengunjungi Xi di Beijing?",  # Indonesian stays judged by Indonesian keys
+     "Putin mengunjungi Xi di Beijing pada awal Februari [16].", True),
+    (ROAD, "Yes, Xi thinks the road to peace talks will be easy [7].", False),  # a bare yes
+    (ROAD, "No, Xi said the road would not be smooth [7].", True),
+    (BEFORE, "Ya, Putin mengunjungi Xi di Beijing sebelum invasi [16].", False),
+    (BEFORE, "Ya, dua minggu sebelum invasi [16].", True),
+])
+def test_what_repeats_the_question(question, answer, substance):
+    from rag.reply_shape import has_substance
 
-    q = "Does Xi think the road to peace talks will be easy?"
-    assert not has_substance(parse_citations("Yes, Xi thinks the road to peace talks will be easy [7].", P), q)
-    assert has_substance(parse_citations("No, Xi said the road would not be smooth [7].", P), q)
-    q = "Apakah Putin mengunjungi Xi di Beijing sebelum invasi?"
-    assert not has_substance(parse_citations("Ya, Putin mengunjungi Xi di Beijing sebelum invasi [16].", P), q)
-    assert has_substance(parse_citations("Ya, dua minggu sebelum invasi [16].", P), q)
+    assert has_substance(parse_citations(answer, P), question) is substance
+
 
 def test_each_sentence_is_checked_against_its_own_citation():
     g = repaired("Putin mengirim Medvedev ke Beijing [17]. Taiwan memiliki pemerintahan sendiri [17].")
