@@ -282,7 +282,7 @@ def test_an_answer_that_filled_the_context_gets_no_citation_completion():
 
 
 def test_naming_one_option_of_an_either_or_question_is_an_answer_not_an_echo():
-    from rag.answer import has_substance
+    from rag.reply_shape import has_substance
     from rag.citations import picks_option
 
     question = "Apakah Putin mengunjungi Xi di Beijing pada awal atau akhir Februari?"

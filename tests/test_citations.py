@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import CitationFilter, is_refusal
+from rag.answer import CitationFilter
+from rag.reply_shape import is_refusal
 from rag.citations import parse_citations
 from rag.retriever import Hit
 
