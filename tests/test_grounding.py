@@ -75,15 +75,15 @@ def test_a_one_word_answer_is_attributed_together_with_its_question():
     assert [c.paragraph for c in g.citations] == [17] and g.changed
 
 
-FAL = "Whose invasion of Ukraine does the article describe as faltering?"
+FALTERING = "Whose invasion of Ukraine does the article describe as faltering?"
 PLATFORM = "Which video conferencing platform did Putin and Xi use for their call?"
 ROAD = "Does Xi think the road to peace talks will be easy?"
 BEFORE = "Apakah Putin mengunjungi Xi di Beijing sebelum invasi?"
 
 
 @pytest.mark.parametrize("question, answer, substance", [
-    (FAL, "The article describes the invasion of Ukraine as faltering [3].", False),
-    (FAL, "Russia's invasion [3].", True),
+    (FALTERING, "The article describes the invasion of Ukraine as faltering [3].", False),
+    (FALTERING, "Russia's invasion [3].", True),
     (PLATFORM, "They used video conferencing platform [1].", False),  # an echo under English stemming
     (PLATFORM, "They used Zoom [1].", True),
     ("Kapan Putin mengunjungi Xi di Beijing?",  # Indonesian stays judged by Indonesian keys
