@@ -4,7 +4,7 @@ The answer model sees the whole context and sometimes names a real person or pla
 text in the wrong relation ("the US ambassador to China is Qin Gang" from "Qin Gang, until
 now ambassador to the US"). A fresh yes/no question to the same model, shown only the cited
 paragraphs, the question and the answer, tells these apart from supported answers well
-enough to refuse them (measured on the dev sets; see README "Support check").
+enough to refuse them (measured on the dev sets; see docs/answer-checks.md, "6. Support check").
 """
 from __future__ import annotations
 
