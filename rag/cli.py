@@ -109,7 +109,7 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     if question is None and not sys.stdin.isatty():
         raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         question = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw  # never a UnicodeDecodeError
-    clean_question(question, settings.max_question_chars)  # fail fast, before loading models
+    clean_question(question, settings.max_question_chars, follows=any(h.strip() for h in history))  # fail fast
     pipe = Pipeline(settings)
     pipe.ensure_index(progress=False)
     answer: Answer | None = None

@@ -15,7 +15,7 @@ from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search
 from .documents import clean_text
 from .errors import BadQuestion, RagError
 from .indexer import BuildReport, build_index
-from .language import OTHER, detect_language, words
+from .language import OTHER, detect_language, tokenize, words
 from .llm import LLM, LlamaCppLLM
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
@@ -62,8 +62,9 @@ def _clean(text: str | None) -> str:
     return clean_text(_SURROGATE.sub(" ", text or "")).strip()
 
 
-def clean_question(question: str | None, max_chars: int) -> str:
-    """The question without control characters; BadQuestion when it cannot be asked."""
+def clean_question(question: str | None, max_chars: int, follows: bool = True) -> str:
+    """The question without control characters; BadQuestion when it cannot be asked. `follows`: earlier
+    questions of the chat may say what "Why?" or "Siapa dia?" is about ("Siapa?" alone: not askable)."""
     q = _clean(question)
     if not q:
         raise BadQuestion("the question is empty; type a question")
@@ -71,6 +72,8 @@ def clean_question(question: str | None, max_chars: int) -> str:
         raise BadQuestion(f"the question is {len(q):,} characters long; keep it under {max_chars:,} (RAG_MAX_QUESTION_CHARS)")
     if not words(q):
         raise BadQuestion("the question has no words in it; ask it in words")
+    if not follows and not tokenize(q, detect_language(q)):  # no word to search by: any paragraph would do
+        raise BadQuestion("the question names nothing to look for; say what or whom it is about")
     return q
 
 
@@ -335,8 +338,8 @@ class Pipeline:
     def ask_stream(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Iterator[Event]:
         """Retrieve, then stream the answer: Token / Reset events, finally the Answer."""
         start = time.perf_counter()
-        q = clean_question(question, self.settings.max_question_chars)
         hist = [h for h in (_clean(h) for h in history) if h][-self.settings.max_history:]
+        q = clean_question(question, self.settings.max_question_chars, follows=bool(hist))
         self.refresh()
         store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile
         parts = split_question(q) if self.settings.split_questions else None

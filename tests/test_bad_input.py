@@ -171,6 +171,15 @@ def test_cli_bad_question_is_one_line_and_non_zero(cli_fakes, question):
     assert "Traceback" not in result.output and "pipeline" not in cli_fakes  # no model loaded, no index built
 
 
+def test_cli_question_naming_nothing_is_one_line_unless_it_follows_another(cli_fakes):
+    result = rag_ask(cli_fakes, "Siapa?")
+    assert result.exit_code == 1 and result.output.strip() == (
+        "Error: the question names nothing to look for; say what or whom it is about")
+    assert "pipeline" not in cli_fakes  # no model loaded, no index built
+    result = rag_ask(cli_fakes, "--history", "Siapa menteri luar negeri China?", "Siapa?")
+    assert result.exit_code == 0 and "Sources:" in result.output, result.output
+
+
 @pytest.mark.parametrize("stdin", [b"", b"\n\n", b"\xff\xfe\x00\x81", b"x" * 20_000],
                          ids=["empty", "newlines", "undecodable", "20000"])
 def test_cli_bad_question_on_stdin(cli_fakes, stdin):

@@ -43,6 +43,17 @@ def test_bad_questions_are_one_line_errors(pipeline, question):
         pipeline.ask(question)
 
 
+@pytest.mark.parametrize("question", ["Siapa?", "Why?", "Who is he?", "Lalu bagaimana?"])
+def test_a_question_that_names_nothing_needs_an_earlier_one(pipeline, fake_llm, question):
+    with pytest.raises(BadQuestion, match="names nothing to look for"):
+        pipeline.ask(question)
+    assert fake_llm.prompts == []  # refused before any search or answer
+    # after an earlier question it is a follow-up, understood from that question
+    answer = pipeline.ask(question, ["Siapa yang dipromosikan menjadi menteri luar negeri?"])
+    assert answer.citations or answer.refused
+    assert pipeline.ask("Qin?").citations  # a name alone is something to look for
+
+
 def test_support_check_reads_only_the_cited_paragraphs(pipeline, fake_llm):
     answer = pipeline.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
     assert not answer.refused and answer.support == pytest.approx(0.9)

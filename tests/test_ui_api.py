@@ -64,6 +64,14 @@ def test_bad_question_is_a_one_line_app_error(client, fresh):
     assert fresh.pipeline.calls == [("   ", ())]  # rejected before retrieval, by the pipeline
 
 
+def test_a_question_naming_nothing_is_an_app_error_unless_it_follows_another(client, fresh):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="the question names nothing to look for"):
+        client.predict("Siapa?", api_name="/ask")
+    assert client.predict(question="Siapa?", history=[QUESTION], api_name="/ask")["answer"]
+
+
 def test_only_one_answer_runs_at_a_time(client, fresh):
     fresh.pipeline._llm = SlowFakeLLM(delay=0.1)
     jobs = [client.submit(q, api_name="/ask") for q in (QUESTION, "When did Putin visit Xi in Beijing?",
