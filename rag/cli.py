@@ -100,7 +100,7 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     """Answer QUESTION from the documents, streaming, then list the cited sources."""
     from .answer import Answer, Reset, Token
     from .documents import CONTROL_CHARS
-    from .pipeline import Pipeline, clean_question
+    from .pipeline import Pipeline, clean_history, clean_question
 
     def safe(text: str) -> str:  # model text never drives the terminal (escape sequences, \r overwrites)
         return CONTROL_CHARS.sub(" ", text)
@@ -109,7 +109,7 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     if question is None and not sys.stdin.isatty():
         raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         question = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw  # never a UnicodeDecodeError
-    clean_question(question, settings.max_question_chars, follows=any(h.strip() for h in history))  # fail fast
+    clean_question(question, settings.max_question_chars, follows=bool(clean_history(history)))  # fail fast
     pipe = Pipeline(settings)
     pipe.ensure_index(progress=False)
     answer: Answer | None = None

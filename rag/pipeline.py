@@ -62,6 +62,11 @@ def _clean(text: str | None) -> str:
     return clean_text(_SURROGATE.sub(" ", text or "")).strip()
 
 
+def clean_history(history: Sequence[str]) -> list[str]:
+    """The chat's earlier questions as the answer reads them: cleaned like a question, empty ones dropped."""
+    return [h for h in (_clean(h) for h in history) if h]
+
+
 def clean_question(question: str | None, max_chars: int, follows: bool = True) -> str:
     """The question without control characters; BadQuestion when it cannot be asked. `follows`: earlier
     questions of the chat may say what "Why?" or "Siapa dia?" is about ("Siapa?" alone: not askable)."""
@@ -338,7 +343,7 @@ class Pipeline:
     def ask_stream(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Iterator[Event]:
         """Retrieve, then stream the answer: Token / Reset events, finally the Answer."""
         start = time.perf_counter()
-        hist = [h for h in (_clean(h) for h in history) if h][-self.settings.max_history:]
+        hist = clean_history(history)[-self.settings.max_history:]
         q = clean_question(question, self.settings.max_question_chars, follows=bool(hist))
         self.refresh()
         store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile

@@ -176,6 +176,9 @@ def test_cli_question_naming_nothing_is_one_line_unless_it_follows_another(cli_f
     assert result.exit_code == 1 and result.output.strip() == (
         "Error: the question names nothing to look for; say what or whom it is about")
     assert "pipeline" not in cli_fakes  # no model loaded, no index built
+    result = rag_ask(cli_fakes, "--history", "\x00 ", "Siapa?")  # a history of nothing is none
+    assert result.exit_code == 1 and "names nothing to look for" in result.output
+    assert "pipeline" not in cli_fakes
     result = rag_ask(cli_fakes, "--history", "Siapa menteri luar negeri China?", "Siapa?")
     assert result.exit_code == 0 and "Sources:" in result.output, result.output
 
