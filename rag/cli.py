@@ -100,7 +100,8 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     """Answer QUESTION from the documents, streaming, then list the cited sources."""
     from .answer import Answer, Reset, Token
     from .documents import CONTROL_CHARS
-    from .pipeline import Pipeline, clean_history, clean_question
+    from .pipeline import Pipeline
+    from .user_input import clean_history, clean_question
 
     def safe(text: str) -> str:  # model text never drives the terminal (escape sequences, \r overwrites)
         return CONTROL_CHARS.sub(" ", text)

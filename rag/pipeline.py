@@ -1,7 +1,6 @@
 """The one object the CLI, the UI, `rag eval` and `rag bench` share: index, retrieve, answer."""
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -12,10 +11,9 @@ from .agreement import confirm_middling, quote_middling
 from .answer import Answer, Event, generate
 from .compound import ask_parts, split_question
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
-from .documents import clean_text
-from .errors import BadQuestion, RagError
+from .errors import RagError
 from .indexer import BuildReport, build_index
-from .language import OTHER, detect_language, tokenize, words
+from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
@@ -25,6 +23,7 @@ from .rewrite import QueryRewriter, leans_on_history
 from .settings import Settings
 from .support import MIN_YES, MIN_YES_CORPUS, answers_prefix, support_prefix
 from .store import Store, current_generation, load_index
+from .user_input import clean_history, clean_question
 
 # Passages handed to the model when retrieval chooses them. FacQA valid 1-100 (55 documents):
 # 3 gave accuracy 0.70 against 0.69 with 4 (on a slightly older main), median time to first
@@ -53,34 +52,6 @@ COPY_QUERY = "copy"  # the name of a question searched in the corpus's copy
 # tatap muka terakhir mereka?", g19), which names its own subject, from an answer into a quote.
 FOLLOWUP_WEIGHT = 0.3
 RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes from argv/stdin; no encoder accepts them
-
-
-def _clean(text: str | None) -> str:
-    """User text without control characters, lone surrogates or chat-template tokens."""
-    return clean_text(_SURROGATE.sub(" ", text or "")).strip()
-
-
-def clean_history(history: Sequence[str]) -> list[str]:
-    """The chat's earlier questions as the answer reads them: cleaned like a question, empty ones dropped."""
-    return [h for h in (_clean(h) for h in history) if h]
-
-
-def clean_question(question: str | None, max_chars: int, follows: bool = True) -> str:
-    """The question without control characters; BadQuestion when it cannot be asked. `follows`: earlier
-    questions of the chat may say what "Why?" or "Siapa dia?" is about ("Siapa?" alone: not askable)."""
-    q = _clean(question)
-    if not q:
-        raise BadQuestion("the question is empty; type a question")
-    if len(q) > max_chars:
-        raise BadQuestion(f"the question is {len(q):,} characters long; keep it under {max_chars:,} (RAG_MAX_QUESTION_CHARS)")
-    if not words(q):
-        raise BadQuestion("the question has no words in it; ask it in words")
-    if not follows and not tokenize(q, detect_language(q)):  # no word to search by: any paragraph would do
-        raise BadQuestion("the question names nothing to look for; say what or whom it is about")
-    return q
-
 
 @dataclass
 class Retrieval:

@@ -246,6 +246,19 @@ def test_chat_shows_bad_questions_as_one_line_that_the_browser_can_receive(pipel
         assert "the question" in chat[-1]["content"] and "Traceback" not in chat[-1]["content"]
 
 
+def test_chat_refuses_a_question_naming_nothing_at_once_unless_it_follows_another(pipeline, settings):
+    from ui.app import build_app, new_session
+
+    app = build_app(pipeline, settings)
+    take = next(f.fn for f in app.fns.values() if f.name == "take_question")
+    textbox, chat, session, *_ = take("Siapa?", [], new_session())
+    assert session["pending"] is None and "names nothing to look for" in chat[-1]["content"]
+    assert textbox == "Siapa?"  # kept, to be completed
+    follow = {**new_session(), "questions": ["Siapa menteri luar negeri China?"]}
+    textbox, chat, session, *_ = take("Siapa?", [], follow)
+    assert session["pending"] == "Siapa?" and textbox == "" and chat[-1]["role"] == "user"
+
+
 def test_cli_labels_the_checked_answer_when_it_differs_from_the_streamed_text(cli_fakes):
     def cites_the_second(prompt: str) -> str:  # the first passage's words, the second passage's number
         found = re.findall(r"^\[(\d+)\] (.+)$", prompt.rsplit("<|im_start|>user\n", 1)[-1], re.M)

@@ -18,8 +18,9 @@ from rag.errors import RagError
 from rag.indexer import rebuild_on_changes
 from rag.llm import LlamaCppLLM
 from rag.models import describe
-from rag.pipeline import Pipeline, clean_question
+from rag.pipeline import Pipeline
 from rag.settings import Settings
+from rag.user_input import clean_history, clean_question
 
 from . import views
 from .assets import CSS, HEAD, theme
@@ -109,7 +110,8 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         chat = list(chat or [])
         question = (question or "").encode("utf-8", "replace").decode("utf-8")  # JSON cannot carry lone surrogates
         try:
-            q = clean_question(question, settings.max_question_chars)
+            q = clean_question(question, settings.max_question_chars,
+                               follows=bool(clean_history(session["questions"])))
         except RagError as exc:
             if question.strip():
                 chat.append({"role": "user", "content": views.question_html(question)})
