@@ -169,6 +169,6 @@ def pipeline(settings, fake_embedder, fake_llm):
 @pytest.fixture(scope="session")
 def real_llm_path() -> Path:
     """The bundled GGUF from the real model cache (assembled once there, not per test run)."""
-    from rag.models import assemble_gguf
+    from rag.packaged import assemble_gguf
 
     return assemble_gguf(REAL_HOME / "models", progress=False)

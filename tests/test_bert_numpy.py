@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from rag.bert_numpy import NumpyBert, _erf, _plain_bert
-from rag.models import EMBED_PACKAGE, SentenceTransformerEmbedder, _package_dir
+from rag.models import EMBED_PACKAGE, SentenceTransformerEmbedder
+from rag.packaged import package_dir
 
-BUNDLED_FOLDER = (_package_dir(EMBED_PACKAGE) or _package_dir("rag")) / "model"
+BUNDLED_FOLDER = (package_dir(EMBED_PACKAGE) or package_dir("rag")) / "model"
 needs_minilm = pytest.mark.skipif(not (BUNDLED_FOLDER / "model.safetensors").is_file(),
                                   reason=f"{EMBED_PACKAGE} is not installed")
 

