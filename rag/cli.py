@@ -47,9 +47,9 @@ def friendly(fn: Callable) -> Callable:
 def common(fn: Callable) -> Callable:
     """--seeds and --index, taken by every command."""
     fn = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
-                      help="Index folder (default: RAG_INDEX, or one per seeds folder under ./index).")(fn)
+                      help="Index folder (default: RAG_INDEX, or one per seeds folder under the project's index/).")(fn)
     fn = click.option("--seeds", type=click.Path(path_type=Path), default=None,
-                      help="Folder of .txt/.md documents (default: RAG_SEEDS or ./seeds).")(fn)
+                      help="Folder of .txt/.md documents (default: RAG_SEEDS, or the project's seeds/).")(fn)
     return fn
 
 
@@ -116,18 +116,23 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     answer: Answer | None = None
     streamed = ""
     explained = False  # the last thing printed is a Reset's reason: a second one says why more follows
-    for event in pipe.ask_stream(question or "", list(history)):
-        if isinstance(event, Token) and not as_json:
-            streamed += event.text
-            explained = False
-            click.echo(safe(event.text), nl=False)
-        elif isinstance(event, Reset) and not as_json:
-            if streamed or explained:
-                click.echo(f"\n({event.reason})" if streamed else f"({event.reason})")
-                explained = True
-            streamed = ""
-        elif isinstance(event, Answer):
-            answer = event
+    try:
+        for event in pipe.ask_stream(question or "", list(history)):
+            if isinstance(event, Token) and not as_json:
+                streamed += event.text
+                explained = False
+                click.echo(safe(event.text), nl=False)
+            elif isinstance(event, Reset) and not as_json:
+                if streamed or explained:
+                    click.echo(f"\n({event.reason})" if streamed else f"({event.reason})")
+                    explained = True
+                streamed = ""
+            elif isinstance(event, Answer):
+                answer = event
+    except KeyboardInterrupt:
+        if streamed:  # end the half-streamed line, so "interrupted" is not glued to it
+            click.echo("")
+        raise
     assert answer is not None
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
@@ -210,7 +215,23 @@ def bench(seeds: Path | None, index: Path | None, qa: Path | None, limit: int | 
 
 
 def main() -> None:
-    cli(prog_name="rag")
+    """Run the CLI; a usage error (bad flag value, unknown option or command) is one line, not four."""
+    try:
+        code = cli.main(prog_name="rag", standalone_mode=False)
+    except click.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `rag`: the help is the message
+            exc.show()
+            sys.exit(exc.exit_code)
+        where = exc.ctx.command_path if exc.ctx is not None else "rag"
+        _err(f"Error: {exc.format_message().rstrip('.')} (see `{where} --help`)")
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        _err("Aborted.")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

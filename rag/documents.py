@@ -16,14 +16,20 @@ from typing import Iterator
 from .errors import RagError
 
 SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = int(float(os.environ.get("RAG_MAX_FILE_MB", "20")) * 1024 * 1024)
+MAX_FILE_BYTES = 20 * 2**20  # the default of Settings.max_file_mb (RAG_MAX_FILE_MB)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Terminal escapes and other control characters (tab excepted) are never content: they become spaces.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A whole escape sequence goes, not just its ESC (else "\x1b[31m" leaves "[31m"): CSI (ESC [ or the C1 byte),
+# OSC/DCS/APC/PM strings ended by BEL or ST (a hyperlink's URL with them), and two-byte ESC sequences.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|\x1b[\]P^_X][^\x07\x1b\x9c\n]{0,512}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]")
 # Chat-template control tokens (<|im_start|>, <|im_end|>, <|endoftext|>...): the LLM's tokenizer turns them
 # into real special tokens, so text carrying them could close the user turn and open a system one.
 _CHAT_TOKEN = re.compile(r"<\|([^<>|\n]{0,64})\|>")
-SPLIT_VERSION = 2  # bump when split_paragraphs() changes: indexes are then rebuilt (vectors reused by text)
+SPLIT_VERSION = 3  # bump when split_paragraphs() changes: indexes are then rebuilt (vectors reused by text)
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ def defuse_chat_tokens(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Document or question text made safe for terminals and the prompt (see CONTROL_CHARS, _CHAT_TOKEN)."""
-    return defuse_chat_tokens(CONTROL_CHARS.sub(" ", text))
+    return defuse_chat_tokens(CONTROL_CHARS.sub(" ", _ESCAPE_SEQUENCE.sub(" ", text)))
 
 
 def split_paragraphs(text: str, doc: str = "") -> tuple[Paragraph, ...]:
@@ -80,7 +86,9 @@ def split_paragraphs(text: str, doc: str = "") -> tuple[Paragraph, ...]:
 
 
 def decode(raw: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16; raise ValueError otherwise."""
+    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16 or UTF-32; raise ValueError otherwise."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16: FF FE starts both
+        return raw.decode("utf-32")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
     if b"\x00" in raw:
@@ -88,8 +96,14 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8-sig")
 
 
-def _candidates(seeds: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(seeds):  # does not descend symlinked folders
+def _candidates(seeds: Path, skipped: list[Skipped]) -> Iterator[Path]:
+    """The document files under `seeds`, sorted; a folder that cannot be listed is added to `skipped`."""
+
+    def unreadable(exc: OSError) -> None:
+        name = Path(exc.filename).relative_to(seeds).as_posix() + "/" if exc.filename else "?"
+        skipped.append(Skipped(name, f"folder cannot be read ({exc.strerror or exc}); check its permissions"))
+
+    for dirpath, dirnames, filenames in os.walk(seeds, onerror=unreadable):  # does not descend symlinked folders
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
@@ -97,7 +111,20 @@ def _candidates(seeds: Path) -> Iterator[Path]:
                 yield path
 
 
-def read_document(path: Path, seeds: Path) -> Document | Skipped:
+def _outside_link(path: Path, seeds: Path) -> str:
+    """Why the symlink `path` is not followed ('' when it points to a file inside seeds)."""
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return "broken symlink (its target does not exist); fix or remove the link"
+    except (OSError, RuntimeError):  # a loop: RuntimeError before Python 3.13, OSError (ELOOP) after
+        return "symlink loop (the link points back to itself); fix or remove the link"
+    if not target.is_relative_to(seeds.resolve()):
+        return "symlink to a file outside the seeds folder (not followed); copy the file in instead"
+    return ""
+
+
+def read_document(path: Path, seeds: Path, max_bytes: int = MAX_FILE_BYTES) -> Document | Skipped:
     """Read one file; a problem becomes a `Skipped` with a reason, never an exception."""
     name = path.relative_to(seeds).as_posix()
     if CONTROL_CHARS.search(name) or "\n" in name or _CHAT_TOKEN.search(name):
@@ -105,15 +132,16 @@ def read_document(path: Path, seeds: Path) -> Document | Skipped:
         return Skipped(defuse_chat_tokens(re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", name)),
                        "its name has control characters or a chat-template token; rename the file")
     # a symlink may point anywhere; only files that really live inside seeds count
-    if path.is_symlink() and not path.resolve().is_relative_to(seeds.resolve()):
-        return Skipped(name, "symlink to a file outside the seeds folder (not followed); copy the file in instead")
+    why = _outside_link(path, seeds) if path.is_symlink() else ""
+    if why:
+        return Skipped(name, why)
     try:
         st = path.stat()
         size = st.st_size
         if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
             return Skipped(name, "not a regular file (pipe, socket or device); copy the text into a file")
-        if size > MAX_FILE_BYTES:
-            return Skipped(name, f"{size / 2**20:.0f} MB is over the {MAX_FILE_BYTES / 2**20:.0f} MB limit; split it or raise RAG_MAX_FILE_MB")
+        if size > max_bytes:
+            return Skipped(name, f"{size / 2**20:.0f} MB is over the {max_bytes / 2**20:g} MB limit; split it or raise RAG_MAX_FILE_MB")
         raw = path.read_bytes()
     except OSError as exc:
         return Skipped(name, f"cannot be read ({exc.strerror or exc}); check its permissions")
@@ -128,16 +156,20 @@ def read_document(path: Path, seeds: Path) -> Document | Skipped:
     return Document(name, hashlib.sha256(raw).hexdigest(), paragraphs)
 
 
-def read_seeds(seeds: Path) -> tuple[list[Document], list[Skipped]]:
+def read_seeds(seeds: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Skipped]]:
     """All readable documents of a seeds folder, sorted by name, and the files skipped."""
+    if seeds.exists() and not seeds.is_dir():
+        raise RagError(f"seeds folder {seeds} is a file, not a folder; pass the folder that holds it with --seeds DIR")
     if not seeds.is_dir():
         raise RagError(f"seeds folder {seeds} does not exist; create it and put .txt or .md files in it, or pass --seeds DIR")
     docs: list[Document] = []
     skipped: list[Skipped] = []
-    for path in _candidates(seeds):
-        result = read_document(path, seeds)
+    for path in _candidates(seeds, skipped):
+        result = read_document(path, seeds, max_bytes)
         (docs if isinstance(result, Document) else skipped).append(result)
     if not docs:
-        detail = f" ({len(skipped)} skipped)" if skipped else ""
+        # the reasons belong in this one line: nothing else gets printed when the build stops here
+        detail = " | ".join(str(s) for s in skipped[:3]) + (f" | and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        detail = f" ({detail})" if skipped else ""
         raise RagError(f"no readable .txt or .md documents in {seeds}{detail}; add UTF-8 text files or pass --seeds DIR")
     return docs, skipped

@@ -73,7 +73,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     `embedder` defaults to the configured model, loaded only when something needs embedding."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     start = time.perf_counter()
-    docs, skipped = read_seeds(settings.seeds)
+    docs, skipped = read_seeds(settings.seeds, settings.max_file_bytes)
     for s in skipped:
         log(str(s))
     index_dir = settings.index_dir
@@ -87,7 +87,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             old = None
         except IndexCorrupt as exc:
             old = None
-            notes.append(f"previous index unusable ({exc}); rebuilding from scratch")
+            reason = str(exc).split("; run `rag index", 1)[0]  # its hint is what is happening now
+            notes.append(f"previous index unusable ({reason}); rebuilding from scratch")
         if old is not None and old.embed_model != model_id:
             notes.append(f"embedding model changed ({old.embed_model} -> {model_id}); full rebuild")
             old = None

@@ -28,8 +28,7 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ class Settings:
     support_check: bool = True  # a second yes/no reading of each answer against its cited paragraphs
     min_support: float | None = None  # below this P(Yes) an answer is withdrawn; None: per context mode
     split_questions: bool = True  # "When X, and when Y?": each part answered on its own (`compound`)
+    max_file_mb: float = 20.0  # larger documents are skipped with a reason, not read into memory
 
     ENV = {
         "home": "RAG_HOME", "seeds": "RAG_SEEDS", "index": "RAG_INDEX",
@@ -70,6 +70,7 @@ class Settings:
         "max_question_chars": "RAG_MAX_QUESTION_CHARS", "context": "RAG_CONTEXT",
         "corpus_max_tokens": "RAG_CORPUS_MAX_TOKENS", "support_check": "RAG_SUPPORT_CHECK",
         "min_support": "RAG_MIN_SUPPORT", "split_questions": "RAG_SPLIT_QUESTIONS",
+        "max_file_mb": "RAG_MAX_FILE_MB",
     }
 
     def __post_init__(self) -> None:
@@ -110,6 +111,10 @@ class Settings:
         return PROJECT_ROOT / "index" / f"{seeds.name}-{digest}"
 
     @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 2**20)
+
+    @property
     def model_cache(self) -> Path:
         return self.home / "models"
 
@@ -133,6 +138,8 @@ def _invalid(settings: Settings) -> str:
                     " unset it or give one of those")
     if settings.min_support is not None and not 0.0 <= settings.min_support <= 1.0:
         return f"RAG_MIN_SUPPORT={settings.min_support} is not a probability; unset it or give a number from 0 to 1"
+    if not 0 < settings.max_file_mb < float("inf"):  # also NaN
+        return f"RAG_MAX_FILE_MB={settings.max_file_mb} is not a usable size; unset it or give a size in MB above 0"
     return ""
 
 
@@ -144,7 +151,10 @@ def _convert(type_name: Any, raw: str, var: str) -> Any:
         if t.startswith("int"):
             return None if raw.strip().lower() == "auto" and "None" in t else int(raw)
         if t == "bool":
-            return _bool(raw)
+            word = raw.strip().lower()
+            if word not in _TRUE | _FALSE:
+                raise RagError(f"{var}={raw!r} is neither on nor off; unset it or give 1/0, true/false, yes/no or on/off")
+            return word in _TRUE
         if t.startswith("float"):
             return None if raw.strip().lower() == "auto" and "None" in t else float(raw)
     except ValueError:

@@ -162,8 +162,8 @@ def rag_ask(cli_fakes, *args, stdin=None):
     return CliRunner().invoke(cli, ["ask", *cli_fakes["args"], *args], input=stdin)
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\x00\x00", "🙂🙂", "\udcff", "x" * 20_000],
-                         ids=["empty", "spaces", "NUL", "emoji", "surrogate", "20000"])
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x00", "🙂🙂", "\udcff", "x" * 20_000, "\x1b[31m \x1b[0m"],
+                         ids=["empty", "spaces", "NUL", "emoji", "surrogate", "20000", "colour-codes-only"])
 def test_cli_bad_question_is_one_line_and_non_zero(cli_fakes, question):
     result = rag_ask(cli_fakes, question)
     assert result.exit_code == 1, result.output
@@ -287,6 +287,10 @@ def test_cli_never_prints_control_characters_from_the_model(cli_fakes):
     ("RAG_CONTEXT", "everything", "RAG_CONTEXT='everything' is not one of auto, corpus, retrieved"),
     ("RAG_CONDENSE", "yes", "RAG_CONDENSE='yes' is not one of concat, llm, off"),
     ("RAG_MIN_SUPPORT", "7", "RAG_MIN_SUPPORT=7.0 is not a probability"),
+    ("RAG_MAX_FILE_MB", "abc", "RAG_MAX_FILE_MB='abc' is not a number"),
+    ("RAG_MAX_FILE_MB", "-1", "RAG_MAX_FILE_MB=-1.0 is not a usable size"),
+    ("RAG_MAX_FILE_MB", "nan", "RAG_MAX_FILE_MB=nan is not a usable size"),
+    ("RAG_SUPPORT_CHECK", "maybe", "RAG_SUPPORT_CHECK='maybe' is neither on nor off"),
 ])
 def test_an_out_of_range_setting_is_one_line_naming_the_variable(cli_fakes, monkeypatch, var, value, says):
     monkeypatch.setenv(var, value)

@@ -81,3 +81,70 @@ def test_names_with_spaces_and_non_ascii(tmp_path):
     (tmp_path / "sub" / "dua.txt").write_text("dua\n", encoding="utf-8")
     docs, _ = read_seeds(tmp_path)
     assert sorted(d.name for d in docs) == ["berita ekonomi é.md", "sub/dua.txt"]
+
+
+def test_utf32_with_a_bom_is_decoded_not_read_as_utf16(tmp_path):
+    for codec in ("utf-32", "utf-32-be"):
+        data = "satu\ndua\n".encode(codec)
+        if codec == "utf-32-be":
+            data = b"\x00\x00\xfe\xff" + data
+        (tmp_path / "u32.txt").write_bytes(data)
+        doc = read_document(tmp_path / "u32.txt", tmp_path)
+        assert isinstance(doc, Document) and [p.text for p in doc.paragraphs] == ["satu", "dua"], codec
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda seeds: os.symlink("loop.txt", seeds / "loop.txt"), "symlink loop"),
+    (lambda seeds: (os.symlink("b.txt", seeds / "a.txt"), os.symlink("a.txt", seeds / "b.txt")), "symlink loop"),
+    (lambda seeds: os.symlink("gone.txt", seeds / "dangling.txt"), "broken symlink"),
+], ids=["self", "pair", "dangling"])
+def test_bad_symlinks_are_skipped_with_their_reason(tmp_path, make, reason):
+    (tmp_path / "ok.txt").write_text("isi\n")
+    make(tmp_path)
+    docs, skipped = read_seeds(tmp_path)
+    assert [d.name for d in docs] == ["ok.txt"]
+    assert skipped and all(reason in s.reason and "fix or remove the link" in s.reason for s in skipped), skipped
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
+    (tmp_path / "ok.txt").write_text("isi\n")
+    (tmp_path / "private").mkdir()
+    real_walk = os.walk
+
+    def walk(top, onerror=None, **kw):  # as os.walk does when it may not list a folder (root reads any)
+        for dirpath, dirnames, filenames in real_walk(top, onerror=onerror, **kw):
+            if dirpath.endswith("private"):
+                onerror(PermissionError(13, "Permission denied", dirpath))
+                continue
+            yield dirpath, dirnames, filenames
+
+    monkeypatch.setattr("rag.documents.os.walk", walk)
+    docs, skipped = read_seeds(tmp_path)
+    assert [d.name for d in docs] == ["ok.txt"]
+    assert [str(s) for s in skipped] == ["skipped private/: folder cannot be read (Permission denied); check its permissions"]
+
+
+def test_when_every_file_is_skipped_the_error_says_why(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(RagError) as err:
+        read_seeds(tmp_path)
+    message = str(err.value)
+    assert "no readable" in message and "skipped latin1.txt: not UTF-8 text; save it as UTF-8 text" in message
+    assert "\n" not in message
+    for i in range(5):
+        (tmp_path / f"bin{i}.txt").write_bytes(b"\x00")
+    with pytest.raises(RagError, match=r"and 3 more"):
+        read_seeds(tmp_path)
+
+
+def test_seeds_given_as_a_file_says_so(tmp_path):
+    (tmp_path / "one.txt").write_text("isi\n")
+    with pytest.raises(RagError, match="is a file, not a folder"):
+        read_seeds(tmp_path / "one.txt")
+
+
+def test_the_size_limit_comes_from_the_caller(tmp_path):
+    (tmp_path / "big.txt").write_text("x" * 3000 + "\n")
+    (tmp_path / "ok.txt").write_text("isi\n")
+    docs, skipped = read_seeds(tmp_path, max_bytes=2048)
+    assert [d.name for d in docs] == ["ok.txt"] and "MB limit; split it" in skipped[0].reason

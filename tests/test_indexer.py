@@ -105,6 +105,7 @@ def test_missing_and_corrupt_index(settings, fake_embedder):
     notes: list[str] = []
     store, report = build_index(settings, fake_embedder, progress=False, log=notes.append)
     assert report.embedded == 19 and any("rebuilding from scratch" in n for n in notes)
+    assert not any("run `rag index" in n for n in notes)  # the hint names what is already happening
     assert len(load_index(settings.index_dir).paragraphs) == 19
     (settings.index_dir / CURRENT).write_text("gen-missing\n")
     with pytest.raises(IndexCorrupt, match="missing build"):
