@@ -1,40 +1,16 @@
 """`rag eval`: retrieval and answer metrics over a QA file (schema: shared eval README)."""
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import RagError
 from .pipeline import RETRIEVAL_K, Pipeline
+from .qa_file import check_docs, load_qa
 from .settings import Settings
 
 MODES = ("dense", "lexical", "hybrid")
-
-
-def load_qa(path: Path) -> list[dict]:
-    """Read a JSON Lines QA file; a malformed line is a one-line error naming it."""
-    out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RagError(f"cannot read QA file {path} ({exc}); pass a UTF-8 JSON Lines file") from None
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            row["question"], row["answerable"]  # noqa: B018 - required keys
-        except (ValueError, KeyError, TypeError):
-            raise RagError(f"{path}:{i} is not a QA record (JSON with question, answerable...); fix that line") from None
-        row.setdefault("id", str(i))
-        row.setdefault("gold_paragraphs", [])
-        row.setdefault("answer_keywords", [])
-        row.setdefault("history", [])
-        out.append(row)
-    return out
 
 
 def keywords_match(text: str, keywords: Sequence[str]) -> bool:
@@ -66,10 +42,16 @@ def _progress(items: list, desc: str):
 
 def run_eval(settings: Settings, qa_path: Path, limit: int | None = None, retrieval_only: bool = False,
              mode: str = "hybrid", pipeline: Pipeline | None = None) -> dict[str, Any]:
-    """Run the QA file through retrieval (and the answer step unless retrieval_only)."""
-    questions = load_qa(qa_path)[: limit if limit is not None else None]
+    """Run the QA file through retrieval (and the answer step unless retrieval_only).
+
+    The whole file is checked before any model loads (`qa_file.load_qa`), and the questions'
+    documents and gold paragraphs once the index is built, before the first question. Retrieval
+    is the chat's: with `retrieval_only` the LLM still translates a question whose language
+    differs from the corpus's unless `settings.translate` is off (`rewrite_ms` times that)."""
+    questions = load_qa(qa_path, settings.max_question_chars)[: limit if limit is not None else None]
     pipe = pipeline or Pipeline(settings)
     pipe.ensure_index(progress=True)
+    check_docs(questions, pipe.store, qa_path, settings.seeds)
     k = settings.k or (RETRIEVAL_K if retrieval_only else pipe.default_k())
     answerable = [q for q in questions if q["answerable"]]
     result: dict[str, Any] = {"n": len(questions), "n_answerable": len(answerable), "k": k,

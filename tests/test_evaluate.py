@@ -105,6 +105,6 @@ def test_keyword_matching():
 
 def test_malformed_qa_line_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"question": "x", "answerable": true}\nnot json\n')
+    bad.write_text('{"question": "Siapa menteri luar negeri?", "answerable": false}\nnot json\n')
     with pytest.raises(RagError, match="bad.jsonl:2"):
         load_qa(bad)
