@@ -108,3 +108,30 @@ def test_malformed_qa_line_is_a_clear_error(tmp_path):
     bad.write_text('{"question": "Siapa menteri luar negeri?", "answerable": false}\nnot json\n')
     with pytest.raises(RagError, match="bad.jsonl:2"):
         load_qa(bad)
+
+
+# ------------------------------------------------------------------ --retrieval-only and the LLM
+
+
+def test_retrieval_only_help_says_when_the_llm_is_still_used():
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    text = " ".join(CliRunner().invoke(cli, ["eval", "--help"]).output.split())
+    assert "Skip the LLM" not in text and "RAG_TRANSLATE=0 turns that off" in text
+
+
+@pytest.mark.parametrize("translate", [True, False])
+def test_retrieval_only_translates_with_the_llm_only_when_translation_is_on(settings, tmp_path, translate):
+    """What the help says: retrieval as the chat does it, so an English question over the
+    Indonesian seed article is translated by the LLM, unless translation is off."""
+    calls: list[int] = []
+    llm = FakeLLM("Siapa yang dipromosikan menjadi menteri luar negeri?")
+    settings = settings.replace(translate=translate)
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), llm=llm, log=lambda m: None)
+    pipe.rewriter.llm_factory = pipe.rewriter.llm_factory and (lambda: calls.append(1) or llm)
+    path = tmp_path / "en.jsonl"
+    path.write_text(json.dumps({**QA[0], "question": "Who was promoted to foreign minister of China?"}) + "\n")
+    r = run_eval(settings, path, retrieval_only=True, pipeline=pipe)
+    assert r["n"] == 1 and bool(calls) is translate and bool(llm.prompts) is translate
