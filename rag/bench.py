@@ -343,12 +343,15 @@ def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_s
 def run_bench(settings: Settings, qa: Path | None = None, limit: int | None = None, sweep: bool = False,
               nocache_n: int = NOCACHE_N) -> dict:
     """Everything above, in an order that never keeps two model processes busy at once."""
-    from .evaluate import load_qa
+    from .qa_file import UNASKABLE, load_qa
 
     with stdout_to_stderr():
         started = time.perf_counter()
         qa_path = qa or (SEED_QA if SEED_QA.exists() else None)
-        questions = load_qa(qa_path) if qa_path else [DEFAULT_QUESTION]
+        # a question the chat would not take (named by load_qa's warning) is not timed
+        questions = [q for q in load_qa(qa_path) if UNASKABLE not in q] if qa_path else [DEFAULT_QUESTION]
+        if not questions:
+            raise RagError(f"{qa_path} has no question the chat would take; see the warnings above")
         asked = questions[:limit] if limit else questions
         result: dict[str, Any] = {"machine": machine_info(settings), "versions": versions(), "limit": limit,
                                   "qa": str(qa_path) if qa_path else None, "seeds": str(settings.seeds)}

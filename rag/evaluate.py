@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .pipeline import RETRIEVAL_K, Pipeline
-from .qa_file import check_docs, load_qa
+from .qa_file import UNASKABLE, check_docs, load_qa
 from .settings import Settings
 
 MODES = ("dense", "lexical", "hybrid")
@@ -63,6 +63,10 @@ def run_eval(settings: Settings, qa_path: Path, limit: int | None = None, retrie
         for m in modes:
             hits_found, latencies, rewrites, recs = 0, [], [], []
             for q in _progress(questions, f"retrieval ({m})"):
+                if UNASKABLE in q:  # the chat refuses it before retrieval: nothing retrieved
+                    recs.append({"id": q["id"], "retrieved": [], "gold_retrieved": False if q["answerable"] else None,
+                                 "not_asked": q[UNASKABLE]})
+                    continue
                 r = pipe.retrieve(q["question"], q["history"], k, m)
                 retrieved = [[h.doc, h.paragraph] for h in r.hits]
                 found = bool(_gold(q) & {tuple(x) for x in retrieved})
@@ -91,6 +95,13 @@ def _answer_eval(pipe: Pipeline, questions: list[dict], answerable: list[dict], 
     # warmed up as the chat is before its first question, so latency is that of a running chat
     result["warm_up_s"] = round(pipe.ready(), 3)
     for q in _progress(questions, "answering"):
+        if UNASKABLE in q:  # the chat refuses it with an error: scored as a refusal, not timed
+            false_ref += q["answerable"]
+            refusals_ok += not q["answerable"]
+            recs.append({"id": q["id"], "question": q["question"], "retrieved": [], "answer": "", "citations": [],
+                         "correct": False, "refused": True, "not_asked": q[UNASKABLE], "passages": [],
+                         "ttft_s": None, "total_s": None})
+            continue
         a = pipe.ask(q["question"], q["history"])
         gold = _gold(q)
         given = {h.key for h in a.passages}

@@ -25,14 +25,11 @@ def changed(**fields) -> dict:
     return {k: v for k, v in row.items() if v is not None}
 
 
-BAD = {  # a second line -> what its error says
+BAD = {  # a second line that cannot be read as a QA record -> what its error says
     "question a number": (changed(question=42), '"question" must be a non-empty string, not 42'),
     "question null": (changed(question=None) | {"question": None}, '"question" must be a non-empty string, not null'),
     "question empty": (changed(question=""), '"question" must be a non-empty string'),
     "question blank": (changed(question="  \t"), '"question" must be a non-empty string'),
-    "question without words": (changed(question="?!..."), "the question has no words in it"),
-    "question naming nothing": (changed(question="Siapa?"), "names nothing to look for"),
-    "question too long": (changed(question="menteri " * 300), "keep it under 2,000"),
     "no question": (changed(question=None), 'no "question"; every QA record needs'),
     "no answerable": (changed(answerable=None), 'no "answerable"; every'),
     "answerable a string": (changed(answerable="false"), '"answerable" must be true or false'),
@@ -40,18 +37,24 @@ BAD = {  # a second line -> what its error says
     "gold a number": (changed(gold_paragraphs=18), '"gold_paragraphs" must be a list of paragraph numbers (1, 2, ...), not 18'),
     "gold zero": (changed(gold_paragraphs=[0]), '"gold_paragraphs" must be a list of paragraph numbers'),
     "gold a bool": (changed(gold_paragraphs=[True]), '"gold_paragraphs" must be a list of paragraph numbers'),
-    "answerable, no gold": (changed(gold_paragraphs=[]), '"gold_paragraphs" is empty'),
-    "unanswerable with gold": (changed(answerable=False), 'unanswerable, but "gold_paragraphs" is not empty'),
-    "no doc": (changed(doc=None), 'answerable, but no "doc"; name the file'),
     "doc a number": (changed(doc=3), '"doc" must be a file name'),
     "keywords a string": (changed(answer_keywords="Qin"), '"answer_keywords" must be a list of strings'),
-    "no keywords": (changed(answer_keywords=[]), '"answer_keywords" is empty'),
+    "history of numbers": (changed(history=[1]), '"history" must be a list of strings'),
+    "a list": ([1, 2], "not a JSON object; write one QA record per line"),
+}
+
+DOUBTFUL = {  # a second line that is read and scored, with a warning -> what the warning says
+    "question without words": (changed(question="?!..."), "(the question has no words in it; ask it in words): scored as refused"),
+    "question naming nothing": (changed(question="Siapa?"), "names nothing to look for"),
+    "question too long": (changed(question="menteri " * 300), "keep it under 2,000"),
+    "answerable, no gold": (changed(gold_paragraphs=[]), '"gold_paragraphs" is empty: its retrieval and citations score 0'),
+    "unanswerable with gold": (changed(answerable=False), 'unanswerable, but "gold_paragraphs" is not empty'),
+    "no doc": (changed(doc=None), 'answerable, but no "doc": its retrieval and citations score 0'),
+    "no keywords": (changed(answer_keywords=[]), "any answer that is not a refusal counts as right"),
     "blank keyword": (changed(answer_keywords=["Qin", " "]), "blank keyword"),
     "blank alternative": (changed(answer_keywords=["Qin|"]), "blank keyword"),
-    "history of numbers": (changed(history=[1]), '"history" must be a list of strings'),
-    "id a number": (changed(id=7), '"id" must be a string'),
-    "repeated id": (changed(id="a"), "\"id\" 'a' is that of line 1 too"),
-    "a list": ([1, 2], "not a JSON object; write one QA record per line"),
+    "id a number": (changed(id=7), '"id" 7 is not a string: kept as one'),
+    "repeated id": (changed(id="a"), "\"id\" 'a' is that of line 1 too: both are scored"),
 }
 
 
@@ -68,6 +71,21 @@ def test_a_bad_line_is_one_line_naming_file_line_and_what_to_fix(tmp_path, row, 
         load_qa(path)
     message = str(err.value)
     assert message.startswith(f"{path}:2: ") and says in message and "\n" not in message, message
+
+
+@pytest.mark.parametrize("row, says", list(DOUBTFUL.values()), ids=list(DOUBTFUL))
+def test_a_doubtful_line_is_kept_with_a_warning_naming_file_line(tmp_path, row, says):
+    path = write(tmp_path, GOOD, row)
+    warned: list[str] = []
+    rows = load_qa(path, warn=warned.append)
+    assert len(rows) == 2 and isinstance(rows[1]["id"], str)
+    assert len(warned) == 1 and warned[0].startswith(f"warning: {path}:2: ") and says in warned[0], warned
+
+
+def test_warnings_are_capped(tmp_path):
+    warned: list[str] = []
+    load_qa(write(tmp_path, *[changed(id=str(i), answer_keywords=[]) for i in range(15)]), warn=warned.append)
+    assert len(warned) == 11 and warned[-1] == "warning: and 5 more"
 
 
 def test_every_bad_line_is_counted_and_the_first_named(tmp_path):
@@ -104,20 +122,41 @@ class NoRetrieval(Pipeline):
         raise AssertionError("a question was run before the QA file was checked")
 
 
+@pytest.mark.parametrize("retrieval_only", [True, False], ids=["retrieval-only", "answers"])
+def test_no_doc_of_the_file_in_the_index_is_an_error_before_any_question(settings, tmp_path, retrieval_only):
+    llm = FakeLLM()
+    pipe = NoRetrieval(settings, embedder=FakeEmbedder(), llm=llm, log=lambda m: None)
+    path = write(tmp_path, changed(id="x", doc="missing.txt"), changed(doc="other.txt"))
+    with pytest.raises(RagError) as err:
+        run_eval(settings, path, retrieval_only=retrieval_only, pipeline=pipe)
+    message = str(err.value)
+    assert message.startswith(f"{path}:1: \"doc\" 'missing.txt' is not a document of") and "--seeds" in message
+    assert "\n" not in message and not llm.prompts and not llm.checks
+
+
 @pytest.mark.parametrize("row, says", [
     (changed(doc="missing.txt"), "\"doc\" 'missing.txt' is not a document of"),
     (changed(gold_paragraphs=[18, 99]), f"\"gold_paragraphs\" [99] are not paragraphs of '{SEED_DOC}' (it has 19)"),
 ], ids=["unknown doc", "no such paragraph"])
-@pytest.mark.parametrize("retrieval_only", [True, False], ids=["retrieval-only", "answers"])
-def test_a_doc_or_paragraph_not_in_the_index_is_an_error_before_any_question(settings, tmp_path, row, says,
-                                                                             retrieval_only):
-    llm = FakeLLM()
-    pipe = NoRetrieval(settings, embedder=FakeEmbedder(), llm=llm, log=lambda m: None)
+def test_a_doc_or_paragraph_not_in_the_index_is_a_warning_and_the_run_goes_on(settings, tmp_path, capsys, row, says):
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), llm=FakeLLM(), log=lambda m: None)
     path = write(tmp_path, GOOD, row)
-    with pytest.raises(RagError) as err:
-        run_eval(settings, path, retrieval_only=retrieval_only, pipeline=pipe)
-    assert str(err.value).startswith(f"{path}:2: ") and says in str(err.value), str(err.value)
-    assert "\n" not in str(err.value) and not llm.prompts and not llm.checks
+    r = run_eval(settings, path, retrieval_only=True, pipeline=pipe)
+    err = capsys.readouterr().err
+    assert r["n"] == 2 and [q["id"] for q in r["questions"]] == ["a", "b"]
+    assert f"warning: {path}:2: " in err and says in err, err
+
+
+@pytest.mark.parametrize("retrieval_only", [True, False], ids=["retrieval-only", "answers"])
+def test_a_question_the_chat_would_not_take_is_scored_as_refused(settings, tmp_path, retrieval_only):
+    llm = FakeLLM()
+    pipe = Pipeline(settings, embedder=FakeEmbedder(), llm=llm, log=lambda m: None)
+    path = write(tmp_path, changed(id="odd", question="Siapa?"), {**UNANSWERABLE, "question": "?!"})
+    r = run_eval(settings, path, retrieval_only=retrieval_only, pipeline=pipe)
+    assert [q["retrieved"] for q in r["questions"]] == [[], []] and not llm.prompts
+    assert all("not_asked" in q for q in r["questions"])
+    if not retrieval_only:
+        assert r["false_refusals"] == 1.0 and r["answer_accuracy"] == 0.0 and r["refusal_accuracy"] == 1.0
 
 
 def test_an_unanswerable_question_needs_no_doc_of_the_index(settings, tmp_path):
@@ -153,8 +192,8 @@ def eval_cli(monkeypatch, settings):
 
 
 @pytest.mark.parametrize("row", [changed(question=42), changed(gold_paragraphs=["abc"]), changed(gold_paragraphs=18),
-                                 changed(question=None) | {"question": None}, changed(doc=None)],
-                         ids=["question 42", "gold ['abc']", "gold 18", "question null", "no doc"])
+                                 changed(question=None) | {"question": None}, changed(answerable="yes")],
+                         ids=["question 42", "gold ['abc']", "gold 18", "question null", "answerable 'yes'"])
 def test_cli_bad_line_fails_at_once_with_one_line(eval_cli, tmp_path, row):
     path = write(tmp_path, GOOD, row)
     result = eval_cli["run"](path, "--retrieval-only")
@@ -171,10 +210,10 @@ def test_cli_file_without_questions_is_not_a_run_of_0(eval_cli, tmp_path, text):
 
 
 def test_cli_unknown_doc_is_one_line(eval_cli, tmp_path):
-    path = write(tmp_path, GOOD, changed(doc="other.txt"))
+    path = write(tmp_path, changed(doc="other.txt"))
     result = eval_cli["run"](path, "--retrieval-only")
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
-    assert result.output.startswith(f"Error: {path}:2: \"doc\" 'other.txt' is not a document of")
+    assert result.output.startswith(f"Error: {path}:1: \"doc\" 'other.txt' is not a document of")
 
 
 def test_cli_good_file_still_runs(eval_cli, tmp_path):
