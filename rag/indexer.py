@@ -67,10 +67,12 @@ def corpus_language(paragraphs: list[Paragraph]) -> str:
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True,
-                log: Callable[[str], None] | None = None) -> tuple[Store, BuildReport]:
+                log: Callable[[str], None] | None = None, read_only_ok: bool = False) -> tuple[Store, BuildReport]:
     """Bring the index of `settings.seeds` up to date; returns the live index and what was done.
 
-    `embedder` defaults to the configured model, loaded only when something needs embedding."""
+    `embedder` defaults to the configured model, loaded only when something needs embedding.
+    With `read_only_ok` (answering, not `rag index`), an up-to-date index in a folder this process
+    may not write is used as it is; one that would need a build is a one-line error."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     start = time.perf_counter()
     docs, skipped = read_seeds(settings.seeds, settings.max_file_bytes)
@@ -79,23 +81,30 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     index_dir = settings.index_dir
     model_id = embedder.model_id if embedder is not None else embed_location(settings)[0]
 
-    with build_lock(index_dir):
+    with build_lock(index_dir, read_only_ok) as writable:
         notes: list[str] = []
+        stale = ""  # why it needs a build, when it does
         try:
             old: Store | None = load_index(index_dir)
         except IndexMissing:
-            old = None
+            old, stale = None, "there is none yet"
         except IndexCorrupt as exc:
-            old = None
+            old, stale = None, "it is damaged"
             reason = str(exc).split("; run `rag index", 1)[0]  # its hint is what is happening now
             notes.append(f"previous index unusable ({reason}); rebuilding from scratch")
         if old is not None and old.embed_model != model_id:
             notes.append(f"embedding model changed ({old.embed_model} -> {model_id}); full rebuild")
-            old = None
+            old, stale = None, "it was built with another embedding model"
+        new_docs = {d.name: d.sha256 for d in docs}
+        if not writable and not _is_current(old, new_docs):
+            if old is not None:
+                same = {name: info["sha256"] for name, info in old.documents.items()} == new_docs
+                stale = "it was built by another version of rag" if same else "the documents changed since it was built"
+            raise RagError(f"the index at {index_dir} needs a build ({stale}) but the folder is not writable; "
+                           "make it writable and run `rag index`, or pass --index DIR pointing at a writable folder")
         for note in notes:
             log(note)
 
-        new_docs = {d.name: d.sha256 for d in docs}
         old_docs = {name: info["sha256"] for name, info in old.documents.items()} if old else {}
         report = BuildReport(
             up_to_date=False, n_documents=len(docs), n_paragraphs=sum(len(d.paragraphs) for d in docs),
@@ -103,10 +112,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             changed=sorted(n for n in new_docs if n in old_docs and old_docs[n] != new_docs[n]),
             skipped=skipped, notes=notes,
         )
-        if (old is not None and new_docs == old_docs and old.manifest.get("tokenizer") == TOKENIZER_VERSION
-                and old.manifest.get("splitter", 1) == SPLIT_VERSION):
+        if old is not None and _is_current(old, new_docs):
             report.up_to_date = True
-            cleanup(index_dir)  # what builds killed after publishing (or before) left behind
+            if writable:
+                cleanup(index_dir)  # what builds killed after publishing (or before) left behind
             report.seconds = time.perf_counter() - start
             return old, report
 
@@ -129,6 +138,12 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         publish(index_dir, store)
     report.seconds = time.perf_counter() - start
     return store, report
+
+
+def _is_current(old: Store | None, new_docs: dict[str, str]) -> bool:
+    """True when `old` indexes exactly these documents (name -> SHA-256) the way this version would."""
+    return (old is not None and {name: info["sha256"] for name, info in old.documents.items()} == new_docs
+            and old.manifest.get("tokenizer") == TOKENIZER_VERSION and old.manifest.get("splitter", 1) == SPLIT_VERSION)
 
 
 def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped], paragraphs: list[Paragraph],

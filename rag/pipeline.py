@@ -237,8 +237,9 @@ class Pipeline:
         return embed_location(self.settings)[0]
 
     def ensure_index(self, progress: bool = True) -> BuildReport:
-        """Build or update the index for the seeds folder, then use it (chats keep the old one until then)."""
-        store, report = build_index(self.settings, self._embedder, progress, self.log)
+        """Build or update the index for the seeds folder, then use it (chats keep the old one until then).
+        An up-to-date index in a folder this process may not write is used as it is."""
+        store, report = build_index(self.settings, self._embedder, progress, self.log, read_only_ok=True)
         self._store = store
         return report
 

@@ -26,7 +26,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 import numpy as np
 
@@ -230,15 +230,60 @@ def load_index(index_dir: Path, embed_model: str | None = None) -> Store:
     raise AssertionError("unreachable")
 
 
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _open_lock(path: Path) -> IO[str]:
+    """The lock file of an index folder, opened for writing (creating it)."""
+    return open(path, "w")
+
+
 @contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Serialize builds of one index folder across processes."""
+def _shared_lock(path: Path) -> Iterator[None]:
+    """A shared lock on an existing lock file opened read-only (a build in progress finishes first);
+    no lock at all when it cannot be opened."""
+    try:
+        f = open(path)
+    except OSError:
+        yield
+        return
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            import sys
+
+            print(f"waiting for the `rag index` running on {path.parent}...", file=sys.stderr)
+            fcntl.flock(f, fcntl.LOCK_SH)
+        yield
+
+
+@contextmanager
+def build_lock(index_dir: Path, read_only_ok: bool = False) -> Iterator[bool]:
+    """Serialize builds of one index folder across processes; yields True (the folder is writable).
+
+    With `read_only_ok`, a folder this process may not write is still read: it yields False, under
+    a shared lock when the lock file can be read, else under none. Reading needs no lock: a
+    generation is complete and fsynced before CURRENT names it, CURRENT is replaced atomically,
+    and `load_index` retries when a build removes the generation it found."""
+    f: IO[str] | None
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        f = open(index_dir / ".lock", "w")
+        if not os.access(index_dir, os.W_OK | os.X_OK):  # a writable .lock in it is not enough to publish
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(index_dir))
+        f = _open_lock(index_dir / ".lock")
     except OSError as exc:
-        raise RagError(f"cannot use {index_dir} as the index folder ({exc.strerror or exc}); "
-                       "pass --index DIR pointing at a writable folder") from None
+        if exc.errno not in _NOT_WRITABLE:
+            raise RagError(f"cannot use {index_dir} as the index folder ({exc.strerror or exc}); "
+                           "pass --index DIR pointing at a writable folder") from None
+        if not (read_only_ok and index_dir.is_dir()):
+            raise RagError(f"index folder {index_dir} is not writable ({exc.strerror or exc}); make it writable, "
+                           "or pass --index DIR pointing at a writable folder") from None
+        f = None
+    if f is None:
+        with _shared_lock(index_dir / ".lock"):
+            yield False
+        return
     with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -247,7 +292,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
             print(f"waiting for another `rag index` on {index_dir}...", file=sys.stderr)
             fcntl.flock(f, fcntl.LOCK_EX)
-        yield
+        yield True
 
 
 def publish(index_dir: Path, store: Store) -> Path:
