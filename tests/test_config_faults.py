@@ -1,0 +1,135 @@
+"""Faults of the configuration: RAG_EMBED_MODEL / RAG_LLM_MODEL naming nothing usable, and a hub id
+offline.
+
+The promise under test: one line naming the setting and what to do, at once (no Hugging Face
+retries, warnings or tracebacks).
+No model is loaded: the Hugging Face calls are replaced where they would reach the network."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import huggingface_hub
+import huggingface_hub.constants as hf_constants
+import pytest
+
+import rag.models as models
+from rag.errors import ModelMissing
+
+HUB_ID = "sentence-transformers/not-cached-here"
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test if anything asks the Hugging Face hub."""
+    def refuse(*args, **kwargs):
+        pytest.fail("the hub must not be asked")
+
+    monkeypatch.setattr(huggingface_hub, "model_info", refuse)
+    monkeypatch.setattr(models, "_hub_checked", set())
+
+
+@pytest.fixture
+def hf_cache(tmp_path, monkeypatch):
+    """An empty local Hugging Face cache; `add(name)` puts a model snapshot in it."""
+    cache = tmp_path / "hf"
+    cache.mkdir()
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(cache))
+
+    def add(name: str) -> Path:
+        repo = cache / f"models--{name.replace('/', '--')}"
+        snapshot = repo / "snapshots" / "0123abcd"
+        snapshot.mkdir(parents=True)
+        (repo / "refs").mkdir()
+        (repo / "refs" / "main").write_text("0123abcd")
+        (snapshot / "config.json").write_text("{}")
+        (snapshot / "modules.json").write_text("[]")
+        return snapshot
+
+    return add
+
+
+@pytest.mark.parametrize("name", ["sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2", "BAAI/bge-m3",
+                                  "owner/model_1.5"])
+def test_hub_ids_are_recognised(name):
+    assert models.is_hub_id(name)
+
+
+@pytest.mark.parametrize("name", ["/nonexistent_dir", "/x/y", "./m", "../m", "~/m", "~", "a/b/c", "m/", ".",
+                                  "..", "owner/../m", "-m", "with space", "C:\\models\\m"])
+def test_paths_are_not_hub_ids(name):
+    assert not models.is_hub_id(name)
+
+
+@pytest.mark.parametrize("name", ["/nonexistent_dir", "./no-such-model", "~/no-such-model", "a/b/no-such-model",
+                                  "~nosuchuser/m"])
+def test_embedding_path_that_does_not_exist_is_one_line_without_the_hub(settings, no_network, name):
+    with pytest.raises(ModelMissing) as err:
+        models.embed_location(settings.replace(embed_model=name))
+    message = str(err.value)
+    assert "does not exist" in message and f"RAG_EMBED_MODEL={name}" in message and "\n" not in message
+
+
+def test_embedding_path_that_is_a_file_says_so(settings, tmp_path, no_network):
+    (tmp_path / "model.bin").write_bytes(b"x")
+    with pytest.raises(ModelMissing, match="is a file, not a folder; set RAG_EMBED_MODEL"):
+        models.embed_location(settings.replace(embed_model=str(tmp_path / "model.bin")))
+
+
+def test_hub_id_offline_and_not_cached_fails_at_once(settings, hf_cache, no_network):
+    start = time.perf_counter()
+    with pytest.raises(ModelMissing, match="not in the local Hugging Face cache and HF_HUB_OFFLINE is set; set RAG_EMBED_MODEL"):
+        models.embed_location(settings.replace(embed_model=HUB_ID))
+    assert time.perf_counter() - start < 2
+
+
+def test_hub_id_in_the_local_cache_loads_from_there_without_the_network(settings, hf_cache, no_network):
+    snapshot = hf_cache(HUB_ID)
+    model_id, location = models.embed_location(settings.replace(embed_model=HUB_ID))
+    assert model_id == HUB_ID  # what indexes record, as before
+    assert Path(location) == snapshot
+
+
+@pytest.mark.parametrize("failure, says", [
+    (ConnectionError("[Errno -2] Name or service not known"), r"the hub cannot be reached \(ConnectionError\); connect"),
+    ("missing", "is neither a folder nor a model on the Hugging Face hub"),
+])
+def test_hub_id_online_but_unreachable_or_unknown_is_one_line(settings, hf_cache, monkeypatch, failure, says):
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "_hub_checked", set())
+    asked = []
+
+    def model_info(name, timeout=None):
+        asked.append((name, timeout))
+        if failure == "missing":  # as the hub answers 404 (built without an HTTP response)
+            missing = RepositoryNotFoundError.__new__(RepositoryNotFoundError)
+            Exception.__init__(missing, "404 Client Error: Repository Not Found")
+            raise missing
+        raise failure
+
+    monkeypatch.setattr(huggingface_hub, "model_info", model_info)
+    with pytest.raises(ModelMissing, match=says):
+        models.embed_location(settings.replace(embed_model=HUB_ID))
+    assert asked == [(HUB_ID, 10)]  # asked once, with a timeout: no minute of retries
+
+
+def test_hub_id_the_hub_has_is_downloaded_on_first_use(settings, hf_cache, monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(models, "_hub_checked", set())
+    asked = []
+    monkeypatch.setattr(huggingface_hub, "model_info", lambda name, timeout=None: asked.append(name))
+    s = settings.replace(embed_model=HUB_ID)
+    assert models.embed_location(s) == (HUB_ID, HUB_ID) == models.embed_location(s)
+    assert asked == [HUB_ID]  # once per process
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "not gguf"])
+def test_llm_path_that_cannot_be_used_is_one_line(settings, tmp_path, kind):
+    path = {"missing": tmp_path / "x.gguf", "folder": tmp_path, "not gguf": tmp_path / "model.gguf"}[kind]
+    (tmp_path / "model.gguf").write_bytes(b"PK\x03\x04 not a model")
+    says = {"missing": "does not exist; set RAG_LLM_MODEL", "folder": "is a folder, not a .gguf file",
+            "not gguf": "is not a GGUF file; set RAG_LLM_MODEL"}[kind]
+    with pytest.raises(ModelMissing, match=says):
+        models.llm_path(settings.replace(llm_model=str(path)))
