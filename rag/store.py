@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -238,6 +239,15 @@ def _open_lock(path: Path) -> IO[str]:
     return open(path, "w")
 
 
+def _flock(f: IO[str], mode: int, waiting: str) -> None:
+    """Take `mode` on `f`, saying `waiting` on stderr first when another process holds it."""
+    try:
+        fcntl.flock(f, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(waiting, file=sys.stderr)
+        fcntl.flock(f, mode)
+
+
 @contextmanager
 def _shared_lock(path: Path) -> Iterator[None]:
     """A shared lock on an existing lock file opened read-only (a build in progress finishes first);
@@ -248,13 +258,7 @@ def _shared_lock(path: Path) -> Iterator[None]:
         yield
         return
     with f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            import sys
-
-            print(f"waiting for the `rag index` running on {path.parent}...", file=sys.stderr)
-            fcntl.flock(f, fcntl.LOCK_SH)
+        _flock(f, fcntl.LOCK_SH, f"waiting for the `rag index` running on {path.parent}...")
         yield
 
 
@@ -285,13 +289,7 @@ def build_lock(index_dir: Path, read_only_ok: bool = False) -> Iterator[bool]:
             yield False
         return
     with f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            import sys
-
-            print(f"waiting for another `rag index` on {index_dir}...", file=sys.stderr)
-            fcntl.flock(f, fcntl.LOCK_EX)
+        _flock(f, fcntl.LOCK_EX, f"waiting for another `rag index` on {index_dir}...")
         yield True
 
 
