@@ -177,11 +177,16 @@ def eval_cmd(seeds: Path | None, index: Path | None, qa: Path, k: int | None, li
 @common
 @friendly
 def models(seeds: Path | None, index: Path | None) -> None:
-    """Show the models in use and where they live."""
+    """Show the models in use and where they live; exit 1 when one of them cannot be used."""
     from .models import describe
 
-    for key, value in describe(settings_from(seeds, index)).items():
+    info = describe(settings_from(seeds, index))
+    for key, value in info.items():
         click.echo(f"{key:>20}: {value}")
+    marks = ("MISSING:", "[MISSING:", "[UNUSABLE:", "[NOT WRITABLE:")
+    unusable = [key for key, value in info.items() if any(mark in value for mark in marks)]
+    if unusable:
+        raise click.ClickException(f"{', '.join(unusable)}: cannot be used as set; fix what is marked above")
 
 
 @cli.command()

@@ -158,13 +158,19 @@ def test_folder_problem(tmp_path):
 
 
 def rag_models(monkeypatch, **env: str) -> list[str]:
+    """`rag models`' lines; it exits 1, with a last line naming them, exactly when some are marked unusable."""
     from rag.cli import cli
 
     for var, value in env.items():
         monkeypatch.setenv(var, value)
     result = CliRunner().invoke(cli, ["models"])
-    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
-    return result.output.splitlines()
+    lines = result.output.splitlines()
+    marked = [line.split(":", 1)[0].strip() for line in lines
+              if any(m in line for m in ("MISSING:", "[UNUSABLE:", "[NOT WRITABLE:")) and not line.startswith("Error:")]
+    assert "Traceback" not in result.output and result.exit_code == (1 if marked else 0), result.output
+    if marked:
+        assert lines[-1] == f"Error: {', '.join(marked)}: cannot be used as set; fix what is marked above", lines
+    return lines
 
 
 def test_rag_models_shows_each_unusable_setting(monkeypatch, tmp_path, no_network):
