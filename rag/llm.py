@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import queue
 import threading
 from collections import OrderedDict
 import time
@@ -17,6 +18,16 @@ STOP = ["<|im_end|>", "<|endoftext|>", "<|im_start|>"]
 STATE_MEMORY_BYTES = 1024 * 2**20
 # ... and on disk (RAG_HOME/kv), least recently used dropped first: each corpus version adds ~180 MB.
 STATE_DISK_BYTES = 2048 * 2**20
+
+
+_END = object()  # the end of a stream's pieces
+
+
+@dataclass
+class _Failed:
+    """The exception that ended a stream's decoding thread, raised again in the caller's."""
+
+    exc: BaseException
 
 
 def prune_states(folder: Path, max_bytes: int, keep: Path | None = None) -> int:
@@ -188,32 +199,70 @@ class LlamaCppLLM:
         return tokens
 
     def stream(self, prompt: str, max_tokens: int, prefix: str = "") -> Iterator[str]:
-        with self.lock:
-            start = time.perf_counter()
-            tokens = self._begin(prompt, prefix, persist=True)
-            cached = 0
-            ids = self.llama.input_ids[: self.llama.n_tokens] if self.prefix_cache else []
-            for a, b in zip(ids, tokens):
-                if a != b:
-                    break
-                cached += 1
-            self.usage = Usage(prompt_tokens=len(tokens), evaluated_tokens=len(tokens) - cached)
-            first = True
-            pieces = self.llama.create_completion(
-                tokens, max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.0,
-                stop=STOP, stream=True,
-            )
-            for chunk in pieces:
-                piece = chunk["choices"][0]["text"]
-                if first:
-                    self.usage.ttft_s = time.perf_counter() - start
-                    first = False
-                self.usage.completion_tokens += 1
-                if piece:
-                    yield piece
-            self.usage.total_s = time.perf_counter() - start
+        """The answer's text pieces as they are decoded.
+
+        Decoding runs on a thread of its own, which takes the lock and releases it: a lock held
+        across `yield` would belong to whichever thread resumed the generator first, and Gradio
+        resumes and closes streams on other threads (RLock: "cannot release un-acquired lock",
+        every later question waiting for ever). Closing or dropping the stream stops the decoding
+        at its next token."""
+        pieces: queue.SimpleQueue = queue.SimpleQueue()
+        stop = threading.Event()
+
+        def decode() -> None:
+            try:
+                with self.lock:
+                    gen = self._decode(prompt, max_tokens, prefix)
+                    try:
+                        for piece in gen:
+                            if stop.is_set():
+                                break
+                            pieces.put(piece)
+                    finally:
+                        gen.close()
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                pieces.put(_Failed(exc))
+            finally:
+                pieces.put(_END)
+
+        worker = threading.Thread(target=decode, name="llm-decode", daemon=True)
+        worker.start()
+        try:
+            while (item := pieces.get()) is not _END:
+                if isinstance(item, _Failed):
+                    raise item.exc
+                yield item
+        finally:
+            stop.set()
+            worker.join(timeout=60)  # never leave llama.cpp mid-token when the process then exits
+
+    def _decode(self, prompt: str, max_tokens: int, prefix: str) -> Iterator[str]:
+        """`stream`'s decoding; the caller holds the lock."""
+        start = time.perf_counter()
+        tokens = self._begin(prompt, prefix, persist=True)
+        cached = 0
+        ids = self.llama.input_ids[: self.llama.n_tokens] if self.prefix_cache else []
+        for a, b in zip(ids, tokens):
+            if a != b:
+                break
+            cached += 1
+        self.usage = Usage(prompt_tokens=len(tokens), evaluated_tokens=len(tokens) - cached)
+        first = True
+        pieces = self.llama.create_completion(
+            tokens, max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.0,
+            stop=STOP, stream=True,
+        )
+        for chunk in pieces:
+            piece = chunk["choices"][0]["text"]
             if first:
-                self.usage.ttft_s = self.usage.total_s
+                self.usage.ttft_s = time.perf_counter() - start
+                first = False
+            self.usage.completion_tokens += 1
+            if piece:
+                yield piece
+        self.usage.total_s = time.perf_counter() - start
+        if first:
+            self.usage.ttft_s = self.usage.total_s
 
     def yes_probability(self, prompt: str, prefix: str = "") -> float:
         """P(Yes) / (P(Yes) + P(No)) over the first token the model would write after `prompt`.
