@@ -176,8 +176,8 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
 def rebuild_on_changes(seeds: Path, rebuild: Callable[[], None], on_error: Callable[[RagError], None],
                        stop: threading.Event | None = None) -> None:
     """Call `rebuild` after each change in the `seeds` folder (a file added, edited or removed;
-    800 ms debounce) until `stop` is set or Ctrl-C. A failed build goes to `on_error`, and
-    watching goes on: the previous index stays live. `rag index --watch` and the chat use it."""
+    800 ms debounce) until `stop` is set or Ctrl-C. A failed build, even by a bug, goes to
+    `on_error`, and watching goes on: the previous index stays live. `rag index --watch` and the chat use it."""
     from watchfiles import watch
 
     for _changes in watch(seeds, debounce=800, stop_event=stop, raise_interrupt=False):
@@ -185,3 +185,7 @@ def rebuild_on_changes(seeds: Path, rebuild: Callable[[], None], on_error: Calla
             rebuild()
         except RagError as exc:
             on_error(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug in one build must not end the watching
+            first = (str(exc).splitlines() or [""])[0][:200]
+            on_error(RagError(f"unexpected {type(exc).__name__} while indexing: {first} (a bug; the previous index "
+                              "stays live, and the next change is tried again)"))

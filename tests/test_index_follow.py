@@ -147,3 +147,40 @@ def test_rag_index_watch_rebuilds_on_each_change_and_keeps_going_after_a_failed_
     assert seen == [2, 1]  # the dropped-in document was indexed; the failed build left that index live
     assert "error: could not write the index" in result.output and "Traceback" not in result.output
     assert result.output.count("indexed ") == 3 and NEW_DOC not in load_index(settings.index_dir).documents
+
+
+def test_rag_index_watch_skips_a_symlink_loop_and_survives_an_unexpected_error(settings, monkeypatch):
+    """A symlink loop dropped into seeds ended `rag index --watch` ("unexpected RuntimeError")."""
+    import os
+
+    import watchfiles
+    from click.testing import CliRunner
+
+    import rag.indexer
+    from rag.cli import cli
+    from rag.store import load_index
+    from tests.conftest import FakeEmbedder
+
+    monkeypatch.setattr(rag.indexer, "get_embedder", lambda s: FakeEmbedder())
+    real_publish = rag.indexer.publish
+    new = settings.seeds / NEW_DOC
+
+    def changes(path, **kw):
+        os.symlink("loop.txt", settings.seeds / "loop.txt")
+        yield {(watchfiles.Change.added, str(settings.seeds / "loop.txt"))}
+
+        def bug(index_dir, store):
+            raise RuntimeError("something no one expected")
+        monkeypatch.setattr(rag.indexer, "publish", bug)
+        new.write_text(NEW_TEXT, encoding="utf-8")
+        yield {(watchfiles.Change.added, str(new))}
+        monkeypatch.setattr(rag.indexer, "publish", real_publish)
+        yield {(watchfiles.Change.modified, str(new))}
+
+    monkeypatch.setattr(watchfiles, "watch", changes)
+    result = CliRunner().invoke(cli, ["index", "--watch", "--seeds", str(settings.seeds),
+                                      "--index", str(settings.index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "skipped loop.txt: symlink loop" in result.output
+    assert "error: unexpected RuntimeError while indexing: something no one expected (a bug;" in result.output
+    assert NEW_DOC in load_index(settings.index_dir).documents and "Traceback" not in result.output
