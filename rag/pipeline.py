@@ -78,6 +78,7 @@ class Pipeline:
         self._llm = llm
         self.log = log
         self._store: Store | None = None
+        self.skipped: list[str] | None = None  # "name: reason" of the files the last build skipped (None: none ran)
         self._corpus: tuple | None = None  # (store, mode, its passages or None): one attribute, set at once
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
         self._copy: tuple | None = None  # (store, its translated mirror)
@@ -241,6 +242,7 @@ class Pipeline:
         An up-to-date index in a folder this process may not write is used as it is."""
         store, report = build_index(self.settings, self._embedder, progress, self.log, read_only_ok=True)
         self._store = store
+        self.skipped = [f"{s.name}: {s.reason}" for s in report.skipped]
         return report
 
     def refresh(self) -> bool:

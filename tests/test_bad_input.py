@@ -256,7 +256,24 @@ def test_chat_refuses_a_question_naming_nothing_at_once_unless_it_follows_anothe
     assert textbox == "Siapa?"  # kept, to be completed
     follow = {**new_session(), "questions": ["Siapa menteri luar negeri China?"]}
     textbox, chat, session, *_ = take("Siapa?", [], follow)
-    assert session["pending"] == "Siapa?" and textbox == "" and chat[-1]["role"] == "user"
+    assert session["pending"] == "Siapa?" and chat[-1]["role"] == "user"
+    assert textbox["value"] == "" and textbox["interactive"] is False  # locked until the answer ends
+
+
+def test_chat_question_box_is_locked_while_answering_and_unlocked_after(pipeline, settings):
+    """Enter in the box mid-answer emptied it, and the next streamed token dropped that question."""
+    from ui.app import build_app, new_session
+
+    app = build_app(pipeline, settings)
+    take, answer = (next(f.fn for f in app.fns.values() if f.name == name) for name in ("take_question", "answer"))
+    box, chat, session, *controls = take("Siapa menteri luar negeri China?", [], new_session())
+    assert box["interactive"] is False and all(c["interactive"] is False for c in controls)
+    outputs = list(answer(chat, session))
+    assert all(len(out) == len(outputs[-1]) for out in outputs)
+    *_, last_box = outputs[-1]
+    assert last_box["interactive"] is True and all(c["interactive"] is True for c in outputs[-1][3:])
+    assert all(out[-1] is not None and not (isinstance(out[-1], dict) and out[-1].get("interactive") is True)
+               for out in outputs[:-1])  # the box stays locked until the last output
 
 
 def test_cli_labels_the_checked_answer_when_it_differs_from_the_streamed_text(cli_fakes):

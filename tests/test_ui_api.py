@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from rag.errors import RagError
+from rag.settings import Settings
 from tests.conftest import FakeLLM
 from tests.ui_helpers import RecordingPipeline, SlowFakeLLM, running_app
 
@@ -114,6 +115,7 @@ def fake_serve(monkeypatch, settings, fake_embedder, fake_llm):
         return launched["pipeline"]
 
     monkeypatch.setattr(ui.app, "Pipeline", pipeline)
+    monkeypatch.setattr(ui.app, "check_models", lambda s: launched.setdefault("checked", s))  # no GGUF assembled
     monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
         app=app, host=host, port=port, auth=auth, block=block))
     for name in ("follow_index", "watch_seeds"):  # the background loops: recorded, not run
@@ -133,7 +135,7 @@ def test_serve_builds_index_then_launches(fake_serve, settings, capsys):
         if len(fake_serve.get("loops", [])) == 2:
             break
         time.sleep(0.02)
-    assert sorted(fake_serve["loops"]) == ["follow_index", "watch_seeds"]
+    assert sorted(fake_serve["loops"]) == ["follow_index", "watch_seeds"] and fake_serve["checked"] == settings
     fake_serve["pipeline"].log("a newer index was published but cannot be used")  # e.g. from refresh()
     assert "rag chat: a newer index was published" in capsys.readouterr().err
 
@@ -226,3 +228,20 @@ def test_close_sets_the_stop_event_on_the_servers_loop():
     finally:
         loop.call_soon_threadsafe(loop.stop)
         server_thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("setting, says", [
+    ({"llm_model": "/nonexistent.gguf"}, "RAG_LLM_MODEL=/nonexistent.gguf does not exist"),
+    ({"embed_model": "/nonexistent_dir"}, "RAG_EMBED_MODEL=/nonexistent_dir: the folder /nonexistent_dir does not exist"),
+])
+def test_rag_chat_with_a_model_that_cannot_be_found_does_not_start(monkeypatch, settings, setting, says):
+    """The page used to open and look ready; only the first question showed the error."""
+    import ui.app
+    from rag.cli import cli
+
+    monkeypatch.setattr(ui.app, "launch", lambda *a, **k: pytest.fail("the chat started"))
+    for name, value in setting.items():
+        monkeypatch.setenv(Settings.ENV[name], value)
+    result = CliRunner().invoke(cli, ["chat", "--seeds", str(settings.seeds), "--index", str(settings.index_dir)])
+    assert result.exit_code == 1 and result.output.startswith(f"Error: {says}"), result.output
+    assert len(result.output.strip().splitlines()) == 1

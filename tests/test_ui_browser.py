@@ -87,6 +87,8 @@ def test_answer_streams_cites_and_shows_its_source(browser, fresh, tmp_path):
     }).observe(document.body, {childList: true, subtree: true}); }""")
     ask(page, QUESTION)
     page.wait_for_function("window.ragStreamed === true")
+    # Enter mid-answer emptied the box, and the next streamed token dropped that question
+    assert page.is_disabled("#rag-question textarea")
     cite = page.wait_for_selector("#rag-chat a.rag-cite")
     assert cite.inner_text() == "[18]"
     assert not page.locator("#rag-chat .rag-streaming").count()
@@ -103,6 +105,7 @@ def test_answer_streams_cites_and_shows_its_source(browser, fresh, tmp_path):
     cite.click()
     page.wait_for_selector(f"#rag-sources {target}.rag-flash")  # the click shows the paragraph, no navigation
     assert page.url == url and len(page.context.pages) == 1
+    page.wait_for_function("!document.querySelector('#rag-question textarea').disabled")  # unlocked when done
     shot = tmp_path / "chat.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
@@ -112,8 +115,15 @@ def test_answer_streams_cites_and_shows_its_source(browser, fresh, tmp_path):
 def test_refusal_unverified_example_and_bad_question(browser, fresh):
     page = open_chat(browser, fresh.url)
     fresh.pipeline._llm = FakeLLM("NO_ANSWER")
-    ask(page, "Berapa lama panggilan video itu berlangsung?")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if "198.51.100.7" in request.url else None)
+    markdown = "# **Berapa** lama panggilan video itu berlangsung? ![x](http://198.51.100.7/x.png)"
+    ask(page, markdown)
     wait_final(page, 1)
+    # shown as typed: no heading, no bold, no image fetched from elsewhere (the chat renders Markdown)
+    assert markdown in page.inner_text("#rag-chat")
+    assert not page.locator("#rag-chat h1, #rag-chat strong, #rag-chat img[src*='198.51.100.7']").count()
+    assert not fetched
     refusal = last_answer(page)
     assert "rag-refused" in refusal.get_attribute("class")
     assert "Informasi itu tidak ada dalam dokumen." in refusal.inner_text()

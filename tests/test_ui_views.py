@@ -51,7 +51,7 @@ def test_label_that_is_not_a_citation_stays_text():
     ans = make_answer(text="Lihat [7] dan [18].")
     html = views.answer_html(ans, turn=1)
     assert html.count('class="rag-cite"') == 1
-    assert "[7]" in html and ">[18]</a>" in html
+    assert "&#91;7&#93;" in html and ">[18]</a>" in html  # a plain "[7]", not Markdown
 
 
 def test_sources_show_document_paragraph_text_and_marks_shared_words():
@@ -173,3 +173,30 @@ def test_parse_auth(value, expected):
 def test_parse_auth_rejects_malformed(value):
     with pytest.raises(RagError, match="user:password"):
         parse_auth(value)
+
+
+def test_status_line_names_skipped_files(pipeline, settings):
+    """A file dropped in that is not searched was named only in the server's log."""
+    (settings.seeds / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    pipeline.ensure_index(progress=False)
+    info = index_info(pipeline, settings)
+    assert info["skipped"] == ["latin1.txt: not UTF-8 text; save it as UTF-8 text"]
+    html = views.status_html(info)
+    assert "1 file skipped: latin1.txt: not UTF-8 text; save it as UTF-8 text" in html
+    (settings.seeds / "b<i>.txt").write_bytes(b"\x00")
+    pipeline.ensure_index(progress=False)
+    html = views.status_html(index_info(pipeline, settings))
+    assert "2 files skipped: b&lt;i&gt;.txt: binary file" in html and " …" in html and "<i>" not in html
+
+
+def test_the_open_page_learns_of_a_file_skipped_without_a_new_index(pipeline, settings):
+    from ui.app import build_app
+
+    app = build_app(pipeline, settings)
+    load, tick = (next(f.fn for f in app.fns.values() if f.name == name) for name in ("refresh_status", "status_tick"))
+    html, shown = load()
+    assert "skipped" not in html and tick(shown)[1] == shown  # nothing new: the line stays
+    (settings.seeds / "empty.txt").write_text("\n")
+    pipeline.ensure_index(progress=False)  # what the chat's seeds watcher does
+    html, key = tick(shown)
+    assert key != shown and "1 file skipped: empty.txt: empty" in html and "documents changed" not in html

@@ -17,9 +17,10 @@ from rag.answer import Answer, Reset, Token
 from rag.errors import RagError
 from rag.indexer import rebuild_on_changes
 from rag.llm import LlamaCppLLM
-from rag.models import describe
+from rag.models import describe, embed_location, llm_path
 from rag.pipeline import Pipeline
 from rag.settings import Settings
+from rag.store import Store
 from rag.user_input import clean_history, clean_question
 
 from . import views
@@ -68,7 +69,21 @@ def index_info(pipeline: Pipeline, settings: Settings) -> dict:
     llm_name = type(llm).__name__ if llm is not None and not isinstance(llm, LlamaCppLLM) else describe(settings)["LLM"]
     return {"documents": len(store.documents), "paragraphs": len(store.paragraphs),
             "built_at": store.manifest.get("built_at", "?"), "embed_model": store.embed_model, "llm": llm_name,
-            "generation": store.generation}
+            "generation": store.generation, "key": status_key(pipeline), "skipped": _skipped(pipeline, store)}
+
+
+def _skipped(pipeline: Pipeline, store: Store) -> list[str]:
+    """The files not searched, and why: as the last build here saw them (a file dropped in that cannot
+    be read changes no index), else as the index's own build recorded them."""
+    if getattr(pipeline, "skipped", None) is not None:
+        return list(pipeline.skipped)
+    return [f'{s.get("name")}: {s.get("reason")}' for s in store.manifest.get("skipped", []) if isinstance(s, dict)]
+
+
+def status_key(pipeline: Pipeline) -> str:
+    """What the status line shows depends on: the index in use and the files skipped (RagError: no index)."""
+    store = pipeline.store
+    return f"{store.generation}:{hash(tuple(_skipped(pipeline, store)))}"
 
 
 def new_session() -> dict:
@@ -91,19 +106,20 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
 
     def refresh_status() -> tuple[str, str]:
         info = index_info(pipe(), settings)
-        return views.status_html(info), info.get("generation", "")
+        return views.status_html(info), info.get("key", "")
 
     def status_tick(shown: str):
         """Every few seconds: the status line again, only when the index in use has changed (the
         chat watches the seeds folder and follows `rag index` run elsewhere)."""
         try:
-            if pipe().store.generation == shown:
+            if status_key(pipe()) == shown:
                 return gr.skip(), shown
         except RagError:  # no usable index: the line already says so, or will on the next change
             return gr.skip(), shown
         info = index_info(pipe(), settings)
-        note = {"note": "the documents changed; answers now come from them"} if shown else {}
-        return views.status_html({**info, **note}), info.get("generation", "")
+        new_index = shown and shown.split(":")[0] != info.get("generation")  # not just another file skipped
+        note = {"note": "the documents changed; answers now come from them"} if new_index else {}
+        return views.status_html({**info, **note}), info.get("key", "")
 
     def take_question(question: str, chat: list, session: dict):
         """Fast step: show the question, lock the inputs; or show why it cannot be asked."""
@@ -120,19 +136,21 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
             return (question, chat, session, *_controls(n_controls, True))
         session["pending"] = q
         chat.append({"role": "user", "content": views.question_html(q)})  # Gradio shows "…" / queue position
-        return ("", chat, session, *_controls(n_controls, False))
+        # the box too: Enter in it mid-answer emptied it, and the next streamed token dropped that question
+        return (gr.update(value="", interactive=False), chat, session, *_controls(n_controls, False))
 
     def answer(chat: list, session: dict):
-        """Slow step (one at a time): stream the answer, then link citations and fill the sources."""
+        """Slow step (one at a time): stream the answer, then link citations and fill the sources.
+        Its last outputs are the controls and the question box, unlocked when it ends."""
         q = session.get("pending")
         if not q:
-            yield (gr.skip(), gr.skip(), gr.skip(), *_controls(n_controls, True))
+            yield (gr.skip(), gr.skip(), gr.skip(), *_controls(n_controls + 1, True))
             return
         session["pending"] = None
         chat = list(chat or [])
         if not chat or chat[-1].get("role") != "assistant":
             chat.append({"role": "assistant", "content": ""})
-        keep = (gr.skip(), gr.skip(), *[gr.skip()] * n_controls)
+        keep = (gr.skip(), gr.skip(), *[gr.skip()] * (n_controls + 1))
         text, retried, final = "", False, None
         stream = None
         try:
@@ -150,27 +168,27 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
                     final = event
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": views.error_html(str(exc))}
-            yield (chat, gr.skip(), session, *_controls(n_controls, True))
+            yield (chat, gr.skip(), session, *_controls(n_controls + 1, True))
             return
         except Exception as exc:  # noqa: BLE001 - the browser gets one line, the log the traceback
             log.exception("answering %r failed", q)
             msg = f"something went wrong while answering ({type(exc).__name__}); the server log has details"
             chat[-1] = {"role": "assistant", "content": views.error_html(msg)}
-            yield (chat, gr.skip(), session, *_controls(n_controls, True))
+            yield (chat, gr.skip(), session, *_controls(n_controls + 1, True))
             return
         finally:
             if stream is not None:
                 stream.close()  # releases the LLM if the browser went away mid-answer
         if final is None:  # the pipeline always ends with an Answer; never leave the chat locked
             chat[-1] = {"role": "assistant", "content": views.error_html("no answer came back; try again")}
-            yield (chat, gr.skip(), session, *_controls(n_controls, True))
+            yield (chat, gr.skip(), session, *_controls(n_controls + 1, True))
             return
         session["count"] += 1
         turn = session["count"]
         chat[-1] = {"role": "assistant", "content": views.answer_html(final, turn)}
         session["questions"] = (session["questions"] + [q])[-max(settings.max_history, 1) * 4:]
         session["turns"] = (session["turns"] + [{"question": q, "sources": views.sources_html(final, turn)}])[-MAX_TURNS_KEPT:]
-        yield (chat, views.sources_panel(session["turns"]), session, *_controls(n_controls, True))
+        yield (chat, views.sources_panel(session["turns"]), session, *_controls(n_controls + 1, True))
 
     def clear():
         return ([], views.EMPTY_SOURCES, new_session(), "")
@@ -189,7 +207,7 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
             note = f"rebuild failed: {exc}"
         info = index_info(pipe(), settings)
         yield (views.status_html(info if info.get("error") else {**info, "note": note}), gr.update(interactive=True),
-               info.get("generation", ""))
+               info.get("key", ""))
 
     def ask(question: str, history: Optional[list[str]] = None) -> dict:
         """Answer a question from the documents. Returns {answer, citations: [{doc, paragraph, text}], refused, verified, lang, retrieved}."""
@@ -203,7 +221,7 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
     with gr.Blocks(title="Ask the documents", analytics_enabled=False, fill_width=True) as demo:
         gr.Markdown("## Ask the documents\nAnswers come only from the documents; every claim cites its paragraph.")
         status = gr.HTML(views.status_html({"error": "loading…"}), elem_id="rag-status")
-        shown_index = gr.State("")  # the index generation the status line describes
+        shown_index = gr.State("")  # what the status line describes: its index generation and skipped files (status_key)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(elem_id="rag-chat", label="Chat", height=520, latex_delimiters=[],
@@ -229,7 +247,7 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         ui = {"api_visibility": "private"}
 
         def then_answer(dep):
-            return dep.then(answer, [chatbot, session], [chatbot, sources, session, *controls],
+            return dep.then(answer, [chatbot, session], [chatbot, sources, session, *controls, question],
                             concurrency_limit=1, concurrency_id=LLM_QUEUE, show_progress="minimal", **ui)
 
         then_answer(gr.on([question.submit, send.click], take_question, [question, chatbot, session],
@@ -335,6 +353,13 @@ def watch_seeds(pipeline: Pipeline, stop: threading.Event) -> None:
         print(f"rag chat: stopped watching {pipeline.settings.seeds} ({exc}); use 'Rebuild index'", file=sys.stderr)
 
 
+def check_models(settings: Settings) -> None:
+    """A model that cannot be found stops `rag chat` at the start, in one line (RagError), not at its
+    first question behind a page that looks ready. The bundled LLM is assembled now if need be."""
+    embed_location(settings)
+    llm_path(settings, progress=True)
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: Optional[str] = None,
           watch: bool = True) -> None:
     """`rag chat`: one shared pipeline, index brought up to date, then the app until Ctrl-C.
@@ -345,6 +370,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: O
               " this chat.\n!! Pass --auth user:password (or set RAG_AUTH), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
               file=sys.stderr)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    check_models(settings)
     pipeline = Pipeline(settings, log=lambda message: print(f"rag chat: {message}", file=sys.stderr))
     report = pipeline.ensure_index()
     print(f"rag chat: {report.summary()}", flush=True)

@@ -28,9 +28,18 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+# The chat renders Markdown: these characters become entities in text shown there, or a question
+# or an answer (a document may ask the model for one) with "![x](http://...)" made the browser fetch
+# that address, and "# ..." or "**...**" restyled it. "#" inside html.escape's own "&#x27;" is kept.
+_MARKDOWN = re.compile(r"[\\`*_\[\]!~|]|(?<!&)#")
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])")
+
+
 def plain_html(text: str) -> str:
-    """Escaped text with line breaks kept and no blank line (so Markdown leaves it alone)."""
-    return esc(text).replace("\r", "").replace("\n", "<br>")
+    """Escaped text, with line breaks kept, no blank line and no Markdown syntax left active."""
+    out = _MARKDOWN.sub(lambda m: f"&#{ord(m.group(0))};", esc(text).replace("\r", ""))
+    out = _LIST_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + f"&#{ord(m.group(2)[-1])};", out)
+    return out.replace("\n", "<br>")
 
 
 def source_id(turn: int, index: int) -> str:
@@ -212,6 +221,11 @@ def status_html(info: Mapping[str, Any]) -> str:
         f'embeddings: {esc(info["embed_model"])}',
         f'LLM: {esc(info["llm"])}',
     ]
+    skipped = info.get("skipped") or []
+    if skipped:  # files dropped in that are not searched: say so where the user looks, with why
+        fields.append(f'<span class="rag-skipped" title="{esc(chr(10).join(skipped))}">{len(skipped)} '
+                      f'file{"s" if len(skipped) != 1 else ""} skipped: {esc(skipped[0])}'
+                      f'{" …" if len(skipped) > 1 else ""}</span>')
     extra = f' — {esc(info["note"])}' if info.get("note") else ""
     return f'<div class="rag-status">Index: {" · ".join(fields)}{extra}</div>'
 
