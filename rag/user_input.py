@@ -9,11 +9,14 @@ from .errors import BadQuestion
 from .language import detect_language, tokenize, words
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes from argv/stdin; no encoder accepts them
+# Bidirectional embeddings, overrides and isolates: a question carrying U+202E showed in the chat
+# reading backwards. They carry no words, so a question loses nothing without them.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def _clean(text: str | None) -> str:
     """User text without control characters, lone surrogates or chat-template tokens."""
-    return clean_text(_SURROGATE.sub(" ", text or "")).strip()
+    return clean_text(_BIDI_CONTROL.sub("", _SURROGATE.sub(" ", text or ""))).strip()
 
 
 def clean_history(history: Sequence[str]) -> list[str]:

@@ -332,3 +332,13 @@ def test_eval_limit_must_be_positive(settings, tmp_path):
     qa.write_text('{"id": "q1", "question": "Siapa?", "answerable": false}\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["eval", "--seeds", str(settings.seeds), "--qa", str(qa), "--limit", "-2"])
     assert result.exit_code == 2 and "Invalid value for '--limit'" in result.output, result.output
+
+
+def test_bidi_controls_and_colour_codes_leave_a_question_that_reads_as_typed():
+    from rag.user_input import clean_question
+
+    assert clean_question("Siapa \u202ementeri\u202c luar negeri?", 2000) == "Siapa menteri luar negeri?"
+    assert clean_question("\u2067Siapa\u2069 menteri?", 2000) == "Siapa menteri?"
+    assert clean_question("\x1b[1mSiapa\x1b[0m menteri?", 2000).split() == ["Siapa", "menteri?"]
+    with pytest.raises(BadQuestion, match="empty"):
+        clean_question("\u202e\u202d \x1b[31m", 2000)

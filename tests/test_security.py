@@ -96,6 +96,7 @@ def chat_cli(monkeypatch, settings):
                                                                              llm=FakeLLM(), log=quiet))
     monkeypatch.setattr(ui.app, "build_app", lambda pipeline, settings: None)  # only where it would listen matters
     monkeypatch.setattr(ui.app, "check_models", lambda settings: None)  # no GGUF assembled
+    monkeypatch.setattr(ui.app, "port_problem", lambda host, port: "")  # whatever else this machine runs
     monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
         host=host, port=port, auth=auth))
     monkeypatch.setattr(ui.app, "follow_index", lambda pipeline, stop: None)  # background loops: not run here

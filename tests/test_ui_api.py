@@ -10,6 +10,7 @@ from rag.errors import RagError
 from rag.settings import Settings
 from tests.conftest import FakeLLM
 from tests.ui_helpers import RecordingPipeline, SlowFakeLLM, running_app
+from ui.app import port_problem as REAL_PORT_PROBLEM
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -116,6 +117,7 @@ def fake_serve(monkeypatch, settings, fake_embedder, fake_llm):
 
     monkeypatch.setattr(ui.app, "Pipeline", pipeline)
     monkeypatch.setattr(ui.app, "check_models", lambda s: launched.setdefault("checked", s))  # no GGUF assembled
+    monkeypatch.setattr(ui.app, "port_problem", lambda host, port: "")  # whatever else this machine runs
     monkeypatch.setattr(ui.app, "launch", lambda app, host, port, auth=None, block=True: launched.update(
         app=app, host=host, port=port, auth=auth, block=block))
     for name in ("follow_index", "watch_seeds"):  # the background loops: recorded, not run
@@ -245,3 +247,23 @@ def test_rag_chat_with_a_model_that_cannot_be_found_does_not_start(monkeypatch, 
     result = CliRunner().invoke(cli, ["chat", "--seeds", str(settings.seeds), "--index", str(settings.index_dir)])
     assert result.exit_code == 1 and result.output.startswith(f"Error: {says}"), result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_rag_chat_on_a_busy_port_says_so_before_indexing(fake_serve, settings, monkeypatch):
+    """It said so only after indexing the whole seeds folder."""
+    import socket
+
+    import ui.app
+    from ui.app import serve
+
+    monkeypatch.setattr(ui.app, "port_problem", REAL_PORT_PROBLEM)  # the fixture's stand-in, undone
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RagError, match=rf"cannot listen on 127\.0\.0\.1:{port} \(Address already in use\); pass another --port"):
+            serve(settings, port=port)
+    assert "pipeline" not in fake_serve and "checked" not in fake_serve  # nothing indexed, no model looked for
+    serve(settings, port=port)  # free again
+    assert fake_serve["port"] == port

@@ -353,6 +353,20 @@ def watch_seeds(pipeline: Pipeline, stop: threading.Event) -> None:
         print(f"rag chat: stopped watching {pipeline.settings.seeds} ({exc}); use 'Rebuild index'", file=sys.stderr)
 
 
+def port_problem(host: str, port: int) -> str:
+    """Why `rag chat` could not listen on host:port ('' when it can, as far as a test bind shows)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no problem
+            probe.bind(address)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
 def check_models(settings: Settings) -> None:
     """A model that cannot be found stops `rag chat` at the start, in one line (RagError), not at its
     first question behind a page that looks ready. The bundled LLM is assembled now if need be."""
@@ -370,6 +384,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: O
               " this chat.\n!! Pass --auth user:password (or set RAG_AUTH), or bind to 127.0.0.1.\n" + "!" * 78 + "\n",
               file=sys.stderr)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    busy = port_problem(host, port)  # before minutes of indexing, not after
+    if busy:
+        raise RagError(f"cannot listen on {host}:{port} ({busy}); pass another --port, or stop what uses it")
     check_models(settings)
     pipeline = Pipeline(settings, log=lambda message: print(f"rag chat: {message}", file=sys.stderr))
     report = pipeline.ensure_index()
