@@ -119,6 +119,20 @@ def test_a_translation_with_nothing_in_it_keeps_the_source_text(tmp_path):
     assert CopyCache(tmp_path, "m", "id").get(paragraph) == "x" and CopyCache(tmp_path, "other", "id").get(paragraph) is None
 
 
+def test_a_paragraph_already_in_english_is_its_own_copy_without_asking_the_model(tmp_path):
+    """An English document dropped beside Indonesian ones was "translated" into English, ~1 s a paragraph."""
+    from rag.corpus_copy import translate_missing
+
+    texts = ["Presiden Rusia hanya sekali meninggalkan bekas Uni Soviet sejak perang dimulai.",
+             "The Russian president has left the former Soviet Union only once since the war began."]
+    paragraphs = [Paragraph("a.txt", i, t, text_hash(t)) for i, t in enumerate(texts, 1)]
+    llm = FakeLLM("The Russian president left once.")
+    cache = CopyCache(tmp_path, "m", "id")
+    assert translate_missing(llm, cache, paragraphs) == 2
+    assert len(llm.prompts) == 1 and texts[0] in llm.prompts[0]  # only the Indonesian one was asked for
+    assert [cache.get(p) for p in paragraphs] == ["The Russian president left once.", texts[1]]
+
+
 def declining(prompt: str) -> str:
     """The copy as `translating` makes it; every question is declined (so the judge reads the passages)."""
     return translating(prompt) if "paragraph into English" in prompt else "NO_ANSWER"
