@@ -2,7 +2,6 @@
 closes the stream (Gradio moves streams between worker threads), and an abandoned stream stops."""
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
