@@ -79,6 +79,7 @@ class Pipeline:
         self.log = log
         self._store: Store | None = None
         self.skipped: list[str] | None = None  # "name: reason" of the files the last build skipped (None: none ran)
+        self.index_problem: str | None = None  # why the last build failed (the previous index still answers)
         self._corpus: tuple | None = None  # (store, mode, its passages or None): one attribute, set at once
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
         self._copy: tuple | None = None  # (store, its translated mirror)
@@ -240,9 +241,14 @@ class Pipeline:
     def ensure_index(self, progress: bool = True) -> BuildReport:
         """Build or update the index for the seeds folder, then use it (chats keep the old one until then).
         An up-to-date index in a folder this process may not write is used as it is."""
-        store, report = build_index(self.settings, self._embedder, progress, self.log, read_only_ok=True)
+        try:
+            store, report = build_index(self.settings, self._embedder, progress, self.log, read_only_ok=True)
+        except RagError as exc:
+            self.index_problem = str(exc)
+            raise
         self._store = store
         self.skipped = [f"{s.name}: {s.reason}" for s in report.skipped]
+        self.index_problem = None
         return report
 
     def refresh(self) -> bool:

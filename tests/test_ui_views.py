@@ -200,3 +200,24 @@ def test_the_open_page_learns_of_a_file_skipped_without_a_new_index(pipeline, se
     pipeline.ensure_index(progress=False)  # what the chat's seeds watcher does
     html, key = tick(shown)
     assert key != shown and "1 file skipped: empty.txt: empty" in html and "documents changed" not in html
+
+
+def test_the_open_page_learns_that_the_documents_could_not_be_indexed(pipeline, settings):
+    """Every document deleted while the chat ran: the page still said "1 document", answering from it."""
+    from rag.errors import RagError
+    from ui.app import build_app
+
+    app = build_app(pipeline, settings)
+    load, tick = (next(f.fn for f in app.fns.values() if f.name == name) for name in ("refresh_status", "status_tick"))
+    _, shown = load()
+    for doc in settings.seeds.iterdir():
+        doc.unlink()
+    with pytest.raises(RagError, match="no readable"):
+        pipeline.ensure_index(progress=False)  # what the chat's seeds watcher does
+    html, key = tick(shown)
+    assert key != shown and "not updated: no readable .txt or .md documents" in html
+    assert "answers still come from this index" in html and "1 document" in html
+    (settings.seeds / "baru.txt").write_text("Paragraf baru.\n", encoding="utf-8")
+    pipeline.ensure_index(progress=False)
+    html, _ = tick(key)
+    assert "not updated" not in html and "1 document" in html

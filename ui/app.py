@@ -69,7 +69,8 @@ def index_info(pipeline: Pipeline, settings: Settings) -> dict:
     llm_name = type(llm).__name__ if llm is not None and not isinstance(llm, LlamaCppLLM) else describe(settings)["LLM"]
     return {"documents": len(store.documents), "paragraphs": len(store.paragraphs),
             "built_at": store.manifest.get("built_at", "?"), "embed_model": store.embed_model, "llm": llm_name,
-            "generation": store.generation, "key": status_key(pipeline), "skipped": _skipped(pipeline, store)}
+            "generation": store.generation, "key": status_key(pipeline), "skipped": _skipped(pipeline, store),
+            "problem": getattr(pipeline, "index_problem", None)}
 
 
 def _skipped(pipeline: Pipeline, store: Store) -> list[str]:
@@ -83,7 +84,7 @@ def _skipped(pipeline: Pipeline, store: Store) -> list[str]:
 def status_key(pipeline: Pipeline) -> str:
     """What the status line shows depends on: the index in use and the files skipped (RagError: no index)."""
     store = pipeline.store
-    return f"{store.generation}:{hash(tuple(_skipped(pipeline, store)))}"
+    return f"{store.generation}:{hash((tuple(_skipped(pipeline, store)), getattr(pipeline, 'index_problem', None)))}"
 
 
 def new_session() -> dict:

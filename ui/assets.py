@@ -3,7 +3,7 @@ from __future__ import annotations
 
 CSS = """
 .rag-status { font-size: 0.85em; opacity: 0.85; }
-.rag-status-error { color: #b91c1c; }
+.rag-status-error, .rag-status-problem { color: #b91c1c; }
 .rag-answer { line-height: 1.5; }
 .rag-cite { font-weight: 600; text-decoration: none; color: #1d4ed8; cursor: pointer; white-space: nowrap; }
 .rag-cite:hover { text-decoration: underline; }

@@ -227,6 +227,9 @@ def status_html(info: Mapping[str, Any]) -> str:
                       f'file{"s" if len(skipped) != 1 else ""} skipped: {esc(skipped[0])}'
                       f'{" …" if len(skipped) > 1 else ""}</span>')
     extra = f' — {esc(info["note"])}' if info.get("note") else ""
+    if info.get("problem"):  # the documents changed but could not be indexed: the answers are not from them
+        extra += (f' — <span class="rag-status-problem">not updated: {esc(info["problem"])}; '
+                  'answers still come from this index</span>')
     return f'<div class="rag-status">Index: {" · ".join(fields)}{extra}</div>'
 
 
