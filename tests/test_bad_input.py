@@ -342,3 +342,21 @@ def test_bidi_controls_and_colour_codes_leave_a_question_that_reads_as_typed():
     assert clean_question("\x1b[1mSiapa\x1b[0m menteri?", 2000).split() == ["Siapa", "menteri?"]
     with pytest.raises(BadQuestion, match="empty"):
         clean_question("\u202e\u202d \x1b[31m", 2000)
+
+
+def test_chat_cleared_mid_answer_stays_cleared(pipeline, settings):
+    """The chat's trash icon (enabled while answering) emptied the chat, and the streaming answer put it all back."""
+    from ui.app import build_app, new_session
+
+    app = build_app(pipeline, settings)
+    take, answer, clear = (next(f.fn for f in app.fns.values() if f.name == name)
+                           for name in ("take_question", "answer", "clear"))
+    _, chat, session, *_ = take("Siapa menteri luar negeri China?", [], new_session())
+    stream = answer(chat, session)
+    first = next(stream)
+    assert first[0][-1]["role"] == "assistant"  # streaming into the chat
+    emptied, _, fresh, _ = clear(session)
+    assert emptied == [] and fresh["questions"] == [] and not fresh.get("cleared")
+    rest = list(stream)
+    assert rest and all(not isinstance(out[0], list) for out in rest)  # the chat is not written back
+    assert all(c["interactive"] is True for c in rest[-1][3:])  # and the controls are unlocked

@@ -157,6 +157,8 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         try:
             stream = pipe().ask_stream(q, list(session["questions"]))
             for event in stream:
+                if session.get("cleared"):  # the chat's trash icon, mid-answer: stop, write nothing back
+                    break
                 if isinstance(event, Token):
                     text += event.text
                     chat[-1] = {"role": "assistant", "content": views.streaming_html(text, retried)}
@@ -180,6 +182,9 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         finally:
             if stream is not None:
                 stream.close()  # releases the LLM if the browser went away mid-answer
+        if session.get("cleared"):  # its answer would bring the cleared chat back
+            yield (gr.skip(), gr.skip(), gr.skip(), *_controls(n_controls + 1, True))
+            return
         if final is None:  # the pipeline always ends with an Answer; never leave the chat locked
             chat[-1] = {"role": "assistant", "content": views.error_html("no answer came back; try again")}
             yield (chat, gr.skip(), session, *_controls(n_controls + 1, True))
@@ -191,7 +196,11 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         session["turns"] = (session["turns"] + [{"question": q, "sources": views.sources_html(final, turn)}])[-MAX_TURNS_KEPT:]
         yield (chat, views.sources_panel(session["turns"]), session, *_controls(n_controls + 1, True))
 
-    def clear():
+    def clear(session: dict):
+        """An empty chat and a new session; the old one is marked, so an answer streaming into it stops
+        (Gradio hands every event of a tab the same session object)."""
+        if isinstance(session, dict):
+            session["cleared"] = True
         return ([], views.EMPTY_SOURCES, new_session(), "")
 
     def rebuild(progress=gr.Progress(track_tqdm=True)):
@@ -257,8 +266,8 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
             then_answer(btn.click(lambda q=q: q, None, question, queue=False, **ui)
                         .then(take_question, [question, chatbot, session], [question, chatbot, session, *controls],
                               queue=False, **ui))
-        clear_btn.click(clear, None, [chatbot, sources, session, question], queue=False, **ui)
-        chatbot.clear(clear, None, [chatbot, sources, session, question], queue=False, **ui)  # its trash icon
+        clear_btn.click(clear, session, [chatbot, sources, session, question], queue=False, **ui)
+        chatbot.clear(clear, session, [chatbot, sources, session, question], queue=False, **ui)  # its trash icon
         rebuild_btn.click(rebuild, None, [status, rebuild_btn, shown_index], concurrency_limit=1, concurrency_id="index",
                           show_progress="full", **ui)
         demo.load(refresh_status, None, [status, shown_index], concurrency_limit=None, **ui)
