@@ -234,7 +234,10 @@ class LlamaCppLLM:
                 yield item
         finally:
             stop.set()
-            worker.join(timeout=60)  # never leave llama.cpp mid-token when the process then exits
+            if threading.current_thread() is threading.main_thread():
+                # Ctrl-C in `rag ask`: the process exits next, so let the decoding end first (a token,
+                # or the prompt being read); a server's threads go on at once, the lock freed soon after
+                worker.join(timeout=60)
 
     def _decode(self, prompt: str, max_tokens: int, prefix: str) -> Iterator[str]:
         """`stream`'s decoding; the caller holds the lock."""

@@ -207,3 +207,32 @@ def test_the_status_line_follows_the_index_and_the_rebuild_button_picks_up_new_d
         time.sleep(STATUS_POLL_S + 1)  # the rebuild's own note is not replaced by the next check
         assert "indexed 3 documents" in page.inner_text("#rag-status")
         page.context.close()
+
+
+def test_a_question_gradio_refuses_unlocks_the_tab_and_goes_back_in_the_box(browser, tmp_path):
+    """With Gradio's queue full ("This application is currently busy"), the answer step never ran, so
+    the tab stayed locked, its question gone, until a reload lost the conversation."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    with running_app(tmp_path, llm=SlowFakeLLM(delay=0.3)) as srv:
+        ask_api = next(i for i, f in srv.app.fns.items() if f.name == "ask")
+
+        def join(n: int) -> int:
+            body = json.dumps({"data": ["Siapa menteri luar negeri China?", None], "fn_index": ask_api,
+                               "session_hash": f"flood{n}", "event_data": None, "trigger_id": None}).encode()
+            request = urllib.request.Request(srv.url.rstrip("/") + "/gradio_api/queue/join", body,
+                                             {"content-type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        page = open_chat(browser, srv.url)
+        assert 503 in [join(n) for n in range(70)]  # the queue (64) is full
+        ask(page, QUESTION)
+        page.wait_for_function("!document.querySelector('#rag-question textarea').disabled")
+        assert page.input_value("#rag-question textarea") == QUESTION and page.is_enabled("#rag-send")
+        page.context.close()

@@ -196,6 +196,13 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         session["turns"] = (session["turns"] + [{"question": q, "sources": views.sources_html(final, turn)}])[-MAX_TURNS_KEPT:]
         yield (chat, views.sources_panel(session["turns"]), session, *_controls(n_controls + 1, True))
 
+    def unlock_after_failure(session: dict):
+        """The controls unlocked and the question not answered put back in the box, to ask again."""
+        q = session.get("pending") or "" if isinstance(session, dict) else ""
+        if isinstance(session, dict):
+            session["pending"] = None
+        return (*_controls(n_controls, True), gr.update(value=q, interactive=True))
+
     def clear(session: dict):
         """An empty chat and a new session; the old one is marked, so an answer streaming into it stops
         (Gradio hands every event of a tab the same session object)."""
@@ -257,8 +264,12 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
         ui = {"api_visibility": "private"}
 
         def then_answer(dep):
-            return dep.then(answer, [chatbot, session], [chatbot, sources, session, *controls, question],
-                            concurrency_limit=1, concurrency_id=LLM_QUEUE, show_progress="minimal", **ui)
+            answered = dep.then(answer, [chatbot, session], [chatbot, sources, session, *controls, question],
+                                concurrency_limit=1, concurrency_id=LLM_QUEUE, show_progress="minimal", **ui)
+            # the answer step refused by Gradio itself (queue full: "currently busy", a dropped
+            # connection) never runs to unlock the tab; this does, with the question back in the box
+            answered.failure(unlock_after_failure, session, [*controls, question], queue=False, **ui)
+            return answered
 
         then_answer(gr.on([question.submit, send.click], take_question, [question, chatbot, session],
                           [question, chatbot, session, *controls], queue=False, **ui))
