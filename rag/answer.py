@@ -14,7 +14,8 @@ from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, parse_citations
 from .language import EN, ID, detect_language, written_in_other_language
 from .answer_type import wrong_answer_type
-from .grounding import invents_figure, repair_citations, source_number_form, specifics, split_end
+from .grounding import (asks_figure, invents_figure, repair_citations, source_number_form, specifics, split_end,
+                        stray_dates)
 from .llm import LLM
 from .name_runs import invented_name_runs
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE,
@@ -320,6 +321,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
+        stray = stray_dates(text, cited_passages(prompt.passages, citations), context_q)
+        if stray and not asks_figure(question) and (cut := drop_invented_figures(text, stray, question)):
+            text, changed = cut, True  # a year its paragraph does not give, from another document
         cited = [h.text for h in cited_passages(prompt.passages, citations)]
         post = cited and post_unnamed(question, cited)
         if post or (cited and party_unnamed(question, cited)):

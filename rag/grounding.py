@@ -331,6 +331,14 @@ _COUNT_Q = re.compile(
     r"|\bwhat (is|was|are|were) the (price|cost|number|amount|total|population|percentage|age)\b", re.I)
 
 
+def stray_dates(answer: str, cited: Sequence[Hit], question: str) -> list[str]:
+    """The years (and days beside a month) of `answer` that its cited paragraphs do not hold, when
+    it has such a year: another document's year ("In 2019 the island counted ...") passes the check
+    against all passages, and "On February 1, 2019, Putin visited Xi [16]" was then withdrawn."""
+    found = [x for x in specifics(answer, cited, question).invented if re.fullmatch(r"\d{1,2}|(?:1[89]|20)\d\d", x)]
+    return found if any(len(x) == 4 for x in found) else []
+
+
 def asks_figure(question: str) -> bool:
     """The question asks for a count, amount, duration or year ("Berapa ...", "How many ...")."""
     return bool(_COUNT_Q.search(question))

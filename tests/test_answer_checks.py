@@ -337,3 +337,18 @@ def test_a_date_asked_is_a_day_of_the_month_and_a_paragraph_without_one_is_not_q
     a = list(generate(FakeLLM(["Xi tiba di Rusia pada musim semi [13]."], support=lambda prompt: 0.95),
                       question, [spring], "id", 100, retrieved=[spring]))[-1]
     assert a.refused and not a.citations and not a.quoted
+
+
+def test_a_year_from_another_document_is_cut_from_an_answer_whose_paragraph_does_not_give_it():
+    """UI audit: with a second document saying "In 2019 the island counted ...", "When did Putin visit
+    Xi in Beijing?" got "On February 1, 2019, Putin visited Xi in Beijing [16]", which passed the check
+    against all passages and was then withdrawn: the article alone answered it."""
+    from rag.grounding import stray_dates
+
+    other = Hit("quokka.md", 4, "In 2019 the island counted roughly 12,000 quokkas.", 0.1)
+    a = list(generate(FakeLLM("On February 1, 2019, Putin visited Xi in Beijing [16]."),
+                      "When did Putin visit Xi in Beijing?", [*P, other], "en", 100))[-1]
+    assert not a.refused and "2019" not in a.text and "Beijing" in a.text and [c.paragraph for c in a.citations] == [16]
+    assert stray_dates("On February 1, 2019, he left [16].", [P[2]], "When?") == ["1", "2019"]
+    assert stray_dates("In 2019 they counted 12,000 [4].", [other], "How many?") == []  # its paragraph gives it
+    assert stray_dates("On February 1 he left [16].", [P[2]], "When?") == []  # a day alone: not this rule's
