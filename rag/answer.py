@@ -322,7 +322,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
         stray = stray_dates(text, cited_passages(prompt.passages, citations), context_q)
-        if stray and not asks_figure(question) and (cut := drop_invented_figures(text, stray, question)):
+        if stray and not problem and not asks_figure(question) and (cut := drop_invented_figures(text, stray, question)):
             text, changed = cut, True  # a year its paragraph does not give, from another document
         cited = [h.text for h in cited_passages(prompt.passages, citations)]
         post = cited and post_unnamed(question, cited)
