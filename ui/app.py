@@ -17,13 +17,14 @@ from rag.answer import Answer, Reset, Token
 from rag.errors import RagError
 from rag.indexer import rebuild_on_changes
 from rag.llm import LlamaCppLLM
-from rag.models import describe, embed_location, llm_path
+from rag.models import describe
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import Store
 from rag.user_input import clean_history, clean_question
 
 from . import views
+from .preflight import check_models, parse_auth, port_problem  # noqa: F401 - tests patch them here
 from .assets import CSS, HEAD, theme
 
 log = logging.getLogger("rag.ui")
@@ -292,16 +293,6 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
 # -------------------------------------------------------------------- serving
 
 
-def parse_auth(value: Optional[str]) -> Optional[tuple[str, str]]:
-    """`user:password` -> (user, password); None/empty -> None; anything else is a RagError."""
-    if value is None or not value.strip():
-        return None
-    user, sep, password = value.strip().partition(":")
-    if not sep or not user or not password:
-        raise RagError("--auth / RAG_AUTH must look like user:password (both non-empty)")
-    return user, password
-
-
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: Optional[tuple[str, str]] = None,
            block: bool = True, quiet: bool = False) -> tuple[Any, str, Any]:
     """Launch `app` with the chat's theme, CSS and script. block=False returns at once (tests)."""
@@ -372,27 +363,6 @@ def watch_seeds(pipeline: Pipeline, stop: threading.Event) -> None:
                            lambda exc: print(f"rag chat: the index was not updated: {exc}", file=sys.stderr), stop)
     except (OSError, RuntimeError) as exc:  # the folder went away, or the watcher could not start
         print(f"rag chat: stopped watching {pipeline.settings.seeds} ({exc}); use 'Rebuild index'", file=sys.stderr)
-
-
-def port_problem(host: str, port: int) -> str:
-    """Why `rag chat` could not listen on host:port ('' when it can, as far as a test bind shows)."""
-    import socket
-
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no problem
-            probe.bind(address)
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    return ""
-
-
-def check_models(settings: Settings) -> None:
-    """A model that cannot be found stops `rag chat` at the start, in one line (RagError), not at its
-    first question behind a page that looks ready. The bundled LLM is assembled now if need be."""
-    embed_location(settings)
-    llm_path(settings, progress=True)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: Optional[str] = None,
