@@ -233,6 +233,8 @@ def test_a_question_gradio_refuses_unlocks_the_tab_and_goes_back_in_the_box(brow
         page = open_chat(browser, srv.url)
         assert 503 in [join(n) for n in range(70)]  # the queue (64) is full
         ask(page, QUESTION)
-        page.wait_for_function("!document.querySelector('#rag-question textarea').disabled")
-        assert page.input_value("#rag-question textarea") == QUESTION and page.is_enabled("#rag-send")
+        page.wait_for_function("q => document.querySelector('#rag-chat').innerText.includes(q)", arg=QUESTION)
+        # locked by the question step, then unlocked with the question back once Gradio refused the answer step
+        page.wait_for_function("""q => { const box = document.querySelector('#rag-question textarea');
+            return !box.disabled && box.value === q && !document.querySelector('#rag-send').disabled; }""", arg=QUESTION)
         page.context.close()
