@@ -10,7 +10,7 @@ from typing import Callable
 
 import click
 
-from .errors import RagError
+from .errors import RagError, bug_line
 from .settings import Settings
 
 
@@ -37,9 +37,7 @@ def friendly(fn: Callable) -> Callable:
         except Exception as exc:  # noqa: BLE001
             if os.environ.get("RAG_DEBUG", "").strip() in ("1", "true", "yes"):
                 raise
-            first = (str(exc).splitlines() or [""])[0][:200]
-            raise click.ClickException(f"unexpected {type(exc).__name__}: {first} "
-                                       "(a bug; run again with RAG_DEBUG=1 for the details)") from None
+            raise click.ClickException(bug_line(exc, "", "run again with RAG_DEBUG=1 for the details")) from None
 
     return wrapper
 

@@ -6,6 +6,12 @@ class RagError(Exception):
     """An error shown to the user as one line, without a traceback."""
 
 
+def bug_line(exc: BaseException, doing: str, after: str) -> str:
+    """One line for an exception no code expected: its type, `doing`, its first line, and `after`."""
+    first = (str(exc).splitlines() or [""])[0][:200]
+    return f"unexpected {type(exc).__name__}{doing}: {first} (a bug; {after})"
+
+
 class IndexMissing(RagError):
     """No index has been built for this seeds folder yet."""
 

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from .documents import SPLIT_VERSION, Document, Paragraph, Skipped, read_seeds
-from .errors import IndexCorrupt, IndexMissing, RagError
+from .errors import IndexCorrupt, IndexMissing, RagError, bug_line
 from .language import ID, detect_language
 from .lexical import TOKENIZER_VERSION, LexicalIndex
 from .models import Embedder, embed_location, get_embedder
@@ -96,23 +96,23 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             notes.append(f"embedding model changed ({old.embed_model} -> {model_id}); full rebuild")
             old, stale = None, "it was built with another embedding model"
         new_docs = {d.name: d.sha256 for d in docs}
-        if not writable and not _is_current(old, new_docs):
+        old_docs = {name: info["sha256"] for name, info in old.documents.items()} if old else {}
+        if not writable and not _is_current(old, old_docs, new_docs):
             if old is not None:
-                same = {name: info["sha256"] for name, info in old.documents.items()} == new_docs
+                same = old_docs == new_docs
                 stale = "it was built by another version of rag" if same else "the documents changed since it was built"
             raise RagError(f"the index at {index_dir} needs a build ({stale}) but the folder is not writable; "
                            "make it writable and run `rag index`, or pass --index DIR pointing at a writable folder")
         for note in notes:
             log(note)
 
-        old_docs = {name: info["sha256"] for name, info in old.documents.items()} if old else {}
         report = BuildReport(
             up_to_date=False, n_documents=len(docs), n_paragraphs=sum(len(d.paragraphs) for d in docs),
             added=sorted(set(new_docs) - set(old_docs)), removed=sorted(set(old_docs) - set(new_docs)),
             changed=sorted(n for n in new_docs if n in old_docs and old_docs[n] != new_docs[n]),
             skipped=skipped, notes=notes,
         )
-        if old is not None and _is_current(old, new_docs):
+        if _is_current(old, old_docs, new_docs):
             report.up_to_date = True
             if writable:
                 cleanup(index_dir)  # what builds killed after publishing (or before) left behind
@@ -140,9 +140,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     return store, report
 
 
-def _is_current(old: Store | None, new_docs: dict[str, str]) -> bool:
-    """True when `old` indexes exactly these documents (name -> SHA-256) the way this version would."""
-    return (old is not None and {name: info["sha256"] for name, info in old.documents.items()} == new_docs
+def _is_current(old: Store | None, old_docs: dict[str, str], new_docs: dict[str, str]) -> bool:
+    """True when `old` (whose documents are `old_docs`) indexes exactly `new_docs` (name -> SHA-256)
+    the way this version would."""
+    return (old is not None and old_docs == new_docs
             and old.manifest.get("tokenizer") == TOKENIZER_VERSION and old.manifest.get("splitter", 1) == SPLIT_VERSION)
 
 
@@ -186,6 +187,5 @@ def rebuild_on_changes(seeds: Path, rebuild: Callable[[], None], on_error: Calla
         except RagError as exc:
             on_error(exc)
         except Exception as exc:  # noqa: BLE001 - a bug in one build must not end the watching
-            first = (str(exc).splitlines() or [""])[0][:200]
-            on_error(RagError(f"unexpected {type(exc).__name__} while indexing: {first} (a bug; the previous index "
-                              "stays live, and the next change is tried again)"))
+            on_error(RagError(bug_line(exc, " while indexing",
+                                       "the previous index stays live, and the next change is tried again")))

@@ -144,9 +144,10 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
     def answer(chat: list, session: dict):
         """Slow step (one at a time): stream the answer, then link citations and fill the sources.
         Its last outputs are the controls and the question box, unlocked when it ends."""
+        unlock = _controls(n_controls + 1, True)  # the controls and the question box
         q = session.get("pending")
         if not q:
-            yield (gr.skip(), gr.skip(), gr.skip(), *_controls(n_controls + 1, True))
+            yield (gr.skip(), gr.skip(), gr.skip(), *unlock)
             return
         session["pending"] = None
         chat = list(chat or [])
@@ -172,43 +173,40 @@ def build_app(pipeline_factory_or_pipeline: PipelineSource, settings: Settings) 
                     final = event
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": views.error_html(str(exc))}
-            yield (chat, gr.skip(), session, *_controls(n_controls + 1, True))
+            yield (chat, gr.skip(), session, *unlock)
             return
         except Exception as exc:  # noqa: BLE001 - the browser gets one line, the log the traceback
             log.exception("answering %r failed", q)
             msg = f"something went wrong while answering ({type(exc).__name__}); the server log has details"
             chat[-1] = {"role": "assistant", "content": views.error_html(msg)}
-            yield (chat, gr.skip(), session, *_controls(n_controls + 1, True))
+            yield (chat, gr.skip(), session, *unlock)
             return
         finally:
             if stream is not None:
                 stream.close()  # releases the LLM if the browser went away mid-answer
         if session.get("cleared"):  # its answer would bring the cleared chat back
-            yield (gr.skip(), gr.skip(), gr.skip(), *_controls(n_controls + 1, True))
+            yield (gr.skip(), gr.skip(), gr.skip(), *unlock)
             return
         if final is None:  # the pipeline always ends with an Answer; never leave the chat locked
             chat[-1] = {"role": "assistant", "content": views.error_html("no answer came back; try again")}
-            yield (chat, gr.skip(), session, *_controls(n_controls + 1, True))
+            yield (chat, gr.skip(), session, *unlock)
             return
         session["count"] += 1
         turn = session["count"]
         chat[-1] = {"role": "assistant", "content": views.answer_html(final, turn)}
         session["questions"] = (session["questions"] + [q])[-max(settings.max_history, 1) * 4:]
         session["turns"] = (session["turns"] + [{"question": q, "sources": views.sources_html(final, turn)}])[-MAX_TURNS_KEPT:]
-        yield (chat, views.sources_panel(session["turns"]), session, *_controls(n_controls + 1, True))
+        yield (chat, views.sources_panel(session["turns"]), session, *unlock)
 
     def unlock_after_failure(session: dict):
         """The controls unlocked and the question not answered put back in the box, to ask again."""
-        q = session.get("pending") or "" if isinstance(session, dict) else ""
-        if isinstance(session, dict):
-            session["pending"] = None
+        q, session["pending"] = session.get("pending") or "", None
         return (*_controls(n_controls, True), gr.update(value=q, interactive=True))
 
     def clear(session: dict):
         """An empty chat and a new session; the old one is marked, so an answer streaming into it stops
         (Gradio hands every event of a tab the same session object)."""
-        if isinstance(session, dict):
-            session["cleared"] = True
+        session["cleared"] = True
         return ([], views.EMPTY_SOURCES, new_session(), "")
 
     def rebuild(progress=gr.Progress(track_tqdm=True)):
