@@ -321,10 +321,11 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
         text, citations, changed = fixed.text, fixed.citations, fixed.changed
-        stray = stray_dates(text, cited_passages(prompt.passages, citations), context_q)
+        cited_hits = cited_passages(prompt.passages, citations)
+        stray = stray_dates(text, cited_hits, context_q)
         if stray and not problem and not asks_figure(question) and (cut := drop_invented_figures(text, stray, question)):
             text, changed = cut, True  # a year its paragraph does not give, from another document
-        cited = [h.text for h in cited_passages(prompt.passages, citations)]
+        cited = [h.text for h in cited_hits]
         post = cited and post_unnamed(question, cited)
         if post or (cited and party_unnamed(question, cited)):
             yield Reset(f"the cited paragraph does not name the {'post' if post else 'party'} asked about; "

@@ -68,10 +68,10 @@ def index_info(pipeline: Pipeline, settings: Settings) -> dict:
         return {"error": str(exc)}
     llm = getattr(pipeline, "_llm", None)
     llm_name = type(llm).__name__ if llm is not None and not isinstance(llm, LlamaCppLLM) else describe(settings)["LLM"]
+    skipped, problem = _skipped(pipeline, store), getattr(pipeline, "index_problem", None)
     return {"documents": len(store.documents), "paragraphs": len(store.paragraphs),
             "built_at": store.manifest.get("built_at", "?"), "embed_model": store.embed_model, "llm": llm_name,
-            "generation": store.generation, "key": status_key(pipeline), "skipped": _skipped(pipeline, store),
-            "problem": getattr(pipeline, "index_problem", None)}
+            "generation": store.generation, "key": _key(store, skipped, problem), "skipped": skipped, "problem": problem}
 
 
 def _skipped(pipeline: Pipeline, store: Store) -> list[str]:
@@ -85,7 +85,11 @@ def _skipped(pipeline: Pipeline, store: Store) -> list[str]:
 def status_key(pipeline: Pipeline) -> str:
     """What the status line shows depends on: the index in use and the files skipped (RagError: no index)."""
     store = pipeline.store
-    return f"{store.generation}:{hash((tuple(_skipped(pipeline, store)), getattr(pipeline, 'index_problem', None)))}"
+    return _key(store, _skipped(pipeline, store), getattr(pipeline, "index_problem", None))
+
+
+def _key(store: Store, skipped: list[str], problem: str | None) -> str:
+    return f"{store.generation}:{hash((tuple(skipped), problem))}"
 
 
 def new_session() -> dict:
