@@ -29,6 +29,7 @@ from .language import EN, ID, detect_language, written_in_other_language
 from .lexical import LexicalIndex
 from .llm import LLM
 from .models import Embedder
+from .priority import QuestionGate
 from .prompt import ASSISTANT, chatml
 from .retriever import Hit, Query, Retriever
 from .store import Store
@@ -51,13 +52,24 @@ def translation_prompt(text: str, src: str, dst: str = COPY_LANG) -> tuple[str, 
     return prefix + chatml("user", text) + ASSISTANT, prefix
 
 
-def translate_paragraph(llm: LLM, text: str, src: str, dst: str = COPY_LANG) -> str:
-    """`text` in `dst`, one line; the text itself when the model gives nothing usable."""
+def translate_paragraph(llm: LLM, text: str, src: str, dst: str = COPY_LANG,
+                        wanted: Callable[[], bool] | None = None) -> str | None:
+    """`text` in `dst`, one line; the text itself when the model gives nothing usable. None when
+    `wanted()` turned false mid-translation (the LLM is given up to a question: ask again later)."""
     prompt, prefix = translation_prompt(text, src, dst)
     budget = min(2 * llm.count(text) + 32, max(llm.n_ctx - llm.count(prompt) - 8, 0))
     if budget <= 0:
         return text
-    out = " ".join("".join(llm.stream(prompt, budget, prefix)).split())
+    pieces = []
+    stream = llm.stream(prompt, budget, prefix)
+    try:
+        for piece in stream:
+            if wanted is not None and not wanted():
+                return None
+            pieces.append(piece)
+    finally:
+        getattr(stream, "close", lambda: None)()  # the decoding stops at its next token
+    out = " ".join("".join(pieces).split())
     return out if len(out) >= min(len(text) // 4, 20) else text
 
 
@@ -97,20 +109,32 @@ class CopyCache:
 
 
 def translate_missing(llm: LLM, cache: CopyCache, paragraphs: Sequence[Paragraph],
-                      progress: Callable[[int, int], None] | None = None, save_every: int = 5) -> int:
-    """Translate the paragraphs the cache lacks, saving as it goes; returns how many."""
+                      progress: Callable[[int, int], None] | None = None, save_every: int = 5,
+                      gate: QuestionGate | None = None) -> int:
+    """Translate the paragraphs the cache lacks, saving as it goes; returns how many.
+
+    With a `gate` (the chat prepares the copy in the background) it waits while questions are
+    being answered, and a question asked mid-paragraph stops that translation (it is made again
+    after) rather than wait ~4 s for it."""
     todo = cache.missing(paragraphs)
     for i, p in enumerate(todo, 1):
         # a paragraph already in the copy's language (an English document dropped beside Indonesian
         # ones) is its own copy: the model spent ~1 s a paragraph "translating" it (none in the
         # seed article or the 1,369 FacQA paragraphs is taken for one)
         same = detect_language(p.text) == cache.dst and written_in_other_language(p.text, cache.src)
-        cache.put(p, p.text if same else translate_paragraph(llm, p.text, cache.src, cache.dst))
+        copy = p.text if same else None
+        while copy is None:
+            if gate is not None:
+                gate.wait()
+            copy = translate_paragraph(llm, p.text, cache.src, cache.dst,
+                                       None if gate is None else (lambda: not gate.busy()))
+        cache.put(p, copy)
         if i % save_every == 0 or i == len(todo):
             cache.save()
         if progress:
             progress(i, len(todo))
-        time.sleep(0.005)  # a question waiting for the LLM (the chat prepares this in the background) goes first
+        if gate is None:
+            time.sleep(0.005)  # a question waiting for the LLM lock goes first
     return len(todo)
 
 

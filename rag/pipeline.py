@@ -17,6 +17,7 @@ from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
+from .priority import QuestionGate
 from .prompt import PREFIX, passage_block, render
 from .retriever import Hit, Query, Retriever, focus
 from .rewrite import QueryRewriter, leans_on_history
@@ -84,6 +85,7 @@ class Pipeline:
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
         self._copy: tuple | None = None  # (store, its translated mirror)
         self._lock = threading.Lock()
+        self.gate = QuestionGate()  # background preparation gives the LLM up to questions
         self.rewriter = QueryRewriter(self.llm if settings.translate or settings.condense == "llm" else None,
                                       settings.condense)
 
@@ -189,8 +191,8 @@ class Pipeline:
         else:
             prefixes = [f(hit) for hit in corpus for f in (support_prefix, answers_prefix)]
         for prefix in prefixes:
+            self.gate.wait()  # the chat warms up in the background: questions go first
             llm.warm(prefix)
-            time.sleep(0.005)  # a question waiting for the LLM (the chat warms up in the background) goes first
         return len(prefixes)
 
     def _copy_cache(self, store: Store) -> CopyCache | None:
@@ -210,7 +212,7 @@ class Pipeline:
         todo = len(cache.missing(store.paragraphs))
         if todo and self.log:
             self.log(f"translating {todo} paragraphs into English once, for English questions (~4 s each here)")
-        done = translate_missing(self.llm(), cache, store.paragraphs, progress)
+        done = translate_missing(self.llm(), cache, store.paragraphs, progress, gate=self.gate)
         self._copy = (store, mirror_store(store, cache, self.embedder))
         return done
 
@@ -322,6 +324,10 @@ class Pipeline:
 
     def ask_stream(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Iterator[Event]:
         """Retrieve, then stream the answer: Token / Reset events, finally the Answer."""
+        with self.gate.question():
+            yield from self._ask_stream(question, history, k)
+
+    def _ask_stream(self, question: str, history: Sequence[str], k: int | None) -> Iterator[Event]:
         start = time.perf_counter()
         hist = clean_history(history)[-self.settings.max_history:]
         q = clean_question(question, self.settings.max_question_chars, follows=bool(hist))
