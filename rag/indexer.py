@@ -12,11 +12,12 @@ from typing import Callable
 
 import numpy as np
 
-from .documents import SPLIT_VERSION, Document, Paragraph, Skipped, read_seeds
+from .documents import SPLIT_VERSION, Document, Paragraph, Skipped, read_seeds, text_hash
 from .errors import IndexCorrupt, IndexMissing, RagError, bug_line
 from .language import ID, detect_language
 from .lexical import TOKENIZER_VERSION, LexicalIndex
 from .models import Embedder, embed_location, get_embedder
+from .parts import PARTS_VERSION, part_text, units
 from .settings import Settings
 from .store import FORMAT, Store, build_lock, cleanup, load_index, publish
 
@@ -28,7 +29,7 @@ class BuildReport:
     up_to_date: bool
     n_documents: int
     n_paragraphs: int
-    embedded: int = 0  # paragraphs sent to the embedding model
+    embedded: int = 0  # paragraphs (or parts of long ones: `parts`) sent to the embedding model
     reused: int = 0  # vectors taken over from the previous index
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -37,6 +38,7 @@ class BuildReport:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     encode_seconds: float = 0.0
+    n_units: int = 0  # paragraphs and parts searched (more than n_paragraphs when some are long)
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -44,9 +46,11 @@ class BuildReport:
         parts = [f"+{len(self.added)}" if self.added else "", f"~{len(self.changed)}" if self.changed else "",
                  f"-{len(self.removed)}" if self.removed else ""]
         docs = " ".join(p for p in parts if p)
+        split = self.n_units > self.n_paragraphs
         return (f"indexed {self.n_documents} documents, {self.n_paragraphs} paragraphs"
-                f" ({docs or 'rebuilt'} documents; {self.embedded} paragraphs embedded, {self.reused} reused)"
-                f" in {self.seconds:.1f}s")
+                + (f", searched as {self.n_units} parts (long paragraphs split)" if split else "")
+                + f" ({docs or 'rebuilt'} documents; {self.embedded} {'texts' if split else 'paragraphs'} embedded,"
+                f" {self.reused} reused) in {self.seconds:.1f}s")
 
 
 def _versions() -> dict[str, str]:
@@ -122,19 +126,22 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         paragraphs = [p for d in docs for p in d.paragraphs]
         cache: dict[str, np.ndarray] = {}
         if old is not None:
-            cache = dict(zip((p.hash for p in old.paragraphs), old.embeddings()))
-        todo = list(dict.fromkeys(p.hash for p in paragraphs if p.hash not in cache))
+            cache = dict(zip(_unit_hashes(old.paragraphs, old.units), old.embeddings()))
+        unit_table = units([p.text for p in paragraphs])
+        hashes = _unit_hashes(paragraphs, unit_table)
+        todo = list(dict.fromkeys(h for h in hashes if h not in cache))
         if todo:
             embedder = embedder or get_embedder(settings)
-            texts = {p.hash: p.text for p in paragraphs}
+            texts = dict(zip(hashes, _unit_texts(paragraphs, unit_table)))
             t0 = time.perf_counter()
             fresh = embedder.encode([texts[h] for h in todo], progress=progress and len(todo) > 64)
             report.encode_seconds = time.perf_counter() - t0
             cache.update(zip(todo, fresh))
         report.embedded = len(todo)
-        report.reused = len(paragraphs) - len(todo)
+        report.reused = max(0, len(hashes) - len(todo))
+        report.n_units = len(hashes)
         dim = old.vectors.d if old is not None else embedder.dim  # type: ignore[union-attr]
-        store = _make_store(settings, docs, skipped, paragraphs, cache, model_id, dim)
+        store = _make_store(settings, docs, skipped, paragraphs, unit_table, [cache[h] for h in hashes], model_id, dim)
         publish(index_dir, store)
     report.seconds = time.perf_counter() - start
     return store, report
@@ -144,16 +151,32 @@ def _is_current(old: Store | None, old_docs: dict[str, str], new_docs: dict[str,
     """True when `old` (whose documents are `old_docs`) indexes exactly `new_docs` (name -> SHA-256)
     the way this version would."""
     return (old is not None and old_docs == new_docs
-            and old.manifest.get("tokenizer") == TOKENIZER_VERSION and old.manifest.get("splitter", 1) == SPLIT_VERSION)
+            and old.manifest.get("tokenizer") == TOKENIZER_VERSION and old.manifest.get("splitter", 1) == SPLIT_VERSION
+            and old.manifest.get("parts", 0) == PARTS_VERSION)
+
+
+def _unit_texts(paragraphs: list[Paragraph], unit_table: np.ndarray | None) -> list[str]:
+    """The text of each unit: each paragraph's, or each part's (`parts`)."""
+    if unit_table is None:
+        return [p.text for p in paragraphs]
+    return [part_text(paragraphs[r].text, s, e) for r, s, e in unit_table.tolist()]
+
+
+def _unit_hashes(paragraphs: list[Paragraph], unit_table: np.ndarray | None) -> list[str]:
+    """The embedding cache keys of the units: a whole paragraph's own hash, a part's text hash."""
+    if unit_table is None:
+        return [p.hash for p in paragraphs]
+    return [paragraphs[r].hash if (s, e) == (0, len(paragraphs[r].text.split())) else text_hash(t)
+            for (r, s, e), t in zip(unit_table.tolist(), _unit_texts(paragraphs, unit_table))]
 
 
 def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped], paragraphs: list[Paragraph],
-                cache: dict[str, np.ndarray], model_id: str, dim: int) -> Store:
+                unit_table: np.ndarray | None, unit_vectors: list[np.ndarray], model_id: str, dim: int) -> Store:
     import faiss
 
-    matrix = np.zeros((len(paragraphs), dim), np.float32)
-    for i, p in enumerate(paragraphs):
-        matrix[i] = cache[p.hash]
+    matrix = np.zeros((len(unit_vectors), dim), np.float32)
+    for i, v in enumerate(unit_vectors):
+        matrix[i] = v
     vectors = faiss.IndexFlatIP(dim)
     vectors.add(matrix)
     lang = corpus_language(paragraphs)
@@ -162,6 +185,7 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
         "embedding": {"model": model_id, "dim": dim, "normalized": True},
         "tokenizer": TOKENIZER_VERSION,
         "splitter": SPLIT_VERSION,
+        "parts": PARTS_VERSION,
         "corpus_lang": lang,
         "seeds": str(settings.seeds.resolve()),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -170,8 +194,9 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
         "documents": {d.name: {"sha256": d.sha256, "paragraphs": len(d.paragraphs)} for d in docs},
         "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
     }
-    lexical = LexicalIndex.build([p.text for p in paragraphs], lang, [p.doc for p in paragraphs])
-    return Store(manifest, paragraphs, vectors, lexical)
+    parts = None if unit_table is None else _unit_texts(paragraphs, unit_table)
+    lexical = LexicalIndex.build([p.text for p in paragraphs], lang, [p.doc for p in paragraphs], parts)
+    return Store(manifest, paragraphs, vectors, lexical, units=unit_table)
 
 
 def rebuild_on_changes(seeds: Path, rebuild: Callable[[], None], on_error: Callable[[RagError], None],

@@ -44,7 +44,8 @@ def _scores(bm25, tokens: list[str]) -> np.ndarray:
 
 
 class LexicalIndex:
-    """BM25 indexes whose document ids are row numbers of the store's paragraph table."""
+    """BM25 indexes: over the store's units (its paragraphs, or their parts when some are long:
+    `parts`), and over paragraph windows (document ids are paragraph rows)."""
 
     def __init__(self, bm25, lang: str, window=None):
         self.bm25 = bm25
@@ -52,11 +53,14 @@ class LexicalIndex:
         self.window = window  # None in an index built before windows existed
 
     @classmethod
-    def build(cls, texts: list[str], lang: str, groups: Sequence[str] | None = None) -> "LexicalIndex":
-        """Index `texts`; `groups` (e.g. document names) decide which rows are neighbours."""
+    def build(cls, texts: list[str], lang: str, groups: Sequence[str] | None = None,
+              parts: Sequence[str] | None = None) -> "LexicalIndex":
+        """Index `texts` (paragraphs; or `parts`, their units, when given); `groups` (e.g. document
+        names) decide which paragraphs are neighbours in the window index."""
         tokens = [tokenize(t, lang) for t in texts]
         groups = list(groups) if groups is not None else [""] * len(texts)
-        return cls(_bm25(tokens), lang, _bm25(windows(tokens, groups)))
+        unit_tokens = tokens if parts is None else [tokenize(t, lang) for t in parts]
+        return cls(_bm25(unit_tokens), lang, _bm25(windows(tokens, groups)))
 
     def save(self, folder: Path) -> None:
         self.bm25.save(str(folder), show_progress=False, allow_pickle=False)
@@ -74,7 +78,7 @@ class LexicalIndex:
         return cls(load(folder), lang, window)
 
     def scores_and_windows(self, query: str, with_windows: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-        """(BM25 score of every paragraph, of every paragraph's window) for `query`, tokenized
+        """(BM25 score of every unit, of every paragraph's window) for `query`, tokenized
         once (zeros when no token is known); the window scores are None when not asked for or
         without a window index."""
         tokens = tokenize(query, self.lang)

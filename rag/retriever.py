@@ -8,6 +8,7 @@ import numpy as np
 
 from .language import EN, ID
 from .models import Embedder
+from .parts import best_per_row
 from .store import Store
 
 RRF_K = 10  # tuned on the dev sets (seed dev, FacQA valid, FacQA-en); 60 is the usual default
@@ -99,26 +100,40 @@ class Retriever:
         self.depth = depth
 
     def search(self, queries: Sequence[Query] | str, k: int, mode: str = "hybrid") -> list[Hit]:
-        """The k best paragraphs for the query variants; mode is 'hybrid', 'dense' or 'lexical'."""
+        """The k best paragraphs for the query variants; mode is 'hybrid', 'dense' or 'lexical'.
+        A paragraph searched in parts (`parts`) scores as its best part, and its hit holds that part."""
         if isinstance(queries, str):
             queries = [Query(queries)]
         n = len(self.store.paragraphs)
         if n == 0 or k <= 0 or not queries:
             return []
         depth = min(n, max(self.depth, k))
+        unit_rows = self.store.unit_rows
+        split = self.store.units is not None
         rankings: list[tuple[np.ndarray, float]] = []
         dense_best = np.full(n, -np.inf, dtype=np.float32)
         lex_best = np.zeros(n, dtype=np.float32)
+        unit_best = np.zeros((2, len(unit_rows)), dtype=np.float32) if split else None  # lexical, dense
         ranks: dict[int, dict[str, int]] = {}
         several = len(self.store.documents) > 1
         if mode in ("hybrid", "dense"):
             vecs = self.embedder.encode([q.text for q in queries])
-            sims, ids = self.store.vectors.search(np.ascontiguousarray(vecs, dtype=np.float32), depth)
+            # a long paragraph's parts may fill the top: enough units for `depth` paragraphs
+            unit_depth = min(len(unit_rows), depth + len(unit_rows) - n)
+            sims, ids = self.store.vectors.search(np.ascontiguousarray(vecs, dtype=np.float32), unit_depth)
             for qi, q in enumerate(queries):
-                order = ids[qi][ids[qi] >= 0]
+                units = ids[qi][ids[qi] >= 0]
+                unit_sims = sims[qi][: len(units)]
+                if split:
+                    np.maximum.at(unit_best[1], units, unit_sims)
+                    rows = unit_rows[units]
+                    first = np.sort(np.unique(rows, return_index=True)[1])  # each paragraph at its best part
+                    order, row_sims = rows[first][:depth], unit_sims[first][:depth]
+                else:
+                    order, row_sims = units, unit_sims
                 weight = 1.0 if mode == "dense" else dense_weight(q.lang or self.store.lang, self.store.lang, several)
                 rankings.append((order, q.weight * weight))
-                np.maximum.at(dense_best, order, sims[qi][: len(order)])
+                np.maximum.at(dense_best, order, row_sims)
                 for r, row in enumerate(order[:depth]):
                     ranks.setdefault(int(row), {})[f"dense:{q.name}"] = r
         if mode in ("hybrid", "lexical"):
@@ -126,6 +141,9 @@ class Retriever:
             for q in queries:
                 w_lex = lexical_weight(q.lang or self.store.lang, self.store.lang)
                 scores, windows = self.store.lexical.scores_and_windows(q.text, w_window > 0)
+                if split:
+                    np.maximum(unit_best[0], scores, out=unit_best[0])
+                    scores = best_per_row(scores, unit_rows, n, 0.0)
                 np.maximum(lex_best, scores, out=lex_best)
                 for name, s, weight in (("lexical", scores, 1.0), ("window", windows, w_window)):
                     if s is None:
@@ -137,7 +155,17 @@ class Retriever:
                         ranks.setdefault(int(row), {})[f"{name}:{q.name}"] = r
         fused = rrf(rankings, n)
         top = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
-        return [self._hit(i, float(fused[i]), dense_best, lex_best, ranks) for i in top]
+        hits = [self._hit(i, float(fused[i]), dense_best, lex_best, ranks) for i in top]
+        return hits if unit_best is None else [self._best_part(h, i, unit_best) for h, i in zip(hits, top)]
+
+    def _best_part(self, hit: Hit, row: int, unit_best: np.ndarray) -> Hit:
+        """`hit` holding its paragraph's best part: by BM25, else by dense similarity."""
+        units = np.flatnonzero(self.store.unit_rows == row)
+        if len(units) < 2:
+            return hit
+        lexical, dense = unit_best[0][units], unit_best[1][units]
+        best = units[int(np.argmax(lexical))] if lexical.max() > 0 else units[int(np.argmax(dense))]
+        return replace(hit, text=self.store.unit_text(int(best)))
 
     def _hit(self, row: int, score: float, dense: np.ndarray, lex: np.ndarray, ranks: dict) -> Hit:
         p = self.store.paragraphs[row]

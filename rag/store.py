@@ -9,6 +9,8 @@ Layout of an index folder:
         vectors.faiss       normalized embeddings (inner product = cosine)
         bm25/               bm25s files (JSON + .npy, no pickle)
         bm25/window/        the same over paragraph windows (a paragraph and its neighbours)
+        units.npy           only when a paragraph is long: (row, first word, end word) of each
+                            part (`parts`); vectors and bm25/ then hold parts, not paragraphs
 
 A build writes a new generation beside the old one and only then points CURRENT at it,
 so a crash, Ctrl-C or a full disk at any moment leaves the previous index loadable.
@@ -35,6 +37,7 @@ from .atomic import temp_pattern, write_text_atomic
 from .documents import Paragraph
 from .errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError
 from .lexical import LexicalIndex
+from .parts import part_text
 
 FORMAT = 1
 CURRENT = "CURRENT"
@@ -42,6 +45,7 @@ MANIFEST = "manifest.json"
 PARAGRAPHS = "paragraphs.jsonl"
 VECTORS = "vectors.faiss"
 BM25_DIR = "bm25"
+UNITS = "units.npy"
 
 
 def _sha256(path: Path) -> str:
@@ -73,6 +77,7 @@ class Store:
     vectors: Any  # faiss.IndexFlatIP
     lexical: LexicalIndex
     generation: str = ""  # the folder name it was loaded from or published as ("" until then)
+    units: Any = None  # (row, start, end) per part when long paragraphs are split (`parts`); None: one per row
 
     def __post_init__(self) -> None:
         self._by_key = {(p.doc, p.number): i for i, p in enumerate(self.paragraphs)}
@@ -93,8 +98,20 @@ class Store:
         """Row of paragraph `number` of `doc`, or None when there is no such paragraph."""
         return self._by_key.get((doc, number))
 
+    @property
+    def unit_rows(self) -> np.ndarray:
+        """The paragraph row of each searched unit (vector i, BM25 document i)."""
+        return np.arange(len(self.paragraphs)) if self.units is None else self.units[:, 0]
+
+    def unit_text(self, unit: int) -> str:
+        """The text of unit `unit`: its paragraph's, or the part's (with "…" where it was cut)."""
+        if self.units is None:
+            return self.paragraphs[unit].text
+        row, start, end = (int(x) for x in self.units[unit])
+        return part_text(self.paragraphs[row].text, start, end)
+
     def embeddings(self) -> np.ndarray:
-        """All stored vectors (row i = paragraph i), reused by incremental builds."""
+        """All stored vectors (vector i = unit i), reused by incremental builds."""
         n = self.vectors.ntotal
         return self.vectors.reconstruct_n(0, n) if n else np.zeros((0, self.vectors.d), np.float32)
 
@@ -109,6 +126,8 @@ class Store:
             for p in self.paragraphs:
                 f.write(json.dumps({"doc": p.doc, "n": p.number, "text": p.text, "hash": p.hash}, ensure_ascii=False) + "\n")
         faiss.write_index(self.vectors, str(folder / VECTORS))
+        if self.units is not None:
+            np.save(folder / UNITS, np.asarray(self.units, dtype=np.int64), allow_pickle=False)
         self.lexical.save(folder / BM25_DIR)
         files = sorted(p for p in folder.rglob("*") if p.is_file())
         self.manifest["files"] = {p.relative_to(folder).as_posix(): _sha256(p) for p in files}
@@ -143,6 +162,7 @@ class Store:
             _check_contents(manifest, paragraphs, f"index at {folder.parent} is inconsistent; {hint}")
             vectors = faiss.read_index(str(folder / VECTORS))
             lexical = LexicalIndex.load(folder / BM25_DIR, manifest.get("corpus_lang", "id"))
+            units = np.load(folder / UNITS, allow_pickle=False) if UNITS in manifest["files"] else None
         except RagError:
             raise
         except FileNotFoundError as exc:
@@ -150,9 +170,24 @@ class Store:
         except Exception as exc:  # noqa: BLE001 - any parser error (EOFError from numpy, faiss RuntimeError...)
             raise IndexCorrupt(f"index at {folder.parent} cannot be read ({type(exc).__name__}); {hint}") from None
         n = len(paragraphs)
-        if vectors.ntotal != n or manifest.get("n_paragraphs") != n or vectors.d != manifest["embedding"]["dim"]:
+        n_units = n if units is None else len(units)
+        if (vectors.ntotal != n_units or manifest.get("n_paragraphs") != n or vectors.d != manifest["embedding"]["dim"]
+                or not _units_ok(units, paragraphs)):
             raise IndexCorrupt(f"index at {folder.parent} is inconsistent ({vectors.ntotal} vectors, {n} paragraphs); {hint}")
-        return cls(manifest, paragraphs, vectors, lexical, folder.name)
+        return cls(manifest, paragraphs, vectors, lexical, folder.name, units)
+
+
+def _units_ok(units: np.ndarray | None, paragraphs: list[Paragraph]) -> bool:
+    """A parts table covering every paragraph in order, within its words."""
+    if units is None:
+        return True
+    if units.ndim != 2 or units.shape[1] != 3 or not len(units):
+        return False
+    rows = units[:, 0]
+    if rows[0] != 0 or rows[-1] != len(paragraphs) - 1 or np.any(np.diff(rows) < 0) or np.any(np.diff(rows) > 1):
+        return False
+    words = np.asarray([len(p.text.split()) for p in paragraphs])
+    return bool(np.all(units[:, 1] >= 0) and np.all(units[:, 1] < units[:, 2]) and np.all(units[:, 2] <= words[rows]))
 
 
 def _check_files(folder: Path, files: dict, hint: str) -> None:

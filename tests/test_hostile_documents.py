@@ -124,7 +124,9 @@ def test_one_megabyte_line_indexes_and_the_prompt_still_fits(seeds, settings):
     (shown,) = [h for h in answer.passages if h.doc == "oneline.txt"]
     prompt = llm.prompts[-1]
     assert llm.count(prompt) <= llm.n_ctx - settings.max_tokens  # trimmed to fit n_ctx
-    assert shown.text.endswith(" …") and len(shown.text) < 8000 and shown.paragraph == 1
+    # the part of the line that matched (`parts`), not its start cut to fit
+    assert shown.text.startswith("… ") and shown.text.endswith(" …") and "kata7000" in shown.text.split()
+    assert len(shown.text) < 8000 and shown.paragraph == 1
     assert answer.citations and answer.citations[0].doc == "oneline.txt"
 
 
