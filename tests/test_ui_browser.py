@@ -238,3 +238,45 @@ def test_a_question_gradio_refuses_unlocks_the_tab_and_goes_back_in_the_box(brow
         page.wait_for_function("""q => { const box = document.querySelector('#rag-question textarea');
             return !box.disabled && box.value === q && !document.querySelector('#rag-send').disabled; }""", arg=QUESTION)
         page.context.close()
+
+
+# The parts of the chat's messages that can be seen (clipped to its scroll area) that lie under its
+# floating label or clear/copy buttons, as "message ↔ thing" lines: none should.
+COVERED = """() => {
+  const box = el => el.getBoundingClientRect();
+  const meet = (a, b) => ({left: Math.max(a.left, b.left), top: Math.max(a.top, b.top),
+                           right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom)});
+  const some = r => r.right > r.left && r.bottom > r.top;
+  const area = box(document.querySelector('#rag-chat .bubble-wrap'));
+  const above = [...document.querySelectorAll('#rag-chat .icon-button-wrapper, #rag-chat .icon-button-wrapper button, #rag-chat label')];
+  const out = [];
+  document.querySelectorAll('#rag-chat .message-row .message').forEach((m, i) => {
+    const seen = meet(box(m), area);
+    if (some(seen)) above.forEach(a => { if (some(meet(seen, box(a)))) out.push(i + ' ↔ ' + a.outerHTML.slice(0, 60)); });
+  });
+  return out;
+}"""
+
+
+def test_the_chat_label_and_buttons_never_cover_a_message(browser, fresh):
+    """Gradio's clear/copy buttons float over the chat's top-right corner: the first message's text
+    went under them (and under the "Chat" label) once the chat scrolled, or nearly touched them."""
+    fresh.pipeline._llm = FakeLLM()
+    page = open_chat(browser, fresh.url)
+    ask(page, QUESTION + " " + "panjang " * 40)  # wraps to the chat's right edge, under the buttons' column
+    wait_final(page, 1)
+    assert page.locator("#rag-chat .icon-button-wrapper button").count() >= 2  # clear and copy
+    area = "document.querySelector('#rag-chat .bubble-wrap')"
+    for n in range(2, 9):  # until the conversation scrolls
+        if page.evaluate(f"{area}.scrollHeight > {area}.clientHeight + 200"):
+            break
+        page.wait_for_function("!document.querySelector('#rag-question textarea').disabled")
+        ask(page, QUESTION)
+        wait_final(page, n)
+    assert page.evaluate(f"{area}.scrollHeight > {area}.clientHeight + 200")
+    bottom = page.evaluate(f"{area}.scrollHeight - {area}.clientHeight")
+    for top in (0, 30, 60, bottom):  # the first message whole, going under the top edge, and the latest
+        page.evaluate(f"{area}.scrollTo({{top: {top}, behavior: 'instant'}})")
+        page.wait_for_function(f"Math.abs({area}.scrollTop - {top}) < 2")
+        assert page.evaluate(COVERED) == [], f"scrolled to {top}"
+    page.context.close()

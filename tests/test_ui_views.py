@@ -182,11 +182,42 @@ def test_status_line_names_skipped_files(pipeline, settings):
     info = index_info(pipeline, settings)
     assert info["skipped"] == ["latin1.txt: not UTF-8 text; save it as UTF-8 text"]
     html = views.status_html(info)
-    assert "1 file skipped: latin1.txt: not UTF-8 text; save it as UTF-8 text" in html
+    assert "1 file skipped: latin1.txt (not UTF-8 text; save it as UTF-8 text)" in html  # one: its advice too
     (settings.seeds / "b<i>.txt").write_bytes(b"\x00")
     pipeline.ensure_index(progress=False)
     html = views.status_html(index_info(pipeline, settings))
-    assert "2 files skipped: b&lt;i&gt;.txt: binary file" in html and " …" in html and "<i>" not in html
+    assert "2 files skipped: b&lt;i&gt;.txt (binary file), latin1.txt (not UTF-8 text)</span>" in html
+    assert "<i>" not in html and "b&lt;i&gt;.txt: binary file; save it as UTF-8 text\nlatin1.txt: " in html
+
+
+STATUS_INFO = {"documents": 2, "paragraphs": 9, "built_at": "2024-01-01 10:00", "embed_model": "e", "llm": "l"}
+
+
+def test_status_line_names_up_to_three_skipped_files_and_counts_the_rest():
+    skipped = ["a.txt: binary file; save it as UTF-8 text",
+               "b.md: 12 MB is over the 10 MB limit; split it or raise RAG_MAX_FILE_MB",
+               "c: d.txt: empty (no non-blank line); add text or remove it",  # a name may hold ": "
+               "sub/: folder cannot be read ([Errno 13] Permission denied: 'x'); check its permissions",
+               "e.txt: not UTF-8 text; save it as UTF-8 text"]
+    html = views.status_html({**STATUS_INFO, "skipped": skipped})
+    assert ("5 files skipped: a.txt (binary file), b.md (12 MB is over the 10 MB limit), c: d.txt (empty) "
+            "and 2 more</span>") in html
+    assert f'title="{views.esc(chr(10).join(skipped))}"' in html  # the tooltip has them all, in full
+    shown = re.sub(r' title="[^"]*"', "", html)
+    assert "\n" not in shown and "<br" not in shown  # one line
+    html = views.status_html({**STATUS_INFO, "skipped": skipped[:3]})
+    assert "3 files skipped: a.txt (binary file), b.md (12 MB is over the 10 MB limit), c: d.txt (empty)</span>" in html
+    assert "more" not in html
+
+
+def test_skipped_entry_shortens_and_escaping_is_left_to_the_caller():
+    assert views.skipped_entry("sub/: folder cannot be read (x: y); check it", remedy=False) == "sub/ (folder cannot be read)"
+    assert views.skipped_entry("sub/: folder cannot be read (x: y); check it") == "sub/ (folder cannot be read (x: y); check it)"
+    assert views.skipped_entry("?: odd") == "? (odd)" and views.skipped_entry("no reason") == "no reason"
+    long = views.skipped_entry("n" * 100 + "<end>.txt: binary file; save it as UTF-8 text", remedy=False)
+    assert long.endswith("n<end>.txt (binary file)") and len(long.split(" (")[0]) == views.MAX_NAME_SHOWN
+    html = views.status_html({**STATUS_INFO, "skipped": ["<b>.txt: binary file; save it as UTF-8 text"]})
+    assert "&lt;b&gt;.txt (binary file; save it as UTF-8 text)" in html and "<b>" not in html
 
 
 def test_the_open_page_learns_of_a_file_skipped_without_a_new_index(pipeline, settings):
@@ -199,7 +230,7 @@ def test_the_open_page_learns_of_a_file_skipped_without_a_new_index(pipeline, se
     (settings.seeds / "empty.txt").write_text("\n")
     pipeline.ensure_index(progress=False)  # what the chat's seeds watcher does
     html, key = tick(shown)
-    assert key != shown and "1 file skipped: empty.txt: empty" in html and "documents changed" not in html
+    assert key != shown and "1 file skipped: empty.txt (empty" in html and "documents changed" not in html
 
 
 def test_the_open_page_learns_that_the_documents_could_not_be_indexed(pipeline, settings):

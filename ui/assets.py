@@ -32,6 +32,9 @@ CSS = """
 .rag-retrieved, .rag-earlier { margin-top: 0.6em; }
 .rag-earlier .rag-sources-question { display: none; }
 .rag-retrieved summary, .rag-earlier summary { cursor: pointer; opacity: 0.8; }
+/* The chat's label and its clear/copy buttons float over the top of the chat: the messages scroll in
+   the area below them (Gradio's .bubble-wrap), so no message, first or scrolled, goes under them. */
+#rag-chat .bubble-wrap { margin-top: 2.5rem; height: calc(100% - 2.5rem); padding-top: 0; }
 """
 
 # Citation links scroll the sources panel to their paragraph (opening collapsed sections) instead of

@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from rag.answer import Answer
 from rag.citations import Citation
+from rag.documents import SUFFIXES
 from rag.language import STOPWORDS, tokenize
 from rag.render import cited_passages, uncited_passages
 from rag.retriever import Hit
@@ -22,6 +23,8 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 RETRY_NOTE = "checking citations: asking again with a stricter prompt"
 MAX_QUESTION_SHOWN = 300  # characters of a rejected over-long question echoed in the chat
+MAX_SKIPPED_SHOWN = 3  # skipped files the status line names; its tooltip lists them all
+MAX_NAME_SHOWN = 60  # characters of a skipped file's name in the status line
 
 
 def esc(text: Any) -> str:
@@ -223,14 +226,43 @@ def status_html(info: Mapping[str, Any]) -> str:
     ]
     skipped = info.get("skipped") or []
     if skipped:  # files dropped in that are not searched: say so where the user looks, with why
-        fields.append(f'<span class="rag-skipped" title="{esc(chr(10).join(skipped))}">{len(skipped)} '
-                      f'file{"s" if len(skipped) != 1 else ""} skipped: {esc(skipped[0])}'
-                      f'{" …" if len(skipped) > 1 else ""}</span>')
+        fields.append(skipped_html(skipped))
     extra = f' — {esc(info["note"])}' if info.get("note") else ""
     if info.get("problem"):  # the documents changed but could not be indexed: the answers are not from them
         extra += (f' — <span class="rag-status-problem">not updated: {esc(info["problem"])}; '
                   'answers still come from this index</span>')
     return f'<div class="rag-status">Index: {" · ".join(fields)}{extra}</div>'
+
+
+# "name: reason" as rag.pipeline words a skipped file; a name ends in a document suffix or, for a
+# folder, in "/" (either may hold ": " itself, the reason too: an OSError's text)
+_SKIPPED_ENTRY = re.compile(r"(?P<name>.+?(?:%s|/)): (?P<reason>.+)" % "|".join(map(re.escape, SUFFIXES)),
+                            re.IGNORECASE | re.DOTALL)
+_ANY_ENTRY = re.compile(r"(?P<name>.+?): (?P<reason>.+)", re.DOTALL)
+
+
+def skipped_entry(entry: str, remedy: bool = True) -> str:
+    """A skipped file's "name: reason" as "name (reason)", its name cut to MAX_NAME_SHOWN (not escaped).
+
+    `remedy` False keeps only the gist of the reason: "cannot be read (...); check its permissions"
+    becomes "cannot be read"."""
+    m = _SKIPPED_ENTRY.fullmatch(entry) or _ANY_ENTRY.fullmatch(entry)
+    name, reason = (m["name"], m["reason"]) if m else (entry, "")
+    if len(name) > MAX_NAME_SHOWN:  # keep its end: the suffix, often what tells two names apart
+        tail = MAX_NAME_SHOWN // 3
+        name = name[:MAX_NAME_SHOWN - 1 - tail] + "…" + name[-tail:]
+    if not remedy:
+        reason = re.sub(r" \([^()]*\)$", "", reason.split("; ")[0])
+    return f"{name} ({reason})" if reason else name
+
+
+def skipped_html(skipped: Sequence[str]) -> str:
+    """The status line's one-line note of the files skipped: up to MAX_SKIPPED_SHOWN named with why
+    (a lone one with its advice too), then "and N more"; all of them, in full, in its tooltip."""
+    shown = [esc(skipped_entry(s, remedy=len(skipped) == 1)) for s in skipped[:MAX_SKIPPED_SHOWN]]
+    more = f" and {len(skipped) - MAX_SKIPPED_SHOWN} more" if len(skipped) > MAX_SKIPPED_SHOWN else ""
+    return (f'<span class="rag-skipped" title="{esc(chr(10).join(skipped))}">{len(skipped)} '
+            f'file{"s" if len(skipped) != 1 else ""} skipped: {", ".join(shown)}{more}</span>')
 
 
 def api_result(answer: Answer) -> dict:
