@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Protocol
 
+from .priority import QuestionGate
+
 STOP = ["<|im_end|>", "<|endoftext|>", "<|im_start|>"]
 # Prefix KV states kept in memory, oldest dropped first: the seed corpus's prompt (~52 MB) and a
 # few MB for each paragraph the yes/no readings begin with (`support.reading_prefix`).
@@ -93,6 +95,7 @@ class LlamaCppLLM:
         self.lock = threading.RLock()  # llama.cpp contexts are not thread-safe
         self._prefix_states: OrderedDict[str, tuple[list[int], bytes]] = OrderedDict()
         self._yes_no: tuple[set[int], set[int]] | None = None  # token ids of Yes / No
+        self._partial: tuple[str, int] | None = None  # (prefix, tokens in the KV cache) of a stopped evaluation
 
     def tokenize(self, text: str) -> list[int]:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -165,21 +168,29 @@ class LlamaCppLLM:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def warm(self, prefix: str, persist: bool = True) -> float:
+    def warm(self, prefix: str, persist: bool = True, gate: QuestionGate | None = None) -> float:
         """Make the KV cache hold `prefix` (from memory, disk, or by evaluating it); returns seconds.
         `persist`: a state evaluated here is saved on disk for the next process too (else it is
-        kept in memory only)."""
+        kept in memory only). `gate` (background work): between batches of the evaluation the
+        model is given up to questions being answered, and the evaluation then goes on where it
+        stopped, unless a question's prompt replaced it meanwhile."""
         start = time.perf_counter()
+        while not self._warm(prefix, persist, gate):
+            gate.wait()  # type: ignore[union-attr]
+        return time.perf_counter() - start
+
+    def _warm(self, prefix: str, persist: bool, gate: QuestionGate | None) -> bool:
+        """`warm`, under the lock; False when it stopped for a question (only with a `gate`)."""
         with self.lock:
             tokens = self.tokenize(prefix)
             if list(self.llama.input_ids[: min(self.llama.n_tokens, len(tokens))]) == tokens:
-                return time.perf_counter() - start
+                return True
             saved = self._prefix_states.get(prefix)
             if saved is None or not self._restore(*saved):
                 path = self._state_file(prefix)
                 if not (path is not None and path.exists() and self._load_file(path, tokens)):
-                    self.llama.reset()
-                    self.llama.eval(tokens)
+                    if not self._evaluate(prefix, tokens, gate):
+                        return False
                     if path is not None and persist:
                         self._save_file(path, tokens)
                 self._prefix_states[prefix] = (tokens, self._snapshot())
@@ -187,7 +198,24 @@ class LlamaCppLLM:
                        and sum(len(data) for _, data in self._prefix_states.values()) > STATE_MEMORY_BYTES):
                     self._prefix_states.popitem(last=False)
             self._prefix_states.move_to_end(prefix)
-        return time.perf_counter() - start
+            return True
+
+    def _evaluate(self, prefix: str, tokens: list[int], gate: QuestionGate | None) -> bool:
+        """Evaluate `tokens` into an empty KV cache, or go on with the part of them an evaluation
+        stopped by a question left there; in the same n_batch batches either way, so the state is
+        the same. False when it stopped again (the caller holds the lock)."""
+        done, self._partial = self._partial, None
+        n = self.llama.n_tokens
+        if not (done is not None and done[0] == prefix and n == done[1] and list(self.llama.input_ids[:n]) == tokens[:n]):
+            self.llama.reset()
+            n = 0
+        step = self.llama.n_batch
+        for i in range(n, len(tokens), step):
+            if gate is not None and i > n and gate.busy():  # at least one batch each time: it always advances
+                self._partial = (prefix, i)
+                return False
+            self.llama.eval(tokens[i:i + step])
+        return True
 
     def _begin(self, prompt: str, prefix: str, persist: bool) -> list[int]:
         """The tokens of `prompt`, with the KV cache cleared or holding `prefix`; the caller holds the lock."""

@@ -160,7 +160,7 @@ class Pipeline:
         corpus = self.context_passages()
         prefix = render(corpus, "", "en")[1] if corpus else PREFIX
         llm = self.llm()
-        return llm.warm(prefix) if hasattr(llm, "warm") else 0.0
+        return llm.warm(prefix, gate=self.gate) if hasattr(llm, "warm") else 0.0
 
     def ready(self) -> float:
         """What the chat does before its first question: `warm_up`, and the embedder's first encode
@@ -192,7 +192,7 @@ class Pipeline:
             prefixes = [f(hit) for hit in corpus for f in (support_prefix, answers_prefix)]
         for prefix in prefixes:
             self.gate.wait()  # the chat warms up in the background: questions go first
-            llm.warm(prefix)
+            llm.warm(prefix, gate=self.gate)
         return len(prefixes)
 
     def _copy_cache(self, store: Store) -> CopyCache | None:

@@ -116,7 +116,7 @@ class WarmingLLM(FakeLLM):
         super().__init__()
         self.warmed: list[str] = []
 
-    def warm(self, prefix: str, persist: bool = True) -> float:
+    def warm(self, prefix: str, persist: bool = True, gate=None) -> float:
         self.warmed.append(prefix)
         return 0.0
 

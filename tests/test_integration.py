@@ -96,3 +96,51 @@ def test_real_yes_no_reading_from_a_kept_paragraph_state_scores_the_same(real_se
     first, again = support(llm, q, a, [hit]), support(llm, q, a, [hit])
     assert support_prefix(hit) in llm._prefix_states and not (tmp_path / "kv").exists()  # in memory only
     assert abs(first - plain) < 1e-4 and abs(again - plain) < 1e-4
+
+
+def test_real_prefix_evaluation_stopped_for_a_question_goes_on_to_the_same_state(real_settings, real_llm_path):
+    """The chat's background warm-up gives the model up to a question between batches, then goes
+    on where it stopped (or starts again when the question's prompt replaced it): the prefix's KV
+    state is the one an uninterrupted evaluation makes."""
+    from rag.llm import LlamaCppLLM
+    from rag.models import get_llm
+    from tests.conftest import ROOT
+
+    llama = get_llm(real_settings.replace(llm_model=str(real_llm_path)))
+    evaluated = []
+    eval_batch = llama.eval
+    llama.eval = lambda tokens: (evaluated.append(len(tokens)), eval_batch(tokens))
+    prefix = (ROOT / "seeds" / SEED_DOC).read_text(encoding="utf-8")[:2500]
+    prompt = prefix + "\nThe article's first paragraph is about"
+    fresh = LlamaCppLLM(llama, state_dir=None)
+    fresh.warm(prefix)
+    n = sum(evaluated)
+    assert n == fresh.count(prefix) > 2 * llama.n_batch  # three batches or more
+    expected = "".join(fresh.stream(prompt, 8, prefix))
+
+    class Gate:
+        """Busy for the first `questions` checks; a wait runs a question when `ask` is set."""
+
+        def __init__(self, llm, questions: int, ask: bool):
+            self.llm, self.left, self.ask = llm, questions, ask
+
+        def busy(self) -> bool:
+            return self.left > 0
+
+        def wait(self, timeout: float = 0.0) -> bool:
+            self.left -= 1
+            if self.ask:  # a question sharing nothing with the prefix: it replaces the KV cache
+                before = sum(evaluated)
+                "".join(self.llm.stream("Hello", 2))
+                evaluated[:] = [before]  # the question's own tokens are not the warm-up's
+            return True
+
+    for questions, ask, work in ((1, False, n), (2, False, n), (1, True, llama.n_batch + n)):
+        llm = LlamaCppLLM(llama, state_dir=None)
+        llama.reset()  # the KV cache holds the last prompt: empty, as before a new corpus
+        evaluated.clear()
+        llm.warm(prefix, gate=Gate(llm, questions, ask))
+        # stopped after a batch each time; went on from there unless the question replaced it
+        assert sum(evaluated) == work and llm._partial is None
+        assert list(llama.input_ids[: llama.n_tokens]) == llm.tokenize(prefix)
+        assert "".join(llm.stream(prompt, 8, prefix)) == expected
