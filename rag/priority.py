@@ -1,10 +1,12 @@
 """Questions first: the chat's background preparation gives the LLM up to questions.
 
-After a document is dropped in, the chat prepares the new corpus in the background (the English
-copy's translations at ~4 s a paragraph, the paragraph readings' KV states). Each unit of that
-work holds the LLM, and a question needs it several times (the answer, its checks), so a question
-asked meanwhile waited behind one unit per LLM call. The background work waits here between
-units while any question is being answered, and a translation stops when one arrives."""
+After a document is dropped in, the chat prepares the new corpus in the background: the prompt
+prefix holding the whole corpus (~15 s here), the English copy's translations (~4 s a paragraph),
+the paragraph readings' KV states. Each unit of that work holds the LLM, and a question needs it
+several times (the answer, its checks), so a question asked meanwhile waited behind one unit per
+LLM call. The background work waits here between units while any question is being answered; a
+translation stops when one arrives, and the prefix's evaluation yields between batches and then
+goes on (`LlamaCppLLM.warm`)."""
 from __future__ import annotations
 
 import threading
