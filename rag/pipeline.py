@@ -256,7 +256,8 @@ class Pipeline:
     def refresh(self) -> bool:
         """Switch to the index another process (`rag index`, `rag index --watch`) published since
         this one was loaded; True when it switched. A newer index that cannot be loaded is
-        reported (once) and the one in use is kept: nothing answers from a half-written index."""
+        reported (once) and the one in use is kept: nothing answers from a half-written index, nor
+        from one built for another seeds folder (two commands given the same --index)."""
         if self._store is None:
             return False
         name = "?"  # what failed: a damaged pointer, or the generation it names
@@ -266,6 +267,10 @@ class Pipeline:
                 return False
             name = gen.name
             store = load_index(self.settings.index_dir, self._embed_id())
+            seeds = str(self.settings.seeds.resolve())
+            if store.manifest.get("seeds", seeds) != seeds:
+                raise RagError(f"it was built for {store.manifest['seeds']}, not {seeds}; give each seeds folder "
+                               "its own --index")
         except RagError as exc:
             if name != self._unusable and self.log:
                 self.log(f"a newer index was published but cannot be used ({exc}); answering from the one loaded before")

@@ -63,6 +63,24 @@ def test_a_damaged_newer_index_is_reported_once_and_the_old_one_keeps_answering(
     assert len(logged) == 1 and "cannot be used" in logged[0] and "rag index" in logged[0]
 
 
+def test_an_index_published_for_another_seeds_folder_is_not_switched_to(settings, fake_embedder, tmp_path):
+    """`rag eval --seeds A --index X` running while `rag ask --index X` (seeds B) rebuilt X: the eval
+    went on answering A's questions from B's documents (FacQA test-100 fell from 0.75 to 0.03)."""
+    logged: list[str] = []
+    pipe = Pipeline(settings, embedder=fake_embedder, llm=FakeLLM(), log=logged.append)
+    pipe.ensure_index(progress=False)
+    store = pipe.store
+    other = tmp_path / "other-seeds"
+    other.mkdir()
+    (other / NEW_DOC).write_text(NEW_TEXT, encoding="utf-8")
+    Pipeline(settings.replace(seeds=other), embedder=fake_embedder, llm=FakeLLM()).ensure_index(progress=False)
+    for _ in range(2):
+        a = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
+        assert pipe.store is store and a.citations and a.citations[0].paragraph == 18
+    assert len(logged) == 1 and "built for" in logged[0] and str(other.resolve()) in logged[0]
+    assert "give each seeds folder its own --index" in logged[0]
+
+
 def _run_until_prepared(loop, pipe: Pipeline, llm: WarmingLLM, change, *extra) -> None:
     """Run a chat loop (`loop(pipe, stop, *extra)`) in a thread, make `change`, and stop the loop
     once the new document's text has been prepared (warmed), or after 15 s."""
