@@ -313,7 +313,8 @@ def build_lock(index_dir: Path, read_only_ok: bool = False) -> Iterator[bool]:
         f = _open_lock(index_dir / ".lock")
     except OSError as exc:
         if exc.errno not in _NOT_WRITABLE:
-            raise RagError(f"cannot use {index_dir} as the index folder ({exc.strerror or exc}); "
+            why = "it is a file, not a folder" if index_dir.exists() and not index_dir.is_dir() else exc.strerror or exc
+            raise RagError(f"cannot use {index_dir} as the index folder ({why}); "
                            "pass --index DIR pointing at a writable folder") from None
         if not (read_only_ok and index_dir.is_dir()):
             raise RagError(f"index folder {index_dir} is not writable ({exc.strerror or exc}); make it writable, "

@@ -245,7 +245,7 @@ def test_damaged_index_is_a_clear_error_and_the_next_build_repairs_it(settings, 
 
 def test_index_path_that_is_a_file_is_a_clear_error(settings, fake_embedder, tmp_path):
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(RagError, match="cannot use .* as the index folder"):
+    with pytest.raises(RagError, match=r"cannot use .* as the index folder \(it is a file, not a folder\)"):
         build_index(settings.replace(index=tmp_path / "file"), fake_embedder, progress=False, log=quiet)
 
 
