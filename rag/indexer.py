@@ -128,11 +128,12 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         if old is not None:
             cache = dict(zip(_unit_hashes(old.paragraphs, old.units), old.embeddings()))
         unit_table = units([p.text for p in paragraphs])
-        hashes = _unit_hashes(paragraphs, unit_table)
+        unit_texts = _unit_texts(paragraphs, unit_table)
+        hashes = _unit_hashes(paragraphs, unit_table, unit_texts)
         todo = list(dict.fromkeys(h for h in hashes if h not in cache))
         if todo:
             embedder = embedder or get_embedder(settings)
-            texts = dict(zip(hashes, _unit_texts(paragraphs, unit_table)))
+            texts = dict(zip(hashes, unit_texts))
             t0 = time.perf_counter()
             fresh = embedder.encode([texts[h] for h in todo], progress=progress and len(todo) > 64)
             report.encode_seconds = time.perf_counter() - t0
@@ -141,7 +142,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         report.reused = max(0, len(hashes) - len(todo))
         report.n_units = len(hashes)
         dim = old.vectors.d if old is not None else embedder.dim  # type: ignore[union-attr]
-        store = _make_store(settings, docs, skipped, paragraphs, unit_table, [cache[h] for h in hashes], model_id, dim)
+        store = _make_store(settings, docs, skipped, paragraphs, unit_table, unit_texts, [cache[h] for h in hashes],
+                            model_id, dim)
         publish(index_dir, store)
     report.seconds = time.perf_counter() - start
     return store, report
@@ -162,16 +164,20 @@ def _unit_texts(paragraphs: list[Paragraph], unit_table: np.ndarray | None) -> l
     return [part_text(paragraphs[r].text, s, e) for r, s, e in unit_table.tolist()]
 
 
-def _unit_hashes(paragraphs: list[Paragraph], unit_table: np.ndarray | None) -> list[str]:
-    """The embedding cache keys of the units: a whole paragraph's own hash, a part's text hash."""
+def _unit_hashes(paragraphs: list[Paragraph], unit_table: np.ndarray | None,
+                 unit_texts: list[str] | None = None) -> list[str]:
+    """The embedding cache keys of the units (`unit_texts`: their texts, when already made): a whole
+    paragraph's own hash, a part's text hash."""
     if unit_table is None:
         return [p.hash for p in paragraphs]
+    texts = unit_texts if unit_texts is not None else _unit_texts(paragraphs, unit_table)
     return [paragraphs[r].hash if (s, e) == (0, len(paragraphs[r].text.split())) else text_hash(t)
-            for (r, s, e), t in zip(unit_table.tolist(), _unit_texts(paragraphs, unit_table))]
+            for (r, s, e), t in zip(unit_table.tolist(), texts)]
 
 
 def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped], paragraphs: list[Paragraph],
-                unit_table: np.ndarray | None, unit_vectors: list[np.ndarray], model_id: str, dim: int) -> Store:
+                unit_table: np.ndarray | None, unit_texts: list[str], unit_vectors: list[np.ndarray], model_id: str,
+                dim: int) -> Store:
     import faiss
 
     matrix = np.zeros((len(unit_vectors), dim), np.float32)
@@ -194,8 +200,8 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
         "documents": {d.name: {"sha256": d.sha256, "paragraphs": len(d.paragraphs)} for d in docs},
         "skipped": [{"name": s.name, "reason": s.reason} for s in skipped],
     }
-    parts = None if unit_table is None else _unit_texts(paragraphs, unit_table)
-    lexical = LexicalIndex.build([p.text for p in paragraphs], lang, [p.doc for p in paragraphs], parts)
+    lexical = LexicalIndex.build([p.text for p in paragraphs], lang, [p.doc for p in paragraphs],
+                                 None if unit_table is None else unit_texts)
     return Store(manifest, paragraphs, vectors, lexical, units=unit_table)
 
 
