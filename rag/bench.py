@@ -28,7 +28,7 @@ from .bench_report import (  # noqa: F401 - format_bench and the helpers are re-
     decode_rate, fmt, format_bench, headline, latency_ms, median, median_ratio, other_cpu_share, p90, ratio,
     summarize_answers,
 )
-from .errors import RagError
+from .errors import RagError, plural
 from .settings import PROJECT_ROOT, Settings, available_cpus
 
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -198,7 +198,7 @@ def index_throughput(settings: Settings, corpus: Path, folder: Path) -> dict:
         return time.perf_counter() - start
 
     def build(n: int):
-        log(f"index: building {corpus} ({len(texts)} paragraphs) from scratch")
+        log(f"index: building {corpus} ({plural(len(texts), 'paragraph')}) from scratch")
         return build_index(settings.replace(seeds=corpus, index=folder / f"build{n}"), emb, progress=False, log=log)[1]
 
     # build, raw, raw, build: each order effect (caches, CPU clock) hits both sides once; the
@@ -324,7 +324,7 @@ def answer_phase(settings: Settings, questions: list[dict], nocache_n: int, do_s
     out["translated_retrieval"] = translated_retrieval(pipe, all_questions)
     sub = questions[:nocache_n]
     if sub:
-        log(f"prefix cache off: {len(sub)} questions (each evaluates its whole prompt)")
+        log(f"prefix cache off: {plural(len(sub), 'question')} (each evaluates its whole prompt)")
         nocache = no_cache_ttft(pipe, inner, sub)
         cached = median([r["ttft_s"] for r in records[: len(sub)]])
         out["no_cache"] = {"n": len(sub), "ttft_s": nocache, "ttft_median_s": median(nocache),
@@ -373,7 +373,7 @@ def run_bench(settings: Settings, qa: Path | None = None, limit: int | None = No
                     facqa = settings.replace(seeds=FACQA_CORPUS, index=Path(tmp) / "index")
                     result["retrieval"]["facqa"] = retrieval_latency(facqa, load_qa(FACQA_QA)[:RETRIEVAL_N])
         with cpu_meter(busy, "answers"):
-            log(f"answers: {len(asked)} questions, each next to llama.cpp alone")
+            log(f"answers: {plural(len(asked), 'question')}, each next to llama.cpp alone")
             result["answers"] = answer_phase(settings, asked, min(nocache_n, len(asked)), sweep, questions)
         result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
         result["bench_s"] = time.perf_counter() - started

@@ -6,6 +6,9 @@ from __future__ import annotations
 import statistics
 from typing import Any, Sequence
 
+from .errors import plural
+
+
 def median(xs: Sequence[float | None]) -> float | None:
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -151,8 +154,8 @@ def format_bench(result: dict) -> str:
     lines += _section("Start-up", rows)
     i = result.get("index", {})
     if i:
-        lines += _section(f"Index build from scratch: {i.get('n_paragraphs')} paragraphs, {i.get('n_documents')} "
-                          f"documents ({i.get('corpus')})", [
+        lines += _section(f"Index build from scratch: {plural(i.get('n_paragraphs'), 'paragraph')}, "
+                          f"{plural(i.get('n_documents'), 'document')} ({i.get('corpus')})", [
             ("rag index (whole build)", f"{fmt(i.get('build_s'), ' s', 2)}  "
                                         f"{fmt(i.get('build_paragraphs_per_s'), ' paragraphs/s', 1)}"),
             ("  of which encoding", fmt(i.get("build_encode_s"), " s", 2)),
@@ -162,14 +165,14 @@ def format_bench(result: dict) -> str:
             ("overhead ratio: encode part / raw", _x(i.get("encode_overhead_ratio"))),
             ("index load", fmt(i.get("index_load_ms"), " ms", 1))])
     r = result.get("retrieval", {})
-    rows = [(f"{name} ({d.get('n_paragraphs')} paragraphs)", _ms(d)) for name, d in r.items() if isinstance(d, dict)]
+    rows = [(f"{name} ({plural(d.get('n_paragraphs'), 'paragraph')})", _ms(d)) for name, d in r.items() if isinstance(d, dict)]
     t = result.get("answers", {}).get("translated_retrieval")
     if t:
         rows.append(("English questions, translation on", _ms(t)))
     lines += _section("Retrieval (embedding + search + fusion, no LLM unless said)", rows)
     a = result.get("answers", {})
     if a.get("questions"):
-        lines += ["", f"Answers ({a.get('n')} questions, context: {a.get('context_mode')}); "
+        lines += ["", f"Answers ({plural(a.get('n'), 'question')}, context: {a.get('context_mode')}); "
                       "base = Llama.create_completion alone on the same prompt and KV state",
                   f"  {'id':<8}{'lang':<5}{'prompt':>7}{'eval':>6}{'ttft':>8}{'base':>7}{'total':>8}{'base':>7}"
                   f"{'tok/s':>7}{'ratio':>7}  notes"]
@@ -204,7 +207,7 @@ def format_bench(result: dict) -> str:
             ("LLM load / prefix warm-up", f"{fmt(a.get('llm_load_s'), ' s', 2)} / {fmt(a.get('prefix_warm_s'), ' s', 2)}")])
     mem = c.get("memory") or {}
     if mem:
-        lines += _section(f"Memory of a chat-like process ({c.get('rss_questions')} answers)", [
+        lines += _section(f"Memory of a chat-like process ({plural(c.get('rss_questions'), 'answer')})", [
             ("peak RSS", fmt(result.get("peak_rss_mb"), " MB", 0)),
             ("at the end: anonymous / file-backed", f"{fmt(mem.get('RssAnon'), ' MB', 0)} / "
                                                     f"{fmt(mem.get('RssFile'), ' MB', 0)}")])

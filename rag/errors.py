@@ -1,5 +1,10 @@
-"""User-facing errors. Every message is one line that says what to do."""
+"""User-facing errors (every message is one line that says what to do) and counted nouns in messages."""
 from __future__ import annotations
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """`n` and the noun in the right number: "1 paragraph", "2 paragraphs" (`nouns`: an irregular plural)."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
 
 class RagError(Exception):

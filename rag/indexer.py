@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from .documents import SPLIT_VERSION, Document, Paragraph, Skipped, read_seeds, text_hash
-from .errors import IndexCorrupt, IndexMissing, RagError, bug_line
+from .errors import IndexCorrupt, IndexMissing, RagError, bug_line, plural
 from .language import ID, detect_language
 from .lexical import TOKENIZER_VERSION, LexicalIndex
 from .models import Embedder, embed_location, get_embedder
@@ -41,15 +41,18 @@ class BuildReport:
     n_units: int = 0  # paragraphs and parts searched (more than n_paragraphs when some are long)
 
     def summary(self) -> str:
+        counts = f"{plural(self.n_documents, 'document')}, {plural(self.n_paragraphs, 'paragraph')}"
         if self.up_to_date:
-            return f"index up to date ({self.n_documents} documents, {self.n_paragraphs} paragraphs)"
+            return f"index up to date ({counts})"
         parts = [f"+{len(self.added)}" if self.added else "", f"~{len(self.changed)}" if self.changed else "",
                  f"-{len(self.removed)}" if self.removed else ""]
         docs = " ".join(p for p in parts if p)
+        n_docs = len(self.added) + len(self.changed) + len(self.removed) if docs else self.n_documents
         split = self.n_units > self.n_paragraphs
-        return (f"indexed {self.n_documents} documents, {self.n_paragraphs} paragraphs"
-                + (f", searched as {self.n_units} parts (long paragraphs split)" if split else "")
-                + f" ({docs or 'rebuilt'} documents; {self.embedded} {'texts' if split else 'paragraphs'} embedded,"
+        return (f"indexed {counts}"
+                + (f", searched as {plural(self.n_units, 'part')} (long paragraphs split)" if split else "")
+                + f" ({docs or 'rebuilt'} {'document' if n_docs == 1 else 'documents'};"
+                f" {plural(self.embedded, 'text' if split else 'paragraph')} embedded,"
                 f" {self.reused} reused) in {self.seconds:.1f}s")
 
 

@@ -11,7 +11,7 @@ from .agreement import confirm_middling, quote_middling
 from .answer import Answer, Event, generate
 from .compound import ask_parts, split_question
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
-from .errors import RagError
+from .errors import RagError, plural
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
@@ -211,7 +211,7 @@ class Pipeline:
             return 0
         todo = len(cache.missing(store.paragraphs))
         if todo and self.log:
-            self.log(f"translating {todo} paragraphs into English once, for English questions (~4 s each here)")
+            self.log(f"translating {plural(todo, 'paragraph')} into English once, for English questions (~4 s each here)")
         done = translate_missing(self.llm(), cache, store.paragraphs, progress, gate=self.gate)
         self._copy = (store, mirror_store(store, cache, self.embedder))
         return done

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import BadQuestion, RagError
+from .errors import BadQuestion, RagError, plural
 from .settings import Settings
 from .user_input import clean_history, clean_question
 
@@ -141,7 +141,7 @@ def load_qa(path: Path, max_chars: int = MAX_QUESTION_CHARS, warn: Callable[[str
         row[LINE] = i
         out.append(row)
     if problems:
-        more = f" (and {len(problems) - 1} more bad lines)" if len(problems) > 1 else ""
+        more = f" (and {plural(len(problems) - 1, 'more bad line')})" if len(problems) > 1 else ""
         raise RagError(problems[0] + more)
     if not out:
         raise RagError(f"{path} holds no questions; write one QA record (a JSON object) per line")
@@ -170,7 +170,8 @@ def check_docs(questions: list[dict], store: "Store", path: Path, seeds: Path,
         bad = [p for p in q["gold_paragraphs"] if store.row(doc, p) is None]
         if bad:
             count = docs[doc].get("paragraphs", "?")
-            warnings.append(f'{where} "gold_paragraphs" {bad} are not paragraphs of {doc!r} (it has {count})')
+            are = "are not paragraphs" if len(bad) > 1 else "is not a paragraph"
+            warnings.append(f'{where} "gold_paragraphs" {bad} {are} of {doc!r} (it has {count})')
     _warn_all(warnings, warn or _stderr)
 
 

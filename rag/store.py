@@ -35,7 +35,7 @@ import numpy as np
 
 from .atomic import temp_pattern, write_text_atomic
 from .documents import Paragraph
-from .errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError
+from .errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError, plural
 from .lexical import LexicalIndex
 from .parts import part_text
 
@@ -173,7 +173,8 @@ class Store:
         n_units = n if units is None else len(units)
         if (vectors.ntotal != n_units or manifest.get("n_paragraphs") != n or vectors.d != manifest["embedding"]["dim"]
                 or not _units_ok(units, paragraphs)):
-            raise IndexCorrupt(f"index at {folder.parent} is inconsistent ({vectors.ntotal} vectors, {n} paragraphs); {hint}")
+            raise IndexCorrupt(f"index at {folder.parent} is inconsistent ({plural(vectors.ntotal, 'vector')}, "
+                                f"{plural(n, 'paragraph')}); {hint}")
         return cls(manifest, paragraphs, vectors, lexical, folder.name, units)
 
 

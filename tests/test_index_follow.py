@@ -121,7 +121,7 @@ def test_the_chat_indexes_a_file_dropped_into_seeds_and_prepares_it(settings, fa
     pipe.ensure_index(progress=False)
     _run_until_prepared(watch_seeds, pipe, llm, lambda: (settings.seeds / NEW_DOC).write_text(NEW_TEXT, encoding="utf-8"))
     assert NEW_DOC in pipe.store.documents
-    assert "(+1 documents; 1 paragraphs embedded, 19 reused)" in capsys.readouterr().err  # only the new paragraph
+    assert "(+1 document; 1 paragraph embedded, 19 reused)" in capsys.readouterr().err  # only the new paragraph
     assert pipe.store.generation == current_generation(settings.index_dir).name
     assert any(NEW_TEXT.strip() in w and "Paragraph:" in w for w in llm.warmed)  # prepared for questions
     a = pipe.ask(QUESTION)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from rag.errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError
+from rag.errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError, plural
 from rag.indexer import build_index
 from rag.store import CURRENT, MANIFEST, Store, current_generation, load_index
 from tests.conftest import FakeEmbedder
@@ -18,6 +18,26 @@ def test_first_build_then_up_to_date(settings, fake_embedder):
     assert report2.up_to_date and "up to date" in report2.summary()
     assert fake_embedder.embedded == 19  # nothing embedded the second time
     assert [p.text for p in store2.paragraphs] == [p.text for p in store.paragraphs]
+
+
+def test_summaries_count_in_the_singular_and_the_plural(settings, fake_embedder, seeds):
+    """The audit found "+1 documents; 1 paragraphs embedded" after one file with one line was dropped in."""
+    _, report = build_index(settings, fake_embedder, progress=False, log=lambda m: None)
+    assert report.summary().startswith("indexed 1 document, 19 paragraphs (+1 document; 19 paragraphs embedded,")
+    (seeds / "b.txt").write_text("Paragraf satu tentang ekonomi.\n")
+    summary = build_index(settings, fake_embedder, progress=False, log=lambda m: None)[1].summary()
+    assert summary.startswith("indexed 2 documents, 20 paragraphs (+1 document; 1 paragraph embedded, 19 reused)")
+    (seeds / "c.txt").write_text("Paragraf tiga.\n")
+    (seeds / "b.txt").unlink()
+    summary = build_index(settings, fake_embedder, progress=False, log=lambda m: None)[1].summary()
+    assert "(+1 -1 documents; 1 paragraph embedded, 19 reused)" in summary
+    assert build_index(settings, fake_embedder, progress=False, log=lambda m: None)[1].summary() == \
+        "index up to date (2 documents, 20 paragraphs)"
+
+
+def test_plural():
+    assert [plural(n, "paragraph") for n in (0, 1, 2)] == ["0 paragraphs", "1 paragraph", "2 paragraphs"]
+    assert plural(1, "more bad line") == "1 more bad line" and plural(3, "child", "children") == "3 children"
 
 
 def test_manifest_records_build_info(settings, fake_embedder):

@@ -90,7 +90,7 @@ def test_warnings_are_capped(tmp_path):
 
 def test_every_bad_line_is_counted_and_the_first_named(tmp_path):
     path = write(tmp_path, GOOD, changed(question=42), changed(id="c", gold_paragraphs=18))
-    with pytest.raises(RagError, match=r"qa\.jsonl:2: .* \(and 1 more bad lines\)$"):
+    with pytest.raises(RagError, match=r"qa\.jsonl:2: .* \(and 1 more bad line\)$"):
         load_qa(path)
 
 
@@ -136,7 +136,7 @@ def test_no_doc_of_the_file_in_the_index_is_an_error_before_any_question(setting
 
 @pytest.mark.parametrize("row, says", [
     (changed(doc="missing.txt"), "\"doc\" 'missing.txt' is not a document of"),
-    (changed(gold_paragraphs=[18, 99]), f"\"gold_paragraphs\" [99] are not paragraphs of '{SEED_DOC}' (it has 19)"),
+    (changed(gold_paragraphs=[18, 99]), f"\"gold_paragraphs\" [99] is not a paragraph of '{SEED_DOC}' (it has 19)"),
 ], ids=["unknown doc", "no such paragraph"])
 def test_a_doc_or_paragraph_not_in_the_index_is_a_warning_and_the_run_goes_on(settings, tmp_path, capsys, row, says):
     pipe = Pipeline(settings, embedder=FakeEmbedder(), llm=FakeLLM(), log=lambda m: None)

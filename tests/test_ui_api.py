@@ -130,7 +130,7 @@ def test_serve_builds_index_then_launches(fake_serve, settings, capsys):
 
     serve(settings, port=7999)
     out, err = capsys.readouterr()
-    assert "indexed 1 documents, 19 paragraphs" in out and len(out.strip().splitlines()) == 1
+    assert "indexed 1 document, 19 paragraphs" in out and len(out.strip().splitlines()) == 1
     assert fake_serve["host"] == "127.0.0.1" and fake_serve["port"] == 7999 and fake_serve["auth"] is None
     assert "WARNING" not in err and f"watching {settings.seeds}" in err
     for _ in range(100):  # the loops run in threads of their own

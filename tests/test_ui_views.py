@@ -148,6 +148,11 @@ def test_status_line(pipeline, settings):
     assert "&lt;here&gt;" in views.status_html({"error": "no index <here>"})
 
 
+def test_status_line_counts_one_paragraph_in_the_singular():
+    html = views.status_html({**STATUS_INFO, "documents": 1, "paragraphs": 1})
+    assert "Index: 1 document · 1 paragraph · built" in html
+
+
 def test_status_line_without_index(settings, fake_embedder, fake_llm):
     from rag.pipeline import Pipeline
 

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 from rag.answer import Answer
 from rag.citations import Citation
 from rag.documents import SUFFIXES
+from rag.errors import plural
 from rag.language import STOPWORDS, tokenize
 from rag.render import cited_passages, uncited_passages
 from rag.retriever import Hit
@@ -218,8 +219,8 @@ def status_html(info: Mapping[str, Any]) -> str:
     if info.get("error"):
         return f'<div class="rag-status rag-status-error">Index: {esc(info["error"])}</div>'
     fields = [
-        f'{info["documents"]} document{"s" if info["documents"] != 1 else ""}',
-        f'{info["paragraphs"]} paragraphs',
+        plural(info["documents"], "document"),
+        plural(info["paragraphs"], "paragraph"),
         f'built {esc(info["built_at"])}',
         f'embeddings: {esc(info["embed_model"])}',
         f'LLM: {esc(info["llm"])}',
@@ -261,8 +262,8 @@ def skipped_html(skipped: Sequence[str]) -> str:
     (a lone one with its advice too), then "and N more"; all of them, in full, in its tooltip."""
     shown = [esc(skipped_entry(s, remedy=len(skipped) == 1)) for s in skipped[:MAX_SKIPPED_SHOWN]]
     more = f" and {len(skipped) - MAX_SKIPPED_SHOWN} more" if len(skipped) > MAX_SKIPPED_SHOWN else ""
-    return (f'<span class="rag-skipped" title="{esc(chr(10).join(skipped))}">{len(skipped)} '
-            f'file{"s" if len(skipped) != 1 else ""} skipped: {", ".join(shown)}{more}</span>')
+    return (f'<span class="rag-skipped" title="{esc(chr(10).join(skipped))}">'
+            f'{plural(len(skipped), "file")} skipped: {", ".join(shown)}{more}</span>')
 
 
 def api_result(answer: Answer) -> dict:
