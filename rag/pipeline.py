@@ -10,6 +10,7 @@ from typing import Callable, Iterator, Sequence
 from .agreement import confirm_middling, quote_middling
 from .answer import Answer, Event, generate
 from .compound import ask_parts, split_question
+from .documents import Skipped
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
 from .errors import RagError, plural
 from .indexer import BuildReport, build_index
@@ -79,7 +80,7 @@ class Pipeline:
         self._llm = llm
         self.log = log
         self._store: Store | None = None
-        self.skipped: list[str] | None = None  # "name: reason" of the files the last build skipped (None: none ran)
+        self.skipped: list[Skipped] | None = None  # the files the last build skipped, and why (None: none ran)
         self.index_problem: str | None = None  # why the last build failed (the previous index still answers)
         self._corpus: tuple | None = None  # (store, mode, its passages or None): one attribute, set at once
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
@@ -249,7 +250,7 @@ class Pipeline:
             self.index_problem = str(exc)
             raise
         self._store = store
-        self.skipped = [f"{s.name}: {s.reason}" for s in report.skipped]
+        self.skipped = list(report.skipped)
         self.index_problem = None
         return report
 

@@ -7,6 +7,7 @@ import pytest
 
 from rag.answer import Answer
 from rag.citations import Citation
+from rag.documents import Skipped
 from rag.errors import RagError
 from rag.render import cited_passages, uncited_passages
 from rag.retriever import Hit
@@ -185,7 +186,7 @@ def test_status_line_names_skipped_files(pipeline, settings):
     (settings.seeds / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
     pipeline.ensure_index(progress=False)
     info = index_info(pipeline, settings)
-    assert info["skipped"] == ["latin1.txt: not UTF-8 text; save it as UTF-8 text"]
+    assert info["skipped"] == [Skipped("latin1.txt", "not UTF-8 text; save it as UTF-8 text")]
     html = views.status_html(info)
     assert "1 file skipped: latin1.txt (not UTF-8 text; save it as UTF-8 text)" in html  # one: its advice too
     (settings.seeds / "b<i>.txt").write_bytes(b"\x00")
@@ -195,19 +196,35 @@ def test_status_line_names_skipped_files(pipeline, settings):
     assert "<i>" not in html and "b&lt;i&gt;.txt: binary file; save it as UTF-8 text\nlatin1.txt: " in html
 
 
+def test_skipped_files_come_as_name_and_reason_from_the_build_and_from_the_index(settings, fake_embedder):
+    """Names and reasons are passed apart, not re-parsed from "name: reason" (a name may look like one)."""
+    from rag.pipeline import Pipeline
+
+    (settings.seeds / "a.txt: b.txt").write_bytes(b"\x00")
+    pipeline = Pipeline(settings, embedder=fake_embedder, log=lambda m: None)
+    pipeline.ensure_index(progress=False)
+    expected = [Skipped("a.txt: b.txt", "binary file; save it as UTF-8 text")]
+    assert pipeline.skipped == expected and index_info(pipeline, settings)["skipped"] == expected
+    fresh = Pipeline(settings, embedder=fake_embedder, log=lambda m: None)  # no build: the index's manifest
+    info = index_info(fresh, settings)
+    assert fresh.skipped is None and info["skipped"] == expected
+    assert "1 file skipped: a.txt: b.txt (binary file; save it as UTF-8 text)</span>" in views.status_html(info)
+
+
 STATUS_INFO = {"documents": 2, "paragraphs": 9, "built_at": "2024-01-01 10:00", "embed_model": "e", "llm": "l"}
 
 
 def test_status_line_names_up_to_three_skipped_files_and_counts_the_rest():
-    skipped = ["a.txt: binary file; save it as UTF-8 text",
-               "b.md: 12 MB is over the 10 MB limit; split it or raise RAG_MAX_FILE_MB",
-               "c: d.txt: empty (no non-blank line); add text or remove it",  # a name may hold ": "
-               "sub/: folder cannot be read ([Errno 13] Permission denied: 'x'); check its permissions",
-               "e.txt: not UTF-8 text; save it as UTF-8 text"]
+    skipped = [Skipped("a.txt", "binary file; save it as UTF-8 text"),
+               Skipped("b.md", "12 MB is over the 10 MB limit; split it or raise RAG_MAX_FILE_MB"),
+               Skipped("c: d.txt", "empty (no non-blank line); add text or remove it"),  # a name may hold ": "
+               Skipped("sub/", "folder cannot be read ([Errno 13] Permission denied: 'x'); check its permissions"),
+               Skipped("e.txt", "not UTF-8 text; save it as UTF-8 text")]
     html = views.status_html({**STATUS_INFO, "skipped": skipped})
     assert ("5 files skipped: a.txt (binary file), b.md (12 MB is over the 10 MB limit), c: d.txt (empty) "
             "and 2 more</span>") in html
-    assert f'title="{views.esc(chr(10).join(skipped))}"' in html  # the tooltip has them all, in full
+    tooltip = chr(10).join(f"{s.name}: {s.reason}" for s in skipped)
+    assert f'title="{views.esc(tooltip)}"' in html  # the tooltip has them all, in full
     shown = re.sub(r' title="[^"]*"', "", html)
     assert "\n" not in shown and "<br" not in shown  # one line
     html = views.status_html({**STATUS_INFO, "skipped": skipped[:3]})
@@ -216,12 +233,14 @@ def test_status_line_names_up_to_three_skipped_files_and_counts_the_rest():
 
 
 def test_skipped_entry_shortens_and_escaping_is_left_to_the_caller():
-    assert views.skipped_entry("sub/: folder cannot be read (x: y); check it", remedy=False) == "sub/ (folder cannot be read)"
-    assert views.skipped_entry("sub/: folder cannot be read (x: y); check it") == "sub/ (folder cannot be read (x: y); check it)"
-    assert views.skipped_entry("?: odd") == "? (odd)" and views.skipped_entry("no reason") == "no reason"
-    long = views.skipped_entry("n" * 100 + "<end>.txt: binary file; save it as UTF-8 text", remedy=False)
+    folder = Skipped("sub/", "folder cannot be read (x: y); check it")
+    assert views.skipped_entry(folder, remedy=False) == "sub/ (folder cannot be read)"
+    assert views.skipped_entry(folder) == "sub/ (folder cannot be read (x: y); check it)"
+    assert views.skipped_entry(Skipped("?", "odd")) == "? (odd)"
+    assert views.skipped_entry(Skipped("no reason", "")) == "no reason"
+    long = views.skipped_entry(Skipped("n" * 100 + "<end>.txt", "binary file; save it as UTF-8 text"), remedy=False)
     assert long.endswith("n<end>.txt (binary file)") and len(long.split(" (")[0]) == views.MAX_NAME_SHOWN
-    html = views.status_html({**STATUS_INFO, "skipped": ["<b>.txt: binary file; save it as UTF-8 text"]})
+    html = views.status_html({**STATUS_INFO, "skipped": [Skipped("<b>.txt", "binary file; save it as UTF-8 text")]})
     assert "&lt;b&gt;.txt (binary file; save it as UTF-8 text)" in html and "<b>" not in html
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional, Union
 import gradio as gr
 
 from rag.answer import Answer, Reset, Token
+from rag.documents import Skipped
 from rag.errors import RagError
 from rag.indexer import rebuild_on_changes
 from rag.llm import LlamaCppLLM
@@ -74,12 +75,13 @@ def index_info(pipeline: Pipeline, settings: Settings) -> dict:
             "generation": store.generation, "key": _key(store, skipped, problem), "skipped": skipped, "problem": problem}
 
 
-def _skipped(pipeline: Pipeline, store: Store) -> list[str]:
+def _skipped(pipeline: Pipeline, store: Store) -> list[Skipped]:
     """The files not searched, and why: as the last build here saw them (a file dropped in that cannot
     be read changes no index), else as the index's own build recorded them."""
     if getattr(pipeline, "skipped", None) is not None:
         return list(pipeline.skipped)
-    return [f'{s.get("name")}: {s.get("reason")}' for s in store.manifest.get("skipped", []) if isinstance(s, dict)]
+    return [Skipped(str(s.get("name")), str(s.get("reason") or "")) for s in store.manifest.get("skipped", [])
+            if isinstance(s, dict)]
 
 
 def status_key(pipeline: Pipeline) -> str:
@@ -88,7 +90,7 @@ def status_key(pipeline: Pipeline) -> str:
     return _key(store, _skipped(pipeline, store), getattr(pipeline, "index_problem", None))
 
 
-def _key(store: Store, skipped: list[str], problem: str | None) -> str:
+def _key(store: Store, skipped: list[Skipped], problem: str | None) -> str:
     return f"{store.generation}:{hash((tuple(skipped), problem))}"
 
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from rag.answer import Answer
 from rag.citations import Citation
-from rag.documents import SUFFIXES
+from rag.documents import Skipped
 from rag.errors import plural
 from rag.language import STOPWORDS, tokenize
 from rag.render import cited_passages, uncited_passages
@@ -235,20 +235,12 @@ def status_html(info: Mapping[str, Any]) -> str:
     return f'<div class="rag-status">Index: {" · ".join(fields)}{extra}</div>'
 
 
-# "name: reason" as rag.pipeline words a skipped file; a name ends in a document suffix or, for a
-# folder, in "/" (either may hold ": " itself, the reason too: an OSError's text)
-_SKIPPED_ENTRY = re.compile(r"(?P<name>.+?(?:%s|/)): (?P<reason>.+)" % "|".join(map(re.escape, SUFFIXES)),
-                            re.IGNORECASE | re.DOTALL)
-_ANY_ENTRY = re.compile(r"(?P<name>.+?): (?P<reason>.+)", re.DOTALL)
-
-
-def skipped_entry(entry: str, remedy: bool = True) -> str:
-    """A skipped file's "name: reason" as "name (reason)", its name cut to MAX_NAME_SHOWN (not escaped).
+def skipped_entry(entry: Skipped, remedy: bool = True) -> str:
+    """A skipped file as "name (reason)", its name cut to MAX_NAME_SHOWN (not escaped).
 
     `remedy` False keeps only the gist of the reason: "cannot be read (...); check its permissions"
     becomes "cannot be read"."""
-    m = _SKIPPED_ENTRY.fullmatch(entry) or _ANY_ENTRY.fullmatch(entry)
-    name, reason = (m["name"], m["reason"]) if m else (entry, "")
+    name, reason = entry.name, entry.reason
     if len(name) > MAX_NAME_SHOWN:  # keep its end: the suffix, often what tells two names apart
         tail = MAX_NAME_SHOWN // 3
         name = name[:MAX_NAME_SHOWN - 1 - tail] + "…" + name[-tail:]
@@ -257,12 +249,13 @@ def skipped_entry(entry: str, remedy: bool = True) -> str:
     return f"{name} ({reason})" if reason else name
 
 
-def skipped_html(skipped: Sequence[str]) -> str:
+def skipped_html(skipped: Sequence[Skipped]) -> str:
     """The status line's one-line note of the files skipped: up to MAX_SKIPPED_SHOWN named with why
     (a lone one with its advice too), then "and N more"; all of them, in full, in its tooltip."""
     shown = [esc(skipped_entry(s, remedy=len(skipped) == 1)) for s in skipped[:MAX_SKIPPED_SHOWN]]
     more = f" and {len(skipped) - MAX_SKIPPED_SHOWN} more" if len(skipped) > MAX_SKIPPED_SHOWN else ""
-    return (f'<span class="rag-skipped" title="{esc(chr(10).join(skipped))}">'
+    tooltip = "\n".join(f"{s.name}: {s.reason}" if s.reason else s.name for s in skipped)
+    return (f'<span class="rag-skipped" title="{esc(tooltip)}">'
             f'{plural(len(skipped), "file")} skipped: {", ".join(shown)}{more}</span>')
 
 
