@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .errors import RagError
+from .errors import NoDocuments, RagError
 
 SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 20 * 2**20  # the default of Settings.max_file_mb (RAG_MAX_FILE_MB)
@@ -171,5 +171,5 @@ def read_seeds(seeds: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Docum
         # the reasons belong in this one line: nothing else gets printed when the build stops here
         detail = " | ".join(str(s) for s in skipped[:3]) + (f" | and {len(skipped) - 3} more" if len(skipped) > 3 else "")
         detail = f" ({detail})" if skipped else ""
-        raise RagError(f"no readable .txt or .md documents in {seeds}{detail}; add UTF-8 text files or pass --seeds DIR")
+        raise NoDocuments(f"no readable .txt or .md documents in {seeds}{detail}; add UTF-8 text files or pass --seeds DIR")
     return docs, skipped

@@ -17,6 +17,10 @@ def bug_line(exc: BaseException, doing: str, after: str) -> str:
     return f"unexpected {type(exc).__name__}{doing}: {first} (a bug; {after})"
 
 
+class NoDocuments(RagError):
+    """The seeds folder holds no readable document (all deleted, or none readable): nothing to index."""
+
+
 class IndexMissing(RagError):
     """No index has been built for this seeds folder yet."""
 

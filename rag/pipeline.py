@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from typing import Callable, Iterator, Sequence
 
@@ -12,7 +12,7 @@ from .answer import Answer, Event, generate
 from .compound import ask_parts, split_question
 from .documents import Skipped
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
-from .errors import RagError, plural
+from .errors import NoDocuments, RagError, plural
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
@@ -20,7 +20,7 @@ from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
 from .priority import QuestionGate
 from .prompt import PREFIX, passage_block, render
-from .retriever import Hit, Query, Retriever, focus
+from .retriever import Hit, Query, Retrieval, Retriever, focus
 from .rewrite import QueryRewriter, leans_on_history
 from .settings import Settings
 from .support import MIN_YES, MIN_YES_CORPUS, answers_prefix, support_prefix
@@ -54,16 +54,8 @@ COPY_QUERY = "copy"  # the name of a question searched in the corpus's copy
 # tatap muka terakhir mereka?", g19), which names its own subject, from an answer into a quote.
 FOLLOWUP_WEIGHT = 0.3
 RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
-
-@dataclass
-class Retrieval:
-    hits: list[Hit]
-    queries: list[Query]
-    lang: str  # language of the question
-    seconds: float  # retrieval alone (embedding + search + fusion)
-    rewrite_seconds: float = 0.0  # LLM translation / condensation, if any
-    extra: dict = field(default_factory=dict)
-
+NO_DOCUMENTS = ("the seeds folder {} has no documents any more, so nothing can be answered; add .txt or .md files "
+                "(UTF-8 text) to it and ask again once they are indexed")
 
 def _other_language(queries: Sequence[Query]) -> bool:
     """The question was translated, or searched the corpus's copy in its language."""
@@ -81,7 +73,8 @@ class Pipeline:
         self.log = log
         self._store: Store | None = None
         self.skipped: list[Skipped] | None = None  # the files the last build skipped, and why (None: none ran)
-        self.index_problem: str | None = None  # why the last build failed (the previous index still answers)
+        self.index_problem: str | None = None  # why the last build failed (the previous index still answers...)
+        self.seeds_empty = False  # ... unless it failed for want of documents: then no question is answered
         self._corpus: tuple | None = None  # (store, mode, its passages or None): one attribute, set at once
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
         self._copy: tuple | None = None  # (store, its translated mirror)
@@ -243,15 +236,16 @@ class Pipeline:
 
     def ensure_index(self, progress: bool = True) -> BuildReport:
         """Build or update the index for the seeds folder, then use it (chats keep the old one until then).
-        An up-to-date index in a folder this process may not write is used as it is."""
+        An up-to-date index in a folder this process may not write is used as it is. A failed build
+        keeps the old index answering, unless the folder has no document left (`seeds_empty`)."""
         try:
             store, report = build_index(self.settings, self._embedder, progress, self.log, read_only_ok=True)
         except RagError as exc:
-            self.index_problem = str(exc)
+            self.index_problem, self.seeds_empty = str(exc), isinstance(exc, NoDocuments)
             raise
         self._store = store
         self.skipped = list(report.skipped)
-        self.index_problem = None
+        self.index_problem, self.seeds_empty = None, False
         return report
 
     def refresh(self) -> bool:
@@ -278,6 +272,8 @@ class Pipeline:
             self._unusable = name
             return False
         self._store = store
+        if self.seeds_empty:  # documents put back, and indexed by another process
+            self.index_problem, self.seeds_empty = None, False
         return True
 
     # ------------------------------------------------------------ retrieval
@@ -338,6 +334,8 @@ class Pipeline:
         hist = clean_history(history)[-self.settings.max_history:]
         q = clean_question(question, self.settings.max_question_chars, follows=bool(hist))
         self.refresh()
+        if self.seeds_empty:  # every document deleted: the old index must not answer for them
+            raise NoDocuments(NO_DOCUMENTS.format(self.settings.seeds))
         store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile
         parts = split_question(q) if self.settings.split_questions else None
         if not parts:

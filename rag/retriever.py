@@ -81,6 +81,18 @@ class Query:
     lang: str = ""  # language of `text`; "" = same as the corpus
 
 
+@dataclass
+class Retrieval:
+    """What `Pipeline.retrieve` found for a question, with the variants searched and the time taken."""
+
+    hits: list[Hit]
+    queries: list[Query]
+    lang: str  # language of the question
+    seconds: float  # retrieval alone (embedding + search + fusion)
+    rewrite_seconds: float = 0.0  # LLM translation / condensation, if any
+    extra: dict = field(default_factory=dict)
+
+
 def rrf(rankings: Sequence[tuple[np.ndarray, float]], n: int, k: int = RRF_K) -> np.ndarray:
     """Weighted reciprocal rank fusion: sum of weight / (k + rank + 1) over rankings.
 

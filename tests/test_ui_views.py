@@ -257,9 +257,9 @@ def test_the_open_page_learns_of_a_file_skipped_without_a_new_index(pipeline, se
     assert key != shown and "1 file skipped: empty.txt (empty" in html and "documents changed" not in html
 
 
-def test_the_open_page_learns_that_the_documents_could_not_be_indexed(pipeline, settings):
+def test_the_open_page_learns_that_every_document_is_gone(pipeline, settings):
     """Every document deleted while the chat ran: the page still said "1 document", answering from it."""
-    from rag.errors import RagError
+    from rag.errors import NoDocuments
     from ui.app import build_app
 
     app = build_app(pipeline, settings)
@@ -267,12 +267,34 @@ def test_the_open_page_learns_that_the_documents_could_not_be_indexed(pipeline, 
     _, shown = load()
     for doc in settings.seeds.iterdir():
         doc.unlink()
-    with pytest.raises(RagError, match="no readable"):
+    with pytest.raises(NoDocuments, match="no readable"):
         pipeline.ensure_index(progress=False)  # what the chat's seeds watcher does
     html, key = tick(shown)
-    assert key != shown and "not updated: no readable .txt or .md documents" in html
-    assert "answers still come from this index" in html and "1 document" in html
+    assert key != shown and "rag-status-error" in html and "Index: no readable .txt or .md documents" in html
+    assert "no question is answered until the seeds folder has documents again" in html
+    assert "answers still come from this index" not in html and "1 document" not in html
+    assert tick(key)[1] == key  # said once
     (settings.seeds / "baru.txt").write_text("Paragraf baru.\n", encoding="utf-8")
     pipeline.ensure_index(progress=False)
     html, _ = tick(key)
-    assert "not updated" not in html and "1 document" in html
+    assert "not updated" not in html and "no question is answered" not in html and "1 document" in html
+    assert "answers now come from them" in html
+
+
+def test_the_open_page_says_the_old_index_still_answers_after_another_failed_build(pipeline, settings, monkeypatch):
+    import rag.indexer
+    from ui.app import build_app
+
+    def full_disk(index_dir, store):
+        raise RagError(f"could not write the index to {index_dir} (disk full); the previous index is unchanged")
+
+    app = build_app(pipeline, settings)
+    load, tick = (next(f.fn for f in app.fns.values() if f.name == name) for name in ("refresh_status", "status_tick"))
+    _, shown = load()
+    monkeypatch.setattr(rag.indexer, "publish", full_disk)
+    (settings.seeds / "baru.txt").write_text("Paragraf baru.\n", encoding="utf-8")
+    with pytest.raises(RagError, match="disk full"):
+        pipeline.ensure_index(progress=False)
+    html, _ = tick(shown)
+    assert "not updated: could not write the index" in html and "answers still come from this index" in html
+    assert "1 document ·" in html and "rag-status-error" not in html

@@ -14,18 +14,15 @@ from typing import Any, Callable, Optional, Union
 import gradio as gr
 
 from rag.answer import Answer, Reset, Token
-from rag.documents import Skipped
-from rag.errors import RagError
+from rag.errors import NoDocuments, RagError
 from rag.indexer import rebuild_on_changes
-from rag.llm import LlamaCppLLM
-from rag.models import describe
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from rag.store import Store
 from rag.user_input import clean_history, clean_question
 
 from . import views
 from .preflight import check_models, parse_auth, port_problem  # noqa: F401 - tests patch them here
+from .status import index_info, status_key  # noqa: F401 - tests import index_info from here
 from .assets import CSS, HEAD, theme
 
 log = logging.getLogger("rag.ui")
@@ -59,39 +56,6 @@ class PipelineRef:
                 if self._pipeline is None:
                     self._pipeline = self._factory()
         return self._pipeline
-
-
-def index_info(pipeline: Pipeline, settings: Settings) -> dict:
-    """What the status line shows: documents, paragraphs, build time, models."""
-    try:
-        store = pipeline.store
-    except RagError as exc:
-        return {"error": str(exc)}
-    llm = getattr(pipeline, "_llm", None)
-    llm_name = type(llm).__name__ if llm is not None and not isinstance(llm, LlamaCppLLM) else describe(settings)["LLM"]
-    skipped, problem = _skipped(pipeline, store), getattr(pipeline, "index_problem", None)
-    return {"documents": len(store.documents), "paragraphs": len(store.paragraphs),
-            "built_at": store.manifest.get("built_at", "?"), "embed_model": store.embed_model, "llm": llm_name,
-            "generation": store.generation, "key": _key(store, skipped, problem), "skipped": skipped, "problem": problem}
-
-
-def _skipped(pipeline: Pipeline, store: Store) -> list[Skipped]:
-    """The files not searched, and why: as the last build here saw them (a file dropped in that cannot
-    be read changes no index), else as the index's own build recorded them."""
-    if getattr(pipeline, "skipped", None) is not None:
-        return list(pipeline.skipped)
-    return [Skipped(str(s.get("name")), str(s.get("reason") or "")) for s in store.manifest.get("skipped", [])
-            if isinstance(s, dict)]
-
-
-def status_key(pipeline: Pipeline) -> str:
-    """What the status line shows depends on: the index in use and the files skipped (RagError: no index)."""
-    store = pipeline.store
-    return _key(store, _skipped(pipeline, store), getattr(pipeline, "index_problem", None))
-
-
-def _key(store: Store, skipped: list[Skipped], problem: str | None) -> str:
-    return f"{store.generation}:{hash((tuple(skipped), problem))}"
 
 
 def new_session() -> dict:
@@ -355,16 +319,20 @@ def follow_index(pipeline: Pipeline, stop: threading.Event, every: float = INDEX
 def watch_seeds(pipeline: Pipeline, stop: threading.Event) -> None:
     """Until `stop` is set: bring the index up to date whenever the seeds folder changes (a file
     dropped in, edited or removed), then prepare the new corpus in the background. Only changed
-    documents are embedded; a failed build is reported and the old index keeps answering."""
+    documents are embedded; a failed build is reported and the old index keeps answering, unless
+    the folder has no document left: then questions get a message saying so (`Pipeline.seeds_empty`)."""
     def rebuild() -> None:
         report = pipeline.ensure_index(progress=False)
         print(f"rag chat: seeds changed: {report.summary()}", file=sys.stderr)
         if not report.up_to_date:
             _warm_up(pipeline)
 
+    def failed(exc: RagError) -> None:
+        after = "; no question is answered until documents are added" if isinstance(exc, NoDocuments) else ""
+        print(f"rag chat: the index was not updated: {exc}{after}", file=sys.stderr)
+
     try:
-        rebuild_on_changes(pipeline.settings.seeds, rebuild,
-                           lambda exc: print(f"rag chat: the index was not updated: {exc}", file=sys.stderr), stop)
+        rebuild_on_changes(pipeline.settings.seeds, rebuild, failed, stop)
     except (OSError, RuntimeError) as exc:  # the folder went away, or the watcher could not start
         print(f"rag chat: stopped watching {pipeline.settings.seeds} ({exc}); use 'Rebuild index'", file=sys.stderr)
 

@@ -215,9 +215,12 @@ def sources_panel(turns: Sequence[Mapping[str, Any]]) -> str:
 
 
 def status_html(info: Mapping[str, Any]) -> str:
-    """One line about the index and models; `info` as ui.app.index_info returns it."""
+    """One line about the index and models; `info` as ui.status.index_info returns it."""
     if info.get("error"):
         return f'<div class="rag-status rag-status-error">Index: {esc(info["error"])}</div>'
+    if info.get("no_documents"):  # every document deleted: the index left from them answers nothing
+        return (f'<div class="rag-status rag-status-error">Index: {esc(info["problem"])} — '
+                'no question is answered until the seeds folder has documents again</div>')
     fields = [
         plural(info["documents"], "document"),
         plural(info["paragraphs"], "paragraph"),
