@@ -96,6 +96,7 @@ class CitationFilter:
         self.passages = passages
         self.buffer = ""
         self.started = False
+        self.shown = ""  # the model's text passed on so far: a bare [n] is resolved by what it follows
 
     def feed(self, piece: str) -> str:
         self.buffer += piece
@@ -117,7 +118,8 @@ class CitationFilter:
             return text
         lead = text[: len(text) - len(text.lstrip())]
         trail = text[len(text.rstrip()):]
-        return lead + parse_citations(text, self.passages).text + trail
+        before, self.shown = self.shown, self.shown + text
+        return lead + parse_citations(text, self.passages, before).text + trail
 
     def flush(self) -> str:
         rest, self.buffer = self.buffer, ""
@@ -278,7 +280,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             timings["citation_completion_s"] = time.perf_counter() - t0
             if label:
                 raw = f"{body}{end} {label}"  # after the full stop the user already saw
-                yield Token(" " + parse_citations(label, prompt.passages).text.strip())
+                yield Token(" " + parse_citations(label, prompt.passages, body).text.strip())
                 raw, parsed = _in_source_form(raw, prompt.passages, context_q)
                 problem, invented = _check(raw, parsed, context_q, prompt.passages, question, answer_lang)
         refused = is_refusal(raw, parsed) or problem == WRONG_TYPE

@@ -1,6 +1,7 @@
 """Parsing the model's citations and verifying them against the passages it was given."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -59,13 +60,34 @@ def _numbers(spec: str) -> list[int]:
     return out
 
 
-def _resolve(doc_hint: str | None, number: int, passages: Sequence[Hit]) -> Hit | None:
+def _resolve(doc_hint: str | None, number: int, passages: Sequence[Hit], span: str = "") -> Hit | None:
     matches = [h for h in passages if h.paragraph == number]
     if doc_hint:
         hint = doc_hint.strip().strip("()").lower()
         named = [h for h in matches if h.doc.lower() == hint or h.doc.lower().startswith(hint)]
         matches = named or matches
-    return matches[0] if matches else None  # ambiguous without a document: the higher-ranked one
+    if len(matches) > 1 and span.strip():
+        return holding_best(span, matches, passages)
+    return matches[0] if matches else None  # no text to go by: the higher-ranked one
+
+
+def holding_best(span: str, candidates: Sequence[Hit], passages: Sequence[Hit]) -> Hit:
+    """Of the passages a bare "[1]" may mean (each document given has a ¶1), the one whose text
+    holds most of `span`'s words, rarer words (over all `passages`) weighing more; the
+    higher-ranked one on a tie. The rank alone cited a Harbor Town sentence to a cooperative's
+    paragraph, and the second reading then withdrew a right answer."""
+    want = match_keys(_BRACKET.sub(" ", span))
+    pkeys = [match_keys(h.text) for h in passages]
+    df: dict[str, int] = {}
+    for ks in pkeys:
+        for k in ks & want:
+            df[k] = df.get(k, 0) + 1
+    idf = {k: math.log(1 + len(passages) / d) for k, d in df.items()}
+
+    def score(hit: Hit) -> float:
+        return sum(idf.get(k, 0.0) for k in want & match_keys(hit.text))
+
+    return max(candidates, key=score)  # max keeps the first (higher-ranked) of equal scores
 
 
 def in_label(text: str, at: int) -> bool:
@@ -83,16 +105,21 @@ def citation_label(hit: "Hit | Citation", multi_doc: bool) -> str:
     return f"[{hit.doc} ¶{hit.paragraph}]" if multi_doc else f"[{hit.paragraph}]"
 
 
-def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
-    """Find every citation in `text`; keep those naming a passage given to the model."""
+def parse_citations(text: str, passages: Sequence[Hit], before: str = "") -> ParsedAnswer:
+    """Find every citation in `text`; keep those naming a passage given to the model.
+
+    A number that several documents' paragraphs have is resolved by the text it follows
+    (`holding_best`); `before` is the text that came before `text` (a streamed piece)."""
     multi_doc = spans_documents(passages)
     found: list[Citation] = []
     invalid: list[str] = []
+    # the text each citation follows: since the previous citation ("[1][2]" share one)
+    said = {"span": before.rsplit("]", 1)[-1], "end": 0}
 
     def cite(doc_hint: str | None, spec: str, raw: str) -> str:
         labels = []
         for n in _numbers(spec):
-            hit = _resolve(doc_hint, n, passages)
+            hit = _resolve(doc_hint, n, passages, said["span"])
             if hit is None:
                 invalid.append(raw)
                 continue
@@ -121,6 +148,10 @@ def parse_citations(text: str, passages: Sequence[Hit]) -> ParsedAnswer:
         return cite(None, m.group(1), m.group(0))
 
     def any_form(m: re.Match) -> str:  # one pass, so normalized labels are never re-read
+        between = text[said["end"]:m.start()]
+        if between.strip():
+            said["span"] = (said["span"] if said["end"] == 0 else "") + between
+        said["end"] = m.end()
         if m.group("b") is not None:
             return bracket(_BRACKET.fullmatch(m.group(0)))
         return paren(_PAREN.fullmatch(m.group(0))) if m.group("p") is not None else pilcrow(_PILCROW.fullmatch(m.group(0)))

@@ -80,3 +80,29 @@ def test_stream_filter_holds_back_the_refusal_sentinel():
     f = CitationFilter(P)
     assert f.feed("NO") == "" and f.feed("_ANS") == "" and f.feed("WER") == ""
     assert f.flush() == ""
+
+
+# two one-line documents: each is a ¶1; the cooperative's is ranked first (audit defect 5)
+LONG = [Hit("koperasi.txt", 1, "Rapat tahunan Koperasi Nelayan Sumber Laut digelar di Desa Tanjung Biru "
+                               "pada 3 Januari 2024 dan dipimpin ketua Sutrisno Hadiwijaya.", 1.0),
+        Hit("harbor.txt", 1, "The council approved a new lifeboat station at Gull Point, costing "
+                             "2.4 million pounds, said mayor Eleanor Whitcombe.", 0.9)]
+
+
+def test_a_bare_number_several_documents_have_resolves_to_the_one_holding_the_sentence():
+    parsed = parse_citations("The lifeboat station will be built at Gull Point [1].", LONG)
+    assert [c.key for c in parsed.citations] == [("harbor.txt", 1)]
+    assert parsed.text == "The lifeboat station will be built at Gull Point [harbor.txt ¶1]."
+    parsed = parse_citations("Rapat koperasi dipimpin Sutrisno Hadiwijaya [1]. Gull Point [1].", LONG)
+    assert [c.key for c in parsed.citations] == [("koperasi.txt", 1), ("harbor.txt", 1)]
+    # nothing to tell them apart by: the higher-ranked one, as before
+    assert parse_citations("Ya [1].", LONG).citations[0].key == ("koperasi.txt", 1)
+    # a document named in the label is taken as named
+    assert parse_citations("Gull Point [koperasi.txt ¶1].", LONG).citations[0].key == ("koperasi.txt", 1)
+
+
+def test_a_streamed_bare_number_is_resolved_by_the_text_streamed_before_it():
+    f = CitationFilter(LONG)
+    pieces = ["The lifeboat ", "station will be built at Gull ", "Point [", "1", "]."]
+    shown = "".join(f.feed(p) for p in pieces) + f.flush()
+    assert shown == "The lifeboat station will be built at Gull Point [harbor.txt ¶1]."
