@@ -49,7 +49,7 @@ class Answer:
     invented: tuple[str, ...] = ()  # names/numbers in the text that no passage holds (then verified is False)
     quoted: bool = False  # the text quotes a passage (the model stated nothing twice, or its answer was refused)
     support: float | None = None  # the second reading's P(the cited text says this)
-    withdrawn: bool = False  # the support was below the minimum: refused, re-cited or quoted
+    withdrawn: bool = False  # the support was below the minimum (or a name crossed documents): refused or quoted
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -210,12 +210,14 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     citation is first fed back to the model to name its paragraph (`complete_citation`), and
     retried only when it names none. A second answer with nothing in it becomes a quote of the
     top passage (`quote_best`).
-    Citations of the final answer are then re-attributed (`grounding.repair_citations`), and
-    with `check` a second reading (`support.support`, of the question with its chat history)
-    withdraws an answer its cited paragraphs do not state; a passage the model clearly judges to
-    answer the question is then quoted (`quote_answering`), else the reply is the refusal. The
-    model's own refusal is judged the same way. `pointed`: the prompt names the passages' clause
-    closest to the question (`pointed.py`)."""
+    Citations of the final answer are then re-attributed (`grounding.repair_citations`; a
+    sentence that joins the cited paragraph's name or figure to another document's words is
+    withdrawn as below, `held_details`), and with `check` a second reading (`support.support`,
+    of the question with its chat history) withdraws an answer its cited paragraphs do not
+    state; a passage the model clearly judges to answer the question is then quoted
+    (`quote_answering`), else the reply is the refusal. The model's own refusal is judged the
+    same way. `pointed`: the prompt names the passages' clause closest to the question
+    (`pointed.py`)."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
@@ -320,11 +322,13 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang)
         if quote:
             text, citations, quoted = quote[0], quote[1], True
+    crossed: tuple[str, ...] = ()
     if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
-        text, citations, changed = fixed.text, fixed.citations, fixed.changed
+        text, citations, changed, crossed = fixed.text, fixed.citations, fixed.changed, fixed.crossed
         cited_hits = cited_passages(prompt.passages, citations)
-        stray = stray_dates(text, cited_hits, context_q)
+        # what the paragraphs the model cited hold is not made up, wherever re-attribution put it
+        stray = stray_dates(text, [*cited_hits, *cited_passages(prompt.passages, parsed.citations)], context_q)
         if stray and not problem and not asks_figure(question) and (cut := drop_invented_figures(text, stray, question)):
             text, changed = cut, True  # a year its paragraph does not give, from another document
         cited = [h.text for h in cited_hits]
@@ -334,6 +338,11 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
                         "looking for a paragraph that answers it")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
     score, withdrawn = None, False
+    if check and crossed and not refused:
+        # one document's name on another's words: no paragraph states it (`held_details`)
+        yield Reset(f"the paragraph that holds these words is another document's and does not give "
+                    f"{', '.join(crossed)}; it is withdrawn")
+        refused, text, citations, changed, judge, withdrawn = True, REFUSAL[answer_lang], (), False, True, True
     if check and not refused and not quoted:
         t0 = time.perf_counter()
         judged_q = in_context(question, history)
@@ -349,7 +358,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         timings["quote_s"] = time.perf_counter() - t0
         refused = not quoted
     timings["total_s"] = time.perf_counter() - start
-    verified = refused or quoted or (bool(parsed.citations) and not problem)  # a quote cites its own source
+    # a quote cites its own source
+    verified = refused or quoted or (bool(parsed.citations) and not problem and not crossed)
     yield Answer(
         question=question, text=text, citations=citations, passages=prompt.passages,
         retrieved=tuple(retrieved), refused=refused, verified=verified,

@@ -20,6 +20,7 @@ from .citations import Citation, ParsedAnswer, citation_label, spans_documents
 from .closed_words import named_in
 from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
 from .language import near_spelling as _near
+from .held_details import keep_held_details, last_sentence
 from .retriever import Hit
 from .verbatim import day_spans
 
@@ -62,6 +63,9 @@ class Grounded:
     text: str
     citations: tuple[Citation, ...]
     changed: bool  # a citation was moved, dropped or added
+    # details (names, numbers) of a sentence that only the paragraph the model cited holds, while
+    # its words are another document's: the citation stays, and the answer is not vouched for
+    crossed: tuple[str, ...] = ()
 
 
 class Attributor:
@@ -149,6 +153,7 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
     att = Attributor(passages, question)
     out, last, changed = [], 0, False
     found: list[Citation] = []
+    crossed: list[str] = []
 
     def add(i: int) -> str:
         c = Citation(passages[i].doc, passages[i].paragraph)
@@ -169,6 +174,8 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
             keep = att.complementary(claim, list(strong), sc)
         if not keep:
             keep = [best]
+        keep, lost = keep_held_details(last_sentence(span), cited, keep, passages, question)
+        crossed.extend(d for d in lost if d not in crossed)
         changed |= keep != cited
         span, more = _cite_earlier_sentences(span, att, set(keep), add, whole=False)
         out.append(span + " " + "".join(dict.fromkeys(add(i) for i in keep)))
@@ -187,7 +194,7 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
             text = body + " " + add(i) + end
             changed = True
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
-    return Grounded(text, tuple(found), changed)
+    return Grounded(text, tuple(found), changed, tuple(crossed))
 
 
 _SENTENCE_SPLIT = re.compile(r"((?<=[.!?])\s+|\n+)")
