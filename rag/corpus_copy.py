@@ -149,7 +149,7 @@ def mirror_store(store: Store, cache: CopyCache, embedder: Embedder) -> Store | 
     paragraphs = [Paragraph(p.doc, p.number, t, p.hash) for p, t in zip(store.paragraphs, texts)]
     vectors = faiss.IndexFlatIP(store.vectors.d)
     vectors.add(embedder.encode([p.text for p in paragraphs]))
-    manifest = {**store.manifest, "corpus_lang": cache.dst}
+    manifest = {**store.manifest, "corpus_lang": cache.dst, "doc_langs": {d: cache.dst for d in store.documents}}
     lexical = LexicalIndex.build([p.text for p in paragraphs], cache.dst, [p.doc for p in paragraphs])
     return Store(manifest, paragraphs, vectors, lexical, generation=store.generation)
 

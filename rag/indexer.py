@@ -14,7 +14,7 @@ import numpy as np
 
 from .documents import SPLIT_VERSION, Document, Paragraph, Skipped, read_seeds, text_hash
 from .errors import IndexCorrupt, IndexMissing, RagError, bug_line, plural
-from .language import ID, detect_language
+from .language import ID, detect_language, document_languages
 from .lexical import TOKENIZER_VERSION, LexicalIndex
 from .models import Embedder, embed_location, get_embedder
 from .parts import PARTS_VERSION, part_text, units
@@ -196,6 +196,7 @@ def _make_store(settings: Settings, docs: list[Document], skipped: list[Skipped]
         "splitter": SPLIT_VERSION,
         "parts": PARTS_VERSION,
         "corpus_lang": lang,
+        "doc_langs": document_languages(((p.doc, p.text) for p in paragraphs), lang),
         "seeds": str(settings.seeds.resolve()),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "versions": _versions(),

@@ -5,7 +5,7 @@ import difflib
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterable
 
 ID, EN, OTHER = "id", "en", "other"
 
@@ -54,6 +54,18 @@ def detect_language(text: str) -> str:
     if id_score == en_score == 0:
         return OTHER
     return ID if id_score >= en_score else EN
+
+
+def document_languages(paragraphs: Iterable[tuple[str, str]], fallback: str) -> dict[str, str]:
+    """Each document's language ('id' or 'en') from (document, paragraph text) pairs, by a sample
+    of its text; `fallback` (the corpus's) when it reads as neither."""
+    texts: dict[str, list[str]] = {}
+    for doc, text in paragraphs:
+        sample = texts.setdefault(doc, [])
+        if sum(map(len, sample)) < 20000:
+            sample.append(text)
+    langs = {doc: detect_language(" ".join(sample)[:20000]) for doc, sample in texts.items()}
+    return {doc: lang if lang in (ID, EN) else fallback for doc, lang in langs.items()}
 
 
 def written_in_other_language(text: str, lang: str) -> bool:

@@ -302,6 +302,10 @@ class Pipeline:
                 earlier = self._rewrite(self.rewriter.translate, history[-1], store.lang) if history else None
                 if earlier:
                     queries.append(Query(f"{earlier} {translated}", 1.0, "history-translated"))
+        for other in sorted(store.languages - {lang, store.lang} if self.settings.translate else ()):
+            translated = self._rewrite(self.rewriter.translate, q, other)  # for the documents in `other`
+            if translated and translated.strip().lower() != q.lower():
+                queries.append(Query(translated, 1.0, f"translated-{other}", other))
         queries += self._rewrite(self.rewriter.condense, q, history) or []
         t1 = time.perf_counter()
         k = k or self.settings.k or RETRIEVAL_K

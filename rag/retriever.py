@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -93,13 +93,15 @@ class Retrieval:
     extra: dict = field(default_factory=dict)
 
 
-def rrf(rankings: Sequence[tuple[np.ndarray, float]], n: int, k: int = RRF_K) -> np.ndarray:
+def rrf(rankings: Sequence[tuple[np.ndarray, float | np.ndarray]], n: int, k: int = RRF_K) -> np.ndarray:
     """Weighted reciprocal rank fusion: sum of weight / (k + rank + 1) over rankings.
 
-    Each ranking is (row ids best first, weight); rows absent from a ranking get nothing from it."""
+    Each ranking is (row ids best first, weight); rows absent from a ranking get nothing from it.
+    A weight may be an array of one weight per row (documents in different languages)."""
     fused = np.zeros(n, dtype=np.float64)
     for order, weight in rankings:
-        fused[order] += weight / (k + np.arange(len(order)) + 1)
+        w = weight[order] if isinstance(weight, np.ndarray) else weight
+        fused[order] += w / (k + np.arange(len(order)) + 1)
     return fused
 
 
@@ -143,7 +145,7 @@ class Retriever:
                     order, row_sims = rows[first][:depth], unit_sims[first][:depth]
                 else:
                     order, row_sims = units, unit_sims
-                weight = 1.0 if mode == "dense" else dense_weight(q.lang or self.store.lang, self.store.lang, several)
+                weight = 1.0 if mode == "dense" else self._by_language(dense_weight, q, several)
                 rankings.append((order, q.weight * weight))
                 np.maximum.at(dense_best, order, row_sims)
                 for r, row in enumerate(order[:depth]):
@@ -151,7 +153,7 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             w_window = window_weight(several)
             for q in queries:
-                w_lex = lexical_weight(q.lang or self.store.lang, self.store.lang)
+                w_lex = self._by_language(lexical_weight, q)
                 scores, windows = self.store.lexical.scores_and_windows(q.text, w_window > 0)
                 if split:
                     np.maximum(unit_best[0], scores, out=unit_best[0])
@@ -169,6 +171,18 @@ class Retriever:
         top = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
         hits = [self._hit(i, float(fused[i]), dense_best, lex_best, ranks) for i in top]
         return hits if unit_best is None else [self._best_part(h, i, unit_best) for h, i in zip(hits, top)]
+
+    def _by_language(self, weight: Callable[..., float], q: Query, *args) -> float | np.ndarray:
+        """`weight(query language, paragraph language, *args)`: one number when every paragraph is
+        in the corpus's language, else one per paragraph. An English question's own rankings thus
+        keep full weight over the English documents of a mostly Indonesian corpus (they had the
+        weight of the other language, and its answer came from the Indonesian articles)."""
+        q_lang = q.lang or self.store.lang
+        langs = self.store.row_langs
+        if langs is None:
+            return weight(q_lang, self.store.lang, *args)
+        table = {lang: weight(q_lang, lang, *args) for lang in set(langs.tolist())}
+        return np.array([table[lang] for lang in langs.tolist()])
 
     def _best_part(self, hit: Hit, row: int, unit_best: np.ndarray) -> Hit:
         """`hit` holding its paragraph's best part: by BM25, else by dense similarity."""

@@ -36,6 +36,7 @@ import numpy as np
 from .atomic import temp_pattern, write_text_atomic
 from .documents import Paragraph
 from .errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError, plural
+from .language import document_languages
 from .lexical import LexicalIndex
 from .parts import part_text
 
@@ -81,6 +82,8 @@ class Store:
 
     def __post_init__(self) -> None:
         self._by_key = {(p.doc, p.number): i for i, p in enumerate(self.paragraphs)}
+        self._row_langs: tuple | None = None  # (row languages or None when all are the corpus's,)
+        self._detected: dict[str, str] | None = None  # doc_langs of an index that lacks them
 
     @property
     def embed_model(self) -> str:
@@ -89,6 +92,31 @@ class Store:
     @property
     def lang(self) -> str:
         return self.manifest.get("corpus_lang", "id")
+
+    @property
+    def doc_langs(self) -> dict[str, str]:
+        """Each document's language: from the manifest, else (an index built before it was stored)
+        detected from the paragraphs."""
+        langs = self.manifest.get("doc_langs")
+        if isinstance(langs, dict):
+            return langs
+        if self._detected is None:
+            self._detected = document_languages(((p.doc, p.text) for p in self.paragraphs), self.lang)
+        return self._detected
+
+    @property
+    def languages(self) -> set[str]:
+        """The languages of the documents (the corpus's for an empty one)."""
+        return set(self.doc_langs.values()) or {self.lang}
+
+    @property
+    def row_langs(self) -> np.ndarray | None:
+        """Each paragraph's language (its document's), or None when every one is the corpus's."""
+        if self._row_langs is None:
+            langs = self.doc_langs
+            rows = np.array([langs.get(p.doc, self.lang) for p in self.paragraphs])
+            self._row_langs = (None if (rows == self.lang).all() else rows,)
+        return self._row_langs[0]
 
     @property
     def documents(self) -> dict[str, dict]:
