@@ -154,12 +154,12 @@ def mirror_store(store: Store, cache: CopyCache, embedder: Embedder) -> Store | 
     return Store(manifest, paragraphs, vectors, lexical, generation=store.generation)
 
 
-def search_copy(retriever: Retriever, queries: Sequence[Query], k: int) -> list[Hit]:
+def search_copy(retriever: Retriever, queries: Sequence[Query], k: int, within: str | None = None) -> list[Hit]:
     """The k best paragraphs of the copy: those BM25 matches first, in its order (measured better
     than fusing in the dense ranking, see the module docstring), then the dense ranking's best
     for the places BM25 leaves empty (a question sharing no word with the copy still gets hints)."""
-    found = retriever.search(queries, k, "lexical")
+    found = retriever.search(queries, k, "lexical", within)
     if len(found) < k:
         seen = {h.key for h in found}
-        found += [h for h in retriever.search(queries, k, "dense") if h.key not in seen][: k - len(found)]
+        found += [h for h in retriever.search(queries, k, "dense", within) if h.key not in seen][: k - len(found)]
     return found

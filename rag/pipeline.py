@@ -13,6 +13,7 @@ from .compound import ask_parts, split_question
 from .documents import Skipped
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
 from .errors import NoDocuments, RagError, plural
+from .followup import FOLLOWUP_WEIGHT, AnsweredDocuments, earlier_document
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
@@ -46,13 +47,6 @@ K_HINTS = 4
 HINT_TEXTS = 2
 HINT_TEXTS_OTHER_LANGUAGE = 1
 COPY_QUERY = "copy"  # the name of a question searched in the corpus's copy
-# A follow-up whose own words say little ("Setelah apa dia mengatakan hal itu?", `rewrite.leans_on_history`)
-# weighs this much in the fusion, the query with its earlier question 1.0. Chosen on the ranks of
-# the 23 follow-ups of the nine seed sets: 1.0 left k24's gold paragraph out of the top 4, 0.5
-# put it 4th, 0.3 2nd; 0 put it 1st but f19's and g22's gold paragraphs 3rd and 2nd instead of 1st.
-# Given to every follow-up, 0.3 also turned a compound question's second part ("Kapan pertemuan
-# tatap muka terakhir mereka?", g19), which names its own subject, from an answer into a quote.
-FOLLOWUP_WEIGHT = 0.3
 RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
 NO_DOCUMENTS = ("the seeds folder {} has no documents any more, so nothing can be answered; add .txt or .md files "
                 "(UTF-8 text) to it and ask again once they are indexed")
@@ -79,6 +73,7 @@ class Pipeline:
         self._unusable: str = ""  # a newer published index that failed to load (reported once)
         self._copy: tuple | None = None  # (store, its translated mirror)
         self._lock = threading.Lock()
+        self.answered = AnsweredDocuments()  # what a follow-up is about
         self.gate = QuestionGate()  # background preparation gives the LLM up to questions
         self.rewriter = QueryRewriter(self.llm if settings.translate or settings.condense == "llm" else None,
                                       settings.condense)
@@ -305,15 +300,19 @@ class Pipeline:
         for other in sorted(store.languages - {lang, store.lang} if self.settings.translate else ()):
             translated = self._rewrite(self.rewriter.translate, q, other)  # for the documents in `other`
             if translated and translated.strip().lower() != q.lower():
-                queries.append(Query(translated, 1.0, f"translated-{other}", other))
+                queries.append(Query(translated, 1.0, f"translated-{other}", other, only=True))
         queries += self._rewrite(self.rewriter.condense, q, history) or []
+        within = None
+        if history and queries[0].weight < 1.0:  # a follow-up that names almost nothing itself
+            within = earlier_document(store, history[-1], self.answered,
+                                      lambda earlier: self.retrieve(earlier, (), 1, store=store).hits)
         t1 = time.perf_counter()
         k = k or self.settings.k or RETRIEVAL_K
         if mirror is None:
-            hits = Retriever(store, self.embedder).search(queries, k, mode)
+            hits = Retriever(store, self.embedder).search(queries, k, mode, within)
         else:  # the same paragraph numbers; the model reads (and answers cite) the source text
             copy = Retriever(mirror, self.embedder)
-            found = search_copy(copy, queries, k) if mode == "hybrid" else copy.search(queries, k, mode)
+            found = search_copy(copy, queries, k, within) if mode == "hybrid" else copy.search(queries, k, mode, within)
             hits = [replace(h, text=store.paragraphs[store.row(h.doc, h.paragraph)].text, gloss=h.text)
                     for h in found]
         return Retrieval(hits, queries, lang, time.perf_counter() - t1, t1 - t0)
@@ -381,6 +380,7 @@ class Pipeline:
         try:
             for event in events:
                 if isinstance(event, Answer):
+                    self.answered.note(q, [c.doc for c in event.citations])
                     event.timings["ttft_s"] = gen_start - start + event.timings.get("ttft_s", 0.0)
                     event.timings.update({
                         "retrieval_s": r.seconds, "rewrite_s": r.rewrite_seconds,

@@ -79,6 +79,7 @@ class Query:
     weight: float = 1.0
     name: str = "q"
     lang: str = ""  # language of `text`; "" = same as the corpus
+    only: bool = False  # counts over the paragraphs in `lang` only (a translation for those documents)
 
 
 @dataclass
@@ -113,9 +114,11 @@ class Retriever:
         self.embedder = embedder
         self.depth = depth
 
-    def search(self, queries: Sequence[Query] | str, k: int, mode: str = "hybrid") -> list[Hit]:
-        """The k best paragraphs for the query variants; mode is 'hybrid', 'dense' or 'lexical'.
-        A paragraph searched in parts (`parts`) scores as its best part, and its hit holds that part."""
+    def search(self, queries: Sequence[Query] | str, k: int, mode: str = "hybrid",
+               within: str | None = None) -> list[Hit]:
+        """The k best paragraphs for the query variants; mode is 'hybrid', 'dense' or 'lexical';
+        `within`: of that document only. A paragraph searched in parts (`parts`) scores as its best
+        part, and its hit holds that part."""
         if isinstance(queries, str):
             queries = [Query(queries)]
         n = len(self.store.paragraphs)
@@ -168,6 +171,8 @@ class Retriever:
                     for r, row in enumerate(order):
                         ranks.setdefault(int(row), {})[f"{name}:{q.name}"] = r
         fused = rrf(rankings, n)
+        if within is not None:
+            fused[[p.doc != within for p in self.store.paragraphs]] = 0.0
         top = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
         hits = [self._hit(i, float(fused[i]), dense_best, lex_best, ranks) for i in top]
         return hits if unit_best is None else [self._best_part(h, i, unit_best) for h, i in zip(hits, top)]
@@ -176,12 +181,14 @@ class Retriever:
         """`weight(query language, paragraph language, *args)`: one number when every paragraph is
         in the corpus's language, else one per paragraph. An English question's own rankings thus
         keep full weight over the English documents of a mostly Indonesian corpus (they had the
-        weight of the other language, and its answer came from the Indonesian articles)."""
+        weight of the other language, and its answer came from the Indonesian articles). A variant
+        `only` for its language counts nowhere else."""
         q_lang = q.lang or self.store.lang
         langs = self.store.row_langs
         if langs is None:
             return weight(q_lang, self.store.lang, *args)
-        table = {lang: weight(q_lang, lang, *args) for lang in set(langs.tolist())}
+        table = {lang: 0.0 if q.only and lang != q_lang else weight(q_lang, lang, *args)
+                 for lang in set(langs.tolist())}
         return np.array([table[lang] for lang in langs.tolist()])
 
     def _best_part(self, hit: Hit, row: int, unit_best: np.ndarray) -> Hit:

@@ -99,3 +99,67 @@ def test_a_question_is_translated_for_the_documents_in_the_other_language(mixed,
     assert r.hits[0].doc == "wong.txt"
     r = pipe.retrieve("Who is the Australian foreign minister?")  # into the corpus's language, as before
     assert [q.name for q in r.queries] == ["q", "translated"]
+
+
+MENLU = ("Retno Marsudi bertemu Yoshimasa Hayashi, diplomat tertinggi Jepang, di Tokyo pada hari Kamis.\n"
+         "Sebelum jabatannya sekarang, Retno adalah duta besar untuk Belanda.\n")
+
+
+@pytest.fixture
+def two_ministers(settings, seeds, fake_embedder):
+    """The seed article (China's new foreign minister) beside a note on another foreign minister."""
+    (seeds / "menlu.txt").write_text(MENLU, encoding="utf-8")
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(settings, embedder=fake_embedder, llm=FakeLLM([]), log=_quiet)
+    pipe.ensure_index(progress=False)
+    return pipe
+
+
+def test_a_search_within_one_document(two_ministers, fake_embedder):
+    retriever = Retriever(two_ministers.store, fake_embedder)
+    assert retriever.search("jabatan sebelum duta besar", 3)[0].doc == "menlu.txt"
+    hits = retriever.search("jabatan sebelum duta besar", 3, within="000_7bfd9efb098ecdeb.txt")
+    assert hits and {h.doc for h in hits} == {"000_7bfd9efb098ecdeb.txt"}
+
+
+def test_a_follow_up_naming_almost_nothing_is_searched_in_the_earlier_question_s_document(two_ministers):
+    earlier = "Siapa menteri luar negeri China yang baru?"
+    hits = two_ministers.retrieve("Apa jabatannya sebelum itu?", [earlier], 4).hits
+    assert {h.doc for h in hits} == {"000_7bfd9efb098ecdeb.txt"} and 18 in [h.paragraph for h in hits]
+    # one that names its own subject is searched everywhere
+    hits = two_ministers.retrieve("Di mana Retno Marsudi bertemu Hayashi?", [earlier], 4).hits
+    assert hits[0].doc == "menlu.txt"
+
+
+def test_a_follow_up_is_about_the_document_the_earlier_answer_cited(two_ministers):
+    from rag.followup import AnsweredDocuments, earlier_document
+
+    store = two_ministers.store
+    answered = AnsweredDocuments()
+    searched: list[str] = []
+
+    def search(text: str):
+        searched.append(text)
+        return Retriever(store, two_ministers.embedder).search(text, 1)
+
+    earlier = "Siapa   menteri luar negeri China yang baru?"
+    assert earlier_document(store, earlier, answered, search) == "000_7bfd9efb098ecdeb.txt" and searched
+    answered.note("siapa menteri luar negeri china yang baru?", ["menlu.txt", "000_7bfd9efb098ecdeb.txt"])
+    assert earlier_document(store, earlier, answered, search) == "menlu.txt" and len(searched) == 1
+    answered.note("Siapa wali kota Semarang?", [])  # a refusal cites nothing: the search decides
+    assert earlier_document(store, "Siapa wali kota Semarang?", answered, search) is not None and len(searched) == 2
+
+
+def test_the_pipeline_remembers_what_each_answer_cited(two_ministers):
+    two_ministers.ask("Di mana Retno Marsudi bertemu Hayashi?")  # the fake model cites the first passage
+    assert two_ministers.answered.get("di mana retno marsudi bertemu hayashi?") == "menlu.txt"
+    hits = two_ministers.retrieve("Apa jabatannya sebelum itu?", ["Di mana Retno Marsudi bertemu Hayashi?"], 4).hits
+    assert {h.doc for h in hits} == {"menlu.txt"}
+
+
+def test_a_translation_for_the_other_language_s_documents_counts_over_them_only(mixed, fake_embedder):
+    search = Retriever(mixed, fake_embedder).search
+    assert "000_7bfd9efb098ecdeb.txt" in {h.doc for h in search([Query("Qin Gang Wong", 1.0, "t", "en")], 3)}
+    hits = search([Query("Qin Gang Wong", 1.0, "t", "en", only=True)], 3)
+    assert hits and {h.doc for h in hits} == {"wong.txt"}

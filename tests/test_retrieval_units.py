@@ -180,7 +180,8 @@ def test_focus_keeps_the_top_hit_and_those_bm25_matches_nearly_as_well():
 def test_a_follow_up_that_names_almost_nothing_weighs_less_than_its_earlier_question(settings, fake_embedder):
     """"Setelah apa dia mengatakan hal itu?" matches any paragraph with "mengatakan"; the query
     carrying the earlier question says what "itu" is, so it leads the fusion."""
-    from rag.pipeline import FOLLOWUP_WEIGHT, Pipeline
+    from rag.followup import FOLLOWUP_WEIGHT
+    from rag.pipeline import Pipeline
 
     pipe = Pipeline(settings, embedder=fake_embedder, llm=FakeLLM([]), log=lambda m: None)
     pipe.ensure_index(progress=False)
