@@ -1,8 +1,12 @@
 """Plain-text views of an answer shared by the CLI and the UI."""
 from __future__ import annotations
 
+import re
+
 from .answer import Answer
 from .citations import Citation
+from .language import match_keys
+from .parts import ELLIPSIS
 from .retriever import Hit
 
 
@@ -12,13 +16,29 @@ def snippet(text: str, words: int = 12) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def part_snippet(text: str, answer: str) -> str:
+    """For the part of a long paragraph the model read ("… words …"): the start of its sentence
+    sharing most words with `answer`, after "… " (the part's own first words are mid-paragraph
+    filler as often as not)."""
+    want = match_keys(answer)
+    sentences = [s for s in _SENTENCE_END.split(text.strip(f" {ELLIPSIS}")) if s.strip()]
+    best = max(sentences, key=lambda s: len(want & match_keys(s)), default="")
+    return f"{ELLIPSIS} {snippet(best)}"
+
+
 def source_lines(answer: Answer) -> list[str]:
-    """`document ¶n: first words…` for each cited paragraph, in citation order."""
+    """`document ¶n: first words…` for each cited paragraph, in citation order (for a part of a
+    long paragraph, `part_snippet`)."""
     by_key = {h.key: h for h in (*answer.passages, *answer.retrieved)}
     lines = []
     for c in answer.citations:
         hit = by_key.get(c.key)
-        lines.append(f"  {c.doc} ¶{c.paragraph}: {snippet(hit.text) if hit else ''}")
+        text = "" if hit is None else part_snippet(hit.text, answer.text) if hit.text.startswith(ELLIPSIS) \
+            else snippet(hit.text)
+        lines.append(f"  {c.doc} ¶{c.paragraph}: {text}")
     return (["Sources:"] + lines) if lines else []
 
 

@@ -84,3 +84,17 @@ def test_the_build_summary_says_when_long_paragraphs_were_split(settings, seeds,
     n = report.n_units
     assert n > 20 and f"20 paragraphs, searched as {n} parts (long paragraphs split)" in report.summary()
     assert f"{n} texts embedded" in report.summary()
+
+
+def test_the_cli_source_line_of_a_part_starts_at_the_sentence_the_answer_rests_on():
+    from rag.answer import Answer
+    from rag.citations import Citation
+    from rag.render import source_lines
+    from rag.retriever import Hit
+
+    part = "… sitokin yang berbahaya bagi pasien. Rapat itu ditutup pukul 16.30 oleh ketua koperasi. Lalu hujan …"
+    hits = (Hit("k.txt", 1, part, 1.0), Hit("s.txt", 2, "Paragraf pendek biasa tentang rapat itu.", 0.5))
+    answer = Answer(question="Jam berapa rapat ditutup?", text="Rapat ditutup pukul 16.30 [k.txt ¶1][s.txt ¶2].",
+                    citations=(Citation("k.txt", 1), Citation("s.txt", 2)), passages=hits)
+    assert source_lines(answer) == ["Sources:", "  k.txt ¶1: … Rapat itu ditutup pukul 16.30 oleh ketua koperasi.",
+                                    "  s.txt ¶2: Paragraf pendek biasa tentang rapat itu."]
