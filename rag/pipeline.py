@@ -17,6 +17,7 @@ from .followup import FOLLOWUP_WEIGHT, AnsweredDocuments, earlier_document
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
+from .mixed import translations_wanted
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
 from .priority import QuestionGate
@@ -297,7 +298,7 @@ class Pipeline:
                 earlier = self._rewrite(self.rewriter.translate, history[-1], store.lang) if history else None
                 if earlier:
                     queries.append(Query(f"{earlier} {translated}", 1.0, "history-translated"))
-        for other in sorted(store.languages - {lang, store.lang} if self.settings.translate else ()):
+        for other in translations_wanted(store, q, lang) if self.settings.translate else ():
             translated = self._rewrite(self.rewriter.translate, q, other)  # for the documents in `other`
             if translated and translated.strip().lower() != q.lower():
                 queries.append(Query(translated, 1.0, f"translated-{other}", other, only=True))

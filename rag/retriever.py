@@ -79,7 +79,7 @@ class Query:
     weight: float = 1.0
     name: str = "q"
     lang: str = ""  # language of `text`; "" = same as the corpus
-    only: bool = False  # counts over the paragraphs in `lang` only (a translation for those documents)
+    only: bool = False  # counts over the paragraphs in `lang` only, and by BM25 (a translation for those documents)
 
 
 @dataclass
@@ -134,11 +134,12 @@ class Retriever:
         ranks: dict[int, dict[str, int]] = {}
         several = len(self.store.documents) > 1
         if mode in ("hybrid", "dense"):
-            vecs = self.embedder.encode([q.text for q in queries])
+            dense_queries = [q for q in queries if not q.only or mode == "dense"]
+            vecs = self.embedder.encode([q.text for q in dense_queries])
             # a long paragraph's parts may fill the top: enough units for `depth` paragraphs
             unit_depth = min(len(unit_rows), depth + len(unit_rows) - n)
             sims, ids = self.store.vectors.search(np.ascontiguousarray(vecs, dtype=np.float32), unit_depth)
-            for qi, q in enumerate(queries):
+            for qi, q in enumerate(dense_queries):
                 units = ids[qi][ids[qi] >= 0]
                 unit_sims = sims[qi][: len(units)]
                 if split:

@@ -36,7 +36,7 @@ import numpy as np
 from .atomic import temp_pattern, write_text_atomic
 from .documents import Paragraph
 from .errors import IndexCorrupt, IndexMissing, ModelMismatch, RagError, plural
-from .language import document_languages
+from .language import document_languages, match_keys
 from .lexical import LexicalIndex
 from .parts import part_text
 
@@ -84,6 +84,7 @@ class Store:
         self._by_key = {(p.doc, p.number): i for i, p in enumerate(self.paragraphs)}
         self._row_langs: tuple | None = None  # (row languages or None when all are the corpus's,)
         self._detected: dict[str, str] | None = None  # doc_langs of an index that lacks them
+        self._vocab: dict[str, set[str]] = {}
 
     @property
     def embed_model(self) -> str:
@@ -108,6 +109,14 @@ class Store:
     def languages(self) -> set[str]:
         """The languages of the documents (the corpus's for an empty one)."""
         return set(self.doc_langs.values()) or {self.lang}
+
+    def vocabulary(self, lang: str) -> set[str]:
+        """The match keys (`language.match_keys`) of the documents in `lang`."""
+        if lang not in self._vocab:
+            langs = self.doc_langs
+            self._vocab[lang] = set().union(*(match_keys(p.text, lang) for p in self.paragraphs
+                                              if langs.get(p.doc, self.lang) == lang))
+        return self._vocab[lang]
 
     @property
     def row_langs(self) -> np.ndarray | None:

@@ -163,3 +163,11 @@ def test_a_translation_for_the_other_language_s_documents_counts_over_them_only(
     assert "000_7bfd9efb098ecdeb.txt" in {h.doc for h in search([Query("Qin Gang Wong", 1.0, "t", "en")], 3)}
     hits = search([Query("Qin Gang Wong", 1.0, "t", "en", only=True)], 3)
     assert hits and {h.doc for h in hits} == {"wong.txt"}
+
+
+def test_only_a_question_naming_what_an_other_language_document_writes_is_translated_for_it(mixed):
+    from rag.mixed import translations_wanted
+
+    assert translations_wanted(mixed, "Siapa menteri luar negeri Australia yang datang ke Beijing?", "id") == ["en"]
+    assert translations_wanted(mixed, "Kapan Putin mengunjungi Xi?", "id") == []  # no name of the note
+    assert translations_wanted(mixed, "Who visited Beijing?", "en") == []  # the question's own language
