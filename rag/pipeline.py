@@ -305,8 +305,8 @@ class Pipeline:
         queries += self._rewrite(self.rewriter.condense, q, history) or []
         within = None
         if history and queries[0].weight < 1.0:  # a follow-up that names almost nothing itself
-            within = earlier_document(store, history[-1], self.answered,
-                                      lambda earlier: self.retrieve(earlier, (), 1, store=store).hits)
+            within = earlier_document(store, history[-1], self.answered,  # itself with its own history
+                                      lambda earlier: self.retrieve(earlier, history[:-1], 1, store=store).hits)
         t1 = time.perf_counter()
         k = k or self.settings.k or RETRIEVAL_K
         if mirror is None:

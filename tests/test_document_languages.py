@@ -171,3 +171,11 @@ def test_only_a_question_naming_what_an_other_language_document_writes_is_transl
     assert translations_wanted(mixed, "Siapa menteri luar negeri Australia yang datang ke Beijing?", "id") == ["en"]
     assert translations_wanted(mixed, "Kapan Putin mengunjungi Xi?", "id") == []  # no name of the note
     assert translations_wanted(mixed, "Who visited Beijing?", "en") == []  # the question's own language
+
+
+def test_a_chain_of_follow_ups_stays_in_the_first_question_s_document(two_ministers):
+    """Without answers to go by (`rag ask --history`), the earlier follow-up is searched with its
+    own earlier question."""
+    history = ["Siapa menteri luar negeri China yang baru?", "Apa jabatannya sebelum itu?"]
+    hits = two_ministers.retrieve("Kapan dia dipromosikan?", history, 4).hits
+    assert {h.doc for h in hits} == {"000_7bfd9efb098ecdeb.txt"}
