@@ -284,6 +284,10 @@ class Pipeline:
         # a follow-up that names almost nothing itself weighs less than the query with its earlier question
         queries = [Query(q, FOLLOWUP_WEIGHT if history and leans_on_history(q, lang) else 1.0, "q", lang)]
         t0 = time.perf_counter()
+        within = None
+        if history and queries[0].weight < 1.0:  # a follow-up that names almost nothing itself
+            within = earlier_document(store, history[-1], self.answered,  # itself with its own history
+                                      lambda earlier: self.retrieve(earlier, history[:-1], 1, store=store).hits)
         # rewrites only add query variants: if one fails (e.g. a question too long for the LLM's
         # context), retrieval goes on with the question as asked
         mirror = self._mirror(store) if copy_wanted(store.lang, lang) else None
@@ -298,15 +302,11 @@ class Pipeline:
                 earlier = self._rewrite(self.rewriter.translate, history[-1], store.lang) if history else None
                 if earlier:
                     queries.append(Query(f"{earlier} {translated}", 1.0, "history-translated"))
-        for other in translations_wanted(store, q, lang) if self.settings.translate else ():
+        for other in translations_wanted(store, q, lang, within) if self.settings.translate else ():
             translated = self._rewrite(self.rewriter.translate, q, other)  # for the documents in `other`
             if translated and translated.strip().lower() != q.lower():
                 queries.append(Query(translated, 1.0, f"translated-{other}", other, only=True))
         queries += self._rewrite(self.rewriter.condense, q, history) or []
-        within = None
-        if history and queries[0].weight < 1.0:  # a follow-up that names almost nothing itself
-            within = earlier_document(store, history[-1], self.answered,  # itself with its own history
-                                      lambda earlier: self.retrieve(earlier, history[:-1], 1, store=store).hits)
         t1 = time.perf_counter()
         k = k or self.settings.k or RETRIEVAL_K
         if mirror is None:

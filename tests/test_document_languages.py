@@ -179,3 +179,11 @@ def test_a_chain_of_follow_ups_stays_in_the_first_question_s_document(two_minist
     history = ["Siapa menteri luar negeri China yang baru?", "Apa jabatannya sebelum itu?"]
     hits = two_ministers.retrieve("Kapan dia dipromosikan?", history, 4).hits
     assert {h.doc for h in hits} == {"000_7bfd9efb098ecdeb.txt"}
+
+
+def test_a_follow_up_about_an_other_language_document_is_translated_for_it(mixed):
+    from rag.mixed import translations_wanted
+
+    assert translations_wanted(mixed, "Apa katanya?", "id") == []
+    assert translations_wanted(mixed, "Apa katanya?", "id", within="wong.txt") == ["en"]
+    assert translations_wanted(mixed, "Apa katanya?", "id", within="000_7bfd9efb098ecdeb.txt") == []
