@@ -16,7 +16,12 @@ _NUMBER_WORDS = re.compile(
 # year alone talks around it. The 14 such questions of FacQA train and valid all have one in their answer.
 _DATE_Q = re.compile(r"\btanggal berapa\b|\b(?:what|which) date\b", re.I)
 _DAY = re.compile(r"(?<![\d.,])(?:0?[1-9]|[12]\d|3[01])(?![\d.,]\d)")
-_CLOCK_WORDS = re.compile(r"\d|\b(pagi|siang|sore|malam|tengah hari|morning|noon|afternoon|evening|night|midnight)\b", re.I)
+# A clock time: "16.30", "pukul 9", "9 pm", "10 WIB", or a part of the day. Any digit counted
+# before, so a date ("ditutup pada 3 Januari 2024" for "Jam berapa rapat koperasi ditutup?", the
+# multi-document audit) passed as a time.
+_CLOCK_WORDS = re.compile(
+    r"(?<![\d.,])\d{1,2}[.:]\d{2}(?![\d.,]\d|\d)|\b(?:pukul|jam)\s+\d|\d\s*(?:am|pm|a\.m\.|p\.m\.|wib|wita|wit|o'clock)(?!\w)"
+    r"|\b(pagi|siang|sore|malam|tengah hari|morning|noon|afternoon|evening|night|midnight)\b", re.I)
 
 
 # "1. ... 2. ...": the numbers of a list the answer made

@@ -352,3 +352,17 @@ def test_a_year_from_another_document_is_cut_from_an_answer_whose_paragraph_does
     assert stray_dates("On February 1, 2019, he left [16].", [P[2]], "When?") == ["1", "2019"]
     assert stray_dates("In 2019 they counted 12,000 [4].", [other], "How many?") == []  # its paragraph gives it
     assert stray_dates("On February 1 he left [16].", [P[2]], "When?") == []  # a day alone: not this rule's
+
+
+def test_a_date_or_an_amount_is_not_a_clock_time():
+    from rag.answer_type import wrong_answer_type
+
+    q = "Jam berapa rapat koperasi ditutup?"
+    assert wrong_answer_type(q, "Rapat koperasi ditutup pada 3 Januari 2024 [1].")
+    assert wrong_answer_type(q, "Rapat ditutup setelah 2.150 anggota hadir [1].")
+    for answer in ("Rapat ditutup pukul 16.30 [1].", "Pukul 16:30 [1].", "Pukul 9 [1].", "Pukul 10 WIB [1].",
+                   "Pada sore hari [1]."):
+        assert not wrong_answer_type(q, answer), answer
+    assert not wrong_answer_type("What time did the meeting end?", "It ended at 9 p.m. [1].")
+    assert not wrong_answer_type("What time did the meeting end?", "At 9.45 pm [1].")
+    assert wrong_answer_type("What time did the meeting end?", "On 9 February 2024 [1].")
