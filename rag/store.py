@@ -82,8 +82,12 @@ class Store:
 
     def __post_init__(self) -> None:
         self._by_key = {(p.doc, p.number): i for i, p in enumerate(self.paragraphs)}
-        self._row_langs: tuple | None = None  # (row languages or None when all are the corpus's,)
-        self._detected: dict[str, str] | None = None  # doc_langs of an index that lacks them
+        langs = self.manifest.get("doc_langs")  # detected here for an index built before it was stored
+        self.doc_langs: dict[str, str] = langs if isinstance(langs, dict) else document_languages(
+            ((p.doc, p.text) for p in self.paragraphs), self.lang)
+        rows = np.array([self.doc_langs.get(p.doc, self.lang) for p in self.paragraphs])
+        # each paragraph's language (its document's); None when every one is the corpus's
+        self.row_langs: np.ndarray | None = None if (rows == self.lang).all() else rows
         self._vocab: dict[str, set[str]] = {}
 
     @property
@@ -93,17 +97,6 @@ class Store:
     @property
     def lang(self) -> str:
         return self.manifest.get("corpus_lang", "id")
-
-    @property
-    def doc_langs(self) -> dict[str, str]:
-        """Each document's language: from the manifest, else (an index built before it was stored)
-        detected from the paragraphs."""
-        langs = self.manifest.get("doc_langs")
-        if isinstance(langs, dict):
-            return langs
-        if self._detected is None:
-            self._detected = document_languages(((p.doc, p.text) for p in self.paragraphs), self.lang)
-        return self._detected
 
     @property
     def languages(self) -> set[str]:
@@ -117,15 +110,6 @@ class Store:
             self._vocab[lang] = set().union(*(match_keys(p.text, lang) for p in self.paragraphs
                                               if langs.get(p.doc, self.lang) == lang))
         return self._vocab[lang]
-
-    @property
-    def row_langs(self) -> np.ndarray | None:
-        """Each paragraph's language (its document's), or None when every one is the corpus's."""
-        if self._row_langs is None:
-            langs = self.doc_langs
-            rows = np.array([langs.get(p.doc, self.lang) for p in self.paragraphs])
-            self._row_langs = (None if (rows == self.lang).all() else rows,)
-        return self._row_langs[0]
 
     @property
     def documents(self) -> dict[str, dict]:
