@@ -23,7 +23,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])")
 _PRONOUN_START = re.compile(r"^(?:dia|ia|mereka|beliau|he|she|they)\b", re.I)
 
 
-def _sentences(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
+    """`text`'s sentences (a break before a capital, digit or quote), or `text` whole."""
     return [x.strip() for x in _SENTENCE_END.split(text) if x.strip()] or [text.strip()]
 
 
@@ -45,7 +46,7 @@ def quote_passage(question: str, hit: Hit, lang: str, multi_doc: bool,
     which names who that is: the one before it in `hit`, or the last of `before` (the paragraph
     before `hit`, when it was given too; then cited as well)."""
     q = keys(question)
-    sentences = _sentences(hit.text)
+    sentences = split_sentences(hit.text)
     if len(hit.text) <= WHOLE_QUOTE_CHARS:
         sentences = [" ".join(sentences)]
     figure = asks_figure(question)
@@ -56,7 +57,7 @@ def quote_passage(question: str, hit: Hit, lang: str, multi_doc: bool,
         if at > 0:
             best = f"{sentences[at - 1]} {best}"
         elif before is not None:
-            earlier = _sentences(before.text)[-1]
+            earlier = split_sentences(before.text)[-1]
             return (f"{QUOTE_INTRO[lang]} “{earlier}” {citation_label(before, multi_doc)} “{best}” {label}",
                     (Citation(before.doc, before.paragraph), *cited))
     return f"{QUOTE_INTRO[lang]} “{best}” {label}", cited

@@ -1,12 +1,11 @@
 """Plain-text views of an answer shared by the CLI and the UI."""
 from __future__ import annotations
 
-import re
-
 from .answer import Answer
 from .citations import Citation
-from .language import match_keys
+from .grounding import keys
 from .parts import ELLIPSIS
+from .quotes import split_sentences
 from .retriever import Hit
 
 
@@ -16,16 +15,12 @@ def snippet(text: str, words: int = 12) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
 def part_snippet(text: str, answer: str) -> str:
     """For the part of a long paragraph the model read ("… words …"): the start of its sentence
     sharing most words with `answer`, after "… " (the part's own first words are mid-paragraph
     filler as often as not)."""
-    want = match_keys(answer)
-    sentences = [s for s in _SENTENCE_END.split(text.strip(f" {ELLIPSIS}")) if s.strip()]
-    best = max(sentences, key=lambda s: len(want & match_keys(s)), default="")
+    want = keys(answer)
+    best = max(split_sentences(text.strip(f" {ELLIPSIS}")), key=lambda s: len(want & keys(s)))
     return f"{ELLIPSIS} {snippet(best)}"
 
 
