@@ -81,9 +81,11 @@ def named_in(word: str, source: str) -> bool:
     ("Friday" in a paragraph that says "Jumat")."""
     for wc in CLASSES:
         for english in (True, False):
-            said = [mb for m, mb in _members_in(word, wc, english) if m.group(0) == word]
-            if said and said[0] in _named(source, wc):
-                return True
+            # English capitalises a compass point as a political name ("Western sanctions", "the West")
+            for form in {word, word.lower()} if english else {word}:
+                said = [mb for m, mb in _members_in(form, wc, english) if m.group(0) == form]
+                if said and said[0] in _named(source, wc):
+                    return True
     return False
 
 

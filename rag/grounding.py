@@ -18,9 +18,9 @@ from typing import Sequence
 
 from .citations import Citation, ParsedAnswer, citation_label, spans_documents
 from .closed_words import named_in
-from .language import PREFIX_CHARS, STOPWORDS, match_keys, words
+from .language import PREFIX_CHARS, STOPWORDS, demonym_named, match_keys, words
 from .language import near_spelling as _near
-from .held_details import keep_held_details, last_sentence
+from .held_details import SENTENCE_BREAK, keep_held_details, last_sentence
 from .retriever import Hit
 from .verbatim import day_spans
 
@@ -197,7 +197,7 @@ def repair_citations(parsed: ParsedAnswer, passages: Sequence[Hit], question: st
     return Grounded(text, tuple(found), changed, tuple(crossed))
 
 
-_SENTENCE_SPLIT = re.compile(r"((?<=[.!?])\s+|\n+)")
+_SENTENCE_SPLIT = re.compile(f"({SENTENCE_BREAK.pattern})")  # keeps the separators
 
 
 def _cite_earlier_sentences(span: str, att: Attributor, cited: set[int], add, whole: bool) -> tuple[str, bool]:
@@ -329,7 +329,8 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         low = word.lower()
         if len(low) <= 2 or low in STOPWORDS or low in q_words or _near(low, q_words):
             continue  # short acronyms differ across languages ("US"/"AS")
-        put(word, low in p_words or bool(keys(word) & p_keys) or _near(low, p_words) or named_in(word, passage_text))
+        put(word, low in p_words or bool(keys(word) & p_keys) or _near(low, p_words) or named_in(word, passage_text)
+            or demonym_named(word, passage_text))  # "Chinese" where the paragraph says "China"
     return Specifics(tuple(invented), tuple(supported))
 
 

@@ -137,6 +137,15 @@ def test_specifics_ignore_the_question_sentence_starts_and_one_digit_numbers():
     assert spec.invented == ("Donald", "Trump") and spec.supported == ()
 
 
+def test_an_english_adjective_of_a_place_or_compass_point_the_paragraph_names_is_not_invented():
+    q = "What is the article about?"
+    west = [Hit("a.txt", 3, "Rusia bergantung pada China untuk menyeimbangkan efek sanksi barat.", 1.0)]
+    assert specifics("It is about Russia relying on China against Western sanctions [3].", west, q).invented == ()
+    assert specifics("The West imposed sanctions on Russia [3].", west, q).invented == ()
+    assert specifics("Its Chinese and Russian leaders spoke [12].", P, q).supported == ("Chinese", "Russian")
+    assert specifics("Its Japanese and Eastern officials spoke [12].", P, q).invented == ("Japanese", "Eastern")
+
+
 def test_one_digit_quantities_with_a_unit_must_be_in_the_passages_in_either_language():
     q = "Berapa lama kunjungan itu?"
     assert specifics("Dua minggu sebelum invasi [16].", P, q).invented == ()  # spelled out: not a digit
