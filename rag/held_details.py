@@ -19,13 +19,14 @@ from .verbatim import day_spans
 _LABEL = re.compile(r"\[[^\[\]]*\]")
 _NUMBER = re.compile(r"(?<!\w)(\d+(?:[.,:]\d+)*)(?:st|nd|rd|th)?(?!\w)")
 _CAPITAL = re.compile(r"(?<![\w.])([A-Z][\w'’-]+)")
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence break in a model's answer; grounding splits on the same pattern.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _OPENS = ".!?:\"“("  # a capital after these may only open a sentence
 
 
 def last_sentence(span: str) -> str:
     """The last sentence of `span` that has words (a citation group follows it)."""
-    parts = [p for p in _SENTENCES.split(_LABEL.sub(" ", span)) if words(p)]
+    parts = [p for p in SENTENCE_BREAK.split(_LABEL.sub(" ", span)) if words(p)]
     return parts[-1] if parts else ""
 
 

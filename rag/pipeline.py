@@ -18,6 +18,8 @@ from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
 from .mixed import translations_wanted
+from .passage_counts import HINT_TEXTS, HINT_TEXTS_OTHER_LANGUAGE, K_HINTS, K_RETRIEVED, RETRIEVAL_K  # noqa: F401
+from .overview import asks_overview, overview, overview_lead
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
 from .priority import QuestionGate
@@ -25,30 +27,11 @@ from .prompt import PREFIX, passage_block, render
 from .retriever import Hit, Query, Retrieval, Retriever, focus
 from .rewrite import QueryRewriter, leans_on_history
 from .settings import Settings
-from .support import MIN_YES, MIN_YES_CORPUS, answers_prefix, support_prefix
+from .support import MIN_YES, MIN_YES_CORPUS, reading_prefixes
 from .store import Store, current_generation, load_index
 from .user_input import clean_history, clean_question
 
-# Passages handed to the model when retrieval chooses them. FacQA valid 1-100 (55 documents):
-# 3 gave accuracy 0.70 against 0.69 with 4 (on a slightly older main), median time to first
-# token 3.6 s against 5.7 s (each passage is ~110 fresh prompt tokens at ~100 tokens/s here),
-# full answer 8.1 s against 11.2 s. `retriever.focus` then drops those BM25 barely matches.
-K_RETRIEVED = 3
-# With the whole corpus in the cached prompt, the paragraphs retrieval ranks first are named as
-# hints after the question; 2 instead of 4 lost a seed_dev answer (d05), so this stays 4.
-K_HINTS = 4
-# ... and the first of them are also written out just before the question. Dev (the four seed
-# sets, 66 answerable and 23 unanswerable questions): right answers 47 -> 50 with one written
-# out, 51 with two, 52 with these two numbers; refusals 19 -> 18, 21, 20. Each costs ~60-100
-# fresh prompt tokens (~0.9 s to the first token); a question in the other language gets one.
-# That was first for time (its translation took ~1.8 s); an English question that searches the
-# corpus's English copy (`corpus_copy`) is not translated, and one still did better than two on
-# the 39 English questions of the four seed sets: 22 of 29 right and 7 of 10 traps refused,
-# against 20 and 9 (first token 1.76 s against 2.08 s).
-HINT_TEXTS = 2
-HINT_TEXTS_OTHER_LANGUAGE = 1
 COPY_QUERY = "copy"  # the name of a question searched in the corpus's copy
-RETRIEVAL_K = 4  # retrieval on its own (`rag eval --retrieval-only`, `rag bench`)
 NO_DOCUMENTS = ("the seeds folder {} has no documents any more, so nothing can be answered; add .txt or .md files "
                 "(UTF-8 text) to it and ask again once they are indexed")
 
@@ -164,22 +147,15 @@ class Pipeline:
         return time.perf_counter() - start
 
     def warm_readings(self, glossed: bool = False) -> int:
-        """With the whole corpus in context: the KV states of the yes/no readings' prompts up to
-        each paragraph (`support.reading_prefix`), saved on disk once per corpus (~1.2 s per
-        paragraph and kind the first time, 2 x 19 for the seed article) and loaded from there
-        after. Each support check or judged passage then costs ~1 s less. `glossed`: instead,
-        the judge's readings of each paragraph with its English copy (English questions), once
-        the copy is complete. Returns how many."""
+        """With the whole corpus in context: the KV states of the yes/no readings' prompts up to each
+        paragraph, saved on disk once per corpus and loaded from there after (`support.reading_prefixes`).
+        `glossed`: the judge's readings with the English copy, once it is complete. Returns how many."""
         corpus = self.context_passages()
         llm = self.llm()
         if not corpus or not hasattr(llm, "warm") or not self.settings.prefix_cache:
             return 0
-        if glossed:
-            mirror = self._mirror(self.store)
-            copies = mirror.paragraphs if mirror is not None else []
-            prefixes = [answers_prefix(replace(hit, gloss=c.text)) for hit, c in zip(corpus, copies)]
-        else:
-            prefixes = [f(hit) for hit in corpus for f in (support_prefix, answers_prefix)]
+        mirror = self._mirror(self.store) if glossed else None
+        prefixes = reading_prefixes(corpus, mirror.paragraphs if mirror is not None else [], glossed)
         for prefix in prefixes:
             self.gate.wait()  # the chat warms up in the background: questions go first
             llm.warm(prefix, gate=self.gate)
@@ -341,6 +317,9 @@ class Pipeline:
         if self.seeds_empty:  # every document deleted: the old index must not answer for them
             raise NoDocuments(NO_DOCUMENTS.format(self.settings.seeds))
         store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile
+        if asks_overview(q, store.documents):
+            yield from self._overview_events(q, hist, store, start)
+            return
         parts = split_question(q) if self.settings.split_questions else None
         if not parts:
             yield from self._answer_events(q, hist, k, store, start)
@@ -390,6 +369,18 @@ class Pipeline:
                 yield event
         finally:
             events.close()  # a client that stops reading must not keep the LLM lock held
+
+    def _overview_events(self, q: str, hist: list[str], store: Store, start: float) -> Iterator[Event]:
+        """"What is this article about?": its lead paragraphs summarised (`overview.py`)."""
+        pinned = hist and earlier_document(store, hist[-1], self.answered, lambda e: self.retrieve(e, (), 1).hits)
+        lead = overview_lead([Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs], q, pinned or None)
+        lang, doc_lang = detect_language(q), store.doc_langs.get(lead[0].doc, store.lang) if lead else store.lang
+        llm = self.llm() if lead and lang != doc_lang else None  # the source's own sentences need no model
+        for event in overview(llm, q, lead, lang, doc_lang, self.settings.max_tokens, len(store.documents) > 1):
+            if isinstance(event, Answer):
+                self.answered.note(q, [c.doc for c in event.citations])
+                event.timings.update({"retrieval_s": 0.0, "total_s": time.perf_counter() - start})
+            yield event
 
     def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
         answer = None

@@ -8,6 +8,7 @@ enough to refuse them (measured on the dev sets; see docs/answer-checks.md, "6. 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from .llm import LLM
@@ -60,6 +61,16 @@ def judged_text(hit: Hit) -> str:
 
 def answers_prefix(hit: Hit) -> str:
     return reading_prefix(ANSWERS_SYSTEM, judged_text(hit))
+
+
+def reading_prefixes(corpus: Sequence[Hit], copies: Sequence, glossed: bool = False) -> list[str]:
+    """The prompts up to each paragraph of the yes/no readings, whose KV states are kept (~1.2 s per
+    paragraph and kind the first time, 2 x 19 for the seed article; each reading then costs ~1 s
+    less): the support check's and the judge's, or with `glossed` the judge's with each paragraph's
+    English copy beside it (`copies`: the copy's paragraphs, in the corpus's order)."""
+    if glossed:
+        return [answers_prefix(replace(hit, gloss=c.text)) for hit, c in zip(corpus, copies)]
+    return [f(hit) for hit in corpus for f in (support_prefix, answers_prefix)]
 
 
 def _yes_probability(llm: LLM, prompt: str, prefix: str = "") -> float | None:
