@@ -33,7 +33,8 @@ SENTENCE_CHARS = 400  # a first sentence longer than this is cut at a word
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z]+)*")
 _DOC = frozenset("article articles document documents text texts story news piece file files report page "
-                 "artikel dokumen berita teks tulisan naskah bacaan artikelnya dokumennya beritanya".split())
+                 "artikel dokumen berita teks tulisan naskah bacaan artikelnya dokumennya beritanya dokumen-dokumen "
+                 "artikel-artikel berita-berita".split())
 # asking for the whole by themselves ("Summarise.", "Ringkasan?")
 _SUMMARISE = frozenset("summarize summarise summary sum overview gist tldr recap ringkas ringkaslah ringkaskan "
                        "ringkasan rangkum rangkumlah rangkumkan rangkuman intisari gambaran".split())
@@ -156,10 +157,12 @@ def _kept_line(line: str, lead: Sequence[Hit], question: str) -> tuple[str, Hit]
     return None if unsupported_specifics(sentence, [hit], question) else (sentence, hit)
 
 
-def overview(llm: LLM, question: str, lead: Sequence[Hit], lang: str, doc_lang: str, max_tokens: int,
-             multi_doc: bool) -> Iterator[Event]:
+def overview(llm: LLM | None, question: str, lead: Sequence[Hit], lang: str, doc_lang: str, max_tokens: int,
+             documents: int = 1) -> Iterator[Event]:
     """Stream a summary of `lead` (Token events, each a finished sentence), then the Answer. The
-    model writes it only for one document in a language other than the question's (`doc_lang`)."""
+    model writes it only for one document in a language other than the question's (`doc_lang`).
+    `documents`: how many the corpus has (several: citations name the document)."""
+    multi_doc = documents > 1
     start = time.perf_counter()
     lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
@@ -184,6 +187,9 @@ def overview(llm: LLM, question: str, lead: Sequence[Hit], lang: str, doc_lang: 
         text, citations = _render(kept, multi_doc)
     elif lead:
         text, citations = source_overview(lead, multi_doc)
+        shown = len({h.doc for h in lead})
+        if 1 < shown < documents:  # each document's opening sentence, but not of every document
+            text += f" ({shown} of {documents} documents)" if lang == EN else f" ({shown} dari {documents} dokumen)"
         yield Token(text)
     else:
         text, citations = REFUSAL[lang], ()

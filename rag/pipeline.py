@@ -376,7 +376,7 @@ class Pipeline:
         lead = overview_lead([Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs], q, pinned or None)
         lang, doc_lang = detect_language(q), store.doc_langs.get(lead[0].doc, store.lang) if lead else store.lang
         llm = self.llm() if lead and lang != doc_lang else None  # the source's own sentences need no model
-        for event in overview(llm, q, lead, lang, doc_lang, self.settings.max_tokens, len(store.documents) > 1):
+        for event in overview(llm, q, lead, lang, doc_lang, self.settings.max_tokens, len(store.documents)):
             if isinstance(event, Answer):
                 self.answered.note(q, [c.doc for c in event.citations])
                 event.timings.update({"retrieval_s": 0.0, "total_s": time.perf_counter() - start})

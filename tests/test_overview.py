@@ -62,8 +62,8 @@ def test_over_several_documents_the_one_named_or_pinned_is_summarised_else_each_
         ("a.txt", 1), ("notes/flood.txt", 1)]
 
 
-def _events(llm, question, lead, lang, doc_lang, multi_doc=False):
-    events = list(overview(llm, question, lead, lang, doc_lang, 160, multi_doc))
+def _events(llm, question, lead, lang, doc_lang, documents=1):
+    events = list(overview(llm, question, lead, lang, doc_lang, 160, documents))
     assert isinstance(events[-1], Answer)
     return events[:-1], events[-1]
 
@@ -95,6 +95,14 @@ def test_when_no_line_of_the_model_survives_the_sources_own_sentences_are_shown(
     llm = FakeLLM("The article discusses many things")  # no numbered line, cut off
     _, answer = _events(llm, "What is this article about?", overview_lead(LEAD, "x"), "en", "id")
     assert answer.quoted and answer.text.startswith("Putin dan Xi berjanji") and answer.text.endswith("[4]")
+
+
+def test_each_documents_opening_sentence_says_when_not_every_document_is_shown():
+    lead = [Hit("a.txt", 1, "Banjir melanda Semarang. Dua.", 0.0), Hit("b.txt", 2, "Harga naik lagi. Tiga.", 0.0)]
+    _, answer = _events(None, "What are these documents about?", lead, "en", "en", documents=9)
+    assert answer.text == "Banjir melanda Semarang. [a.txt ¶1] Harga naik lagi. [b.txt ¶2] (2 of 9 documents)"
+    _, answer = _events(None, "Apa isi dokumen-dokumen ini?", lead, "id", "id", documents=2)
+    assert answer.text.endswith("[b.txt ¶2]")
 
 
 def test_an_empty_lead_is_the_refusal():
