@@ -50,7 +50,7 @@ class Answer:
     quoted: bool = False  # the text quotes a passage (the model stated nothing twice, or its answer was refused)
     support: float | None = None  # the second reading's P(the cited text says this)
     withdrawn: bool = False  # the support was below the minimum (or a name crossed documents): refused or quoted
-    overview: bool = False  # a summary of a document's opening paragraphs (`overview.py`), not one fact
+    lookup: str = ""  # "overview": a document's opening paragraphs; "paragraph": one asked by number (not one fact)
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -63,7 +63,7 @@ class Answer:
             "retrieved": [[h.doc, h.paragraph] for h in self.retrieved],
             "dropped_citations": list(self.dropped), "reattributed": self.reattributed,
             "not_in_documents": list(self.invented), "quoted": self.quoted, "support": self.support,
-            "withdrawn": self.withdrawn, "overview": self.overview,
+            "withdrawn": self.withdrawn, "lookup": self.lookup,
             "model_text": self.raw, "timings": self.timings,
         }
 

@@ -92,9 +92,12 @@ CHECKED_NOTE = "(checked against the cited paragraphs, the answer reads:)"  # be
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, passages, timings).")
 @click.option("--k", type=click.IntRange(min=1), default=None, help="Passages handed to the model (default: 3 retrieved, or 4 hints with the whole corpus in context).")
 @click.option("--history", multiple=True, help="An earlier question of the same chat (repeatable, oldest first).")
+@click.option("--stream/--no-stream", default=None,
+              help="Print the answer as it is written, and what the checks withdraw (default: on a terminal only; "
+                   "piped, only the checked answer is printed).")
 @friendly
 def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: bool, k: int | None,
-        history: tuple[str, ...]) -> None:
+        history: tuple[str, ...], stream: bool | None) -> None:
     """Answer QUESTION from the documents, streaming, then list the cited sources."""
     from .answer import Answer, Reset, Token
     from .documents import CONTROL_CHARS
@@ -112,15 +115,17 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
     pipe = Pipeline(settings)
     pipe.ensure_index(progress=False)
     answer: Answer | None = None
+    # piped output gets only the checked answer: a claim the checks withdrew must not reach a file
+    shown = not as_json and (sys.stdout.isatty() if stream is None else stream)
     streamed = ""
     explained = False  # the last thing printed is a Reset's reason: a second one says why more follows
     try:
         for event in pipe.ask_stream(question or "", list(history)):
-            if isinstance(event, Token) and not as_json:
+            if isinstance(event, Token) and shown:
                 streamed += event.text
                 explained = False
                 click.echo(safe(event.text), nl=False)
-            elif isinstance(event, Reset) and not as_json:
+            elif isinstance(event, Reset) and shown:
                 if streamed or explained:
                     click.echo(f"\n({event.reason})" if streamed else f"({event.reason})")
                     explained = True

@@ -16,6 +16,8 @@ from typing import Iterator
 from .errors import NoDocuments, RagError
 
 SUFFIXES = (".txt", ".md")
+# documents a user may drop in expecting them read: each is listed as skipped, with what to do
+OTHER_FORMATS = frozenset(".pdf .doc .docx .odt .rtf .epub .ppt .pptx .odp .xls .xlsx .ods .csv .html .htm".split())
 MAX_FILE_BYTES = 20 * 2**20  # the default of Settings.max_file_mb (RAG_MAX_FILE_MB)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Terminal escapes and other control characters (tab excepted) are never content: they become spaces.
@@ -109,6 +111,9 @@ def _candidates(seeds: Path, skipped: list[Skipped]) -> Iterator[Path]:
             path = Path(dirpath) / name
             if not name.startswith(".") and path.suffix.lower() in SUFFIXES:
                 yield path
+            elif not name.startswith(".") and path.suffix.lower() in OTHER_FORMATS:
+                skipped.append(Skipped(path.relative_to(seeds).as_posix(), f"a {path.suffix.lower()} file, not plain "
+                                       "text (only .txt and .md are read); save its text as a .txt file"))
 
 
 def _outside_link(path: Path, seeds: Path) -> str:

@@ -58,16 +58,23 @@ def _names(doc: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n.lower() for n in (doc, path.name, path.stem)))
 
 
-def _naming(question: str, doc: str) -> re.Pattern:
+def _naming(doc: str) -> re.Pattern:
+    """A pattern for `doc`'s names as whole words (`asked` is lower-cased)."""
     return re.compile("|".join(rf"(?<![\w.]){re.escape(n)}(?![\w])" for n in _names(doc)))
+
+
+def documents_named(question: str, documents: Iterable[str]) -> list[str]:
+    """The documents `question` names by path, file name or file name without the extension."""
+    asked = question.lower()
+    return [d for d in documents if _naming(d).search(asked)]
 
 
 def asks_overview(question: str, documents: Iterable[str] = ()) -> bool:
     """Whether `question` asks what a document says as a whole, and nothing more specific
     (besides which of `documents`, by its file name)."""
     asked = question.lower().replace("tl;dr", "tldr")
-    for doc in documents:
-        asked = _naming(asked, doc).sub(" document ", asked)
+    for doc in documents:  # a document named by its file name is "the document"
+        asked = _naming(doc).sub(" document ", asked)
     found = _WORD.findall(asked)
     if not found or any(w not in _DOC | _SUMMARISE | _TOPIC | _FILLER for w in found):
         return False
@@ -88,7 +95,7 @@ def overview_lead(paragraphs: Sequence[Hit], question: str, pinned: str | None =
     """What to summarise: the lead of the one document meant (the only one, one the question names
     by its file name, or `pinned`, the one the chat was about), else each document's first paragraph."""
     docs = sorted({h.doc for h in paragraphs})
-    named = [d for d in docs if _naming(question.lower(), d).search(question.lower())]
+    named = documents_named(question, docs)
     doc = docs[0] if len(docs) == 1 else named[0] if len(named) == 1 else pinned if pinned in docs else None
     if doc is not None:
         return lead_passages(paragraphs, doc)
@@ -195,4 +202,4 @@ def overview(llm: LLM | None, question: str, lead: Sequence[Hit], lang: str, doc
         text, citations = REFUSAL[lang], ()
     timings["total_s"] = time.perf_counter() - start
     yield Answer(question, text, citations, passages=tuple(lead), retrieved=tuple(lead), refused=not lead,
-                 lang=lang, raw=raw, quoted=quoted, overview=True, timings=timings)
+                 lang=lang, raw=raw, quoted=quoted, lookup="overview", timings=timings)

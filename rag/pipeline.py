@@ -20,6 +20,7 @@ from .llm import LLM, LlamaCppLLM
 from .mixed import translations_wanted
 from .passage_counts import HINT_TEXTS, HINT_TEXTS_OTHER_LANGUAGE, K_HINTS, K_RETRIEVED, RETRIEVAL_K  # noqa: F401
 from .overview import asks_overview, overview, overview_lead
+from .by_number import asks_paragraph, paragraph_asked
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
 from .priority import QuestionGate
@@ -317,8 +318,8 @@ class Pipeline:
         if self.seeds_empty:  # every document deleted: the old index must not answer for them
             raise NoDocuments(NO_DOCUMENTS.format(self.settings.seeds))
         store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile
-        if asks_overview(q, store.documents):
-            yield from self._overview_events(q, hist, store, start)
+        if asks_overview(q, store.documents) or asks_paragraph(q, store.documents) is not None:
+            yield from self._document_events(q, hist, store, start)
             return
         parts = split_question(q) if self.settings.split_questions else None
         if not parts:
@@ -370,13 +371,21 @@ class Pipeline:
         finally:
             events.close()  # a client that stops reading must not keep the LLM lock held
 
-    def _overview_events(self, q: str, hist: list[str], store: Store, start: float) -> Iterator[Event]:
-        """"What is this article about?": its lead paragraphs summarised (`overview.py`)."""
+    def _document_events(self, q: str, hist: list[str], store: Store, start: float) -> Iterator[Event]:
+        """A question about a document, not a fact in it: what it is about (`overview.py`) or its
+        paragraph n (`by_number.py`)."""
         pinned = hist and earlier_document(store, hist[-1], self.answered, lambda e: self.retrieve(e, (), 1).hits)
-        lead = overview_lead([Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs], q, pinned or None)
-        lang, doc_lang = detect_language(q), store.doc_langs.get(lead[0].doc, store.lang) if lead else store.lang
-        llm = self.llm() if lead and lang != doc_lang else None  # the source's own sentences need no model
-        for event in overview(llm, q, lead, lang, doc_lang, self.settings.max_tokens, len(store.documents)):
+        paragraphs = [Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs]
+        lang = detect_language(q) if detect_language(q) != OTHER else "en"
+        number = asks_paragraph(q, store.documents)
+        if number is not None:
+            events = paragraph_asked(q, number, paragraphs, pinned or None, lang)
+        else:
+            lead = overview_lead(paragraphs, q, pinned or None)
+            doc_lang = store.doc_langs.get(lead[0].doc, store.lang) if lead else store.lang
+            llm = self.llm() if lead and lang != doc_lang else None  # the source's own sentences need no model
+            events = overview(llm, q, lead, lang, doc_lang, self.settings.max_tokens, len(store.documents))
+        for event in events:
             if isinstance(event, Answer):
                 self.answered.note(q, [c.doc for c in event.citations])
                 event.timings.update({"retrieval_s": 0.0, "total_s": time.perf_counter() - start})

@@ -140,6 +140,9 @@ def _invalid(settings: Settings) -> str:
         return f"RAG_MIN_SUPPORT={settings.min_support} is not a probability; unset it or give a number from 0 to 1"
     if not 0 < settings.max_file_mb < float("inf"):  # also NaN
         return f"RAG_MAX_FILE_MB={settings.max_file_mb} is not a usable size; unset it or give a size in MB above 0"
+    if settings.index is not None and settings.index.resolve() == settings.seeds.resolve():
+        return (f"the index folder is the seeds folder ({settings.seeds}); the index would be written among the "
+                "documents: give --index (RAG_INDEX) another folder")
     return ""
 
 

@@ -282,10 +282,12 @@ def test_cli_labels_the_checked_answer_when_it_differs_from_the_streamed_text(cl
         return f"{' '.join(found[0][1].split()[:12])} [{found[1][0]}]."
 
     cli_fakes["llm"] = FakeLLM(cites_the_second)
-    result = rag_ask(cli_fakes, "Apa yang dikatakan Putin tentang kemitraan dengan China?")
+    result = rag_ask(cli_fakes, "--stream", "Apa yang dikatakan Putin tentang kemitraan dengan China?")
     assert result.exit_code == 0, result.output
     streamed, checked = result.output.split(CHECKED_NOTE)
     assert streamed.strip() and checked.strip() and streamed.strip() != checked.strip().splitlines()[0]
+    piped = rag_ask(cli_fakes, "Apa yang dikatakan Putin tentang kemitraan dengan China?")  # not a terminal
+    assert CHECKED_NOTE not in piped.output and piped.output.splitlines()[0] == checked.strip().splitlines()[0]
 
 
 def test_cli_never_prints_control_characters_from_the_model(cli_fakes):
@@ -316,6 +318,15 @@ def test_an_out_of_range_setting_is_one_line_naming_the_variable(cli_fakes, monk
     result = rag_ask(cli_fakes, "Siapa menteri luar negeri China?")
     assert result.exit_code == 1 and result.output.startswith(f"Error: {says}"), result.output
     assert len(result.output.strip().splitlines()) == 1 and "pipeline" not in cli_fakes  # nothing loaded
+
+
+def test_the_seeds_folder_as_the_index_folder_is_refused_before_anything_is_written(seeds):
+    from rag.cli import cli
+
+    before = sorted(p.name for p in seeds.iterdir())
+    result = CliRunner().invoke(cli, ["index", "--seeds", str(seeds), "--index", str(seeds)])
+    assert result.exit_code == 1 and result.output.startswith("Error: the index folder is the seeds folder")
+    assert len(result.output.strip().splitlines()) == 1 and sorted(p.name for p in seeds.iterdir()) == before
 
 
 @pytest.mark.parametrize("args", [["--k", "0"], ["--k", "-2"]])

@@ -54,6 +54,6 @@ def test_ctrl_c_mid_answer_ends_the_line_before_saying_interrupted(monkeypatch, 
         return pipe
 
     monkeypatch.setattr(rag.pipeline, "Pipeline", fake_pipeline)
-    code, out, err = run_main(monkeypatch, capsys, "ask", "--seeds", str(settings.seeds), "--index",
+    code, out, err = run_main(monkeypatch, capsys, "ask", "--stream", "--seeds", str(settings.seeds), "--index",
                               str(settings.index_dir), "Siapa menteri luar negeri China?")
     assert code == 130 and out == "Wang Yi adalah\n" and err == "interrupted\n"

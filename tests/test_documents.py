@@ -37,9 +37,13 @@ def test_bom_and_utf16_are_decoded(tmp_path):
     ("latin1.txt", "caf\xe9\n".encode("latin-1"), "not UTF-8"),
     ("bin.txt", b"abc\x00def", "binary"),
     ("empty.txt", b"\n \n", "empty"),
+    ("report.pdf", b"%PDF-1.4", "a .pdf file, not plain text (only .txt and .md are read); save its text as a .txt"),
+    ("sub/notes.DOCX", b"PK", "a .docx file, not plain text"),
 ])
 def test_bad_files_are_skipped_with_a_reason(tmp_path, name, content, reason):
+    (tmp_path / name).parent.mkdir(exist_ok=True)
     (tmp_path / name).write_bytes(content)
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")  # not a document anyone expects read: not listed
     (tmp_path / "good.txt").write_text("baik\n", encoding="utf-8")
     docs, skipped = read_seeds(tmp_path)
     assert [d.name for d in docs] == ["good.txt"]

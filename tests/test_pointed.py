@@ -105,8 +105,8 @@ def test_rag_ask_says_why_a_second_answer_follows(monkeypatch, settings):
     monkeypatch.setattr(rag.pipeline, "Pipeline", lambda s: real(
         s.replace(translate=False, context="retrieved"), embedder=FakeEmbedder(),
         llm=FakeLLM(_pointed_reads_right, support=_support), log=lambda m: None))
-    result = CliRunner().invoke(cli, ["ask", "--seeds", str(settings.seeds), "--index", str(settings.index_dir),
-                                      QUESTION])
+    result = CliRunner().invoke(cli, ["ask", "--stream", "--seeds", str(settings.seeds), "--index",
+                                      str(settings.index_dir), QUESTION])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     first, withdrawn, pointed = (next(i for i, line in enumerate(lines) if text in line)

@@ -104,7 +104,7 @@ def test_unverified_badge_and_refusal_style():
     quoted = views.answer_html(make_answer(text="Bagian dokumen yang paling relevan: “Qin Gang.” [18]", quoted=True), 1)
     assert "rag-badge-quoted" in quoted and "rag-unverified" not in quoted and 'class="rag-cite"' in quoted
     assert "passage search found most relevant" in quoted
-    lead = views.answer_html(make_answer(text="Vladimir Putin dan Xi Jinping berjanji. [1]", quoted=True, overview=True), 1)
+    lead = views.answer_html(make_answer(text="Vladimir Putin dan Xi Jinping berjanji. [1]", quoted=True, lookup="overview"), 1)
     assert "rag-badge-quoted" in lead and "opening paragraphs" in lead and "search found" not in lead
 
     refusal = make_answer(text="Informasi itu tidak ada dalam dokumen.", citations=(), refused=True, verified=True)

@@ -95,8 +95,9 @@ def answer_html(answer: Answer, turn: int) -> str:
         badges.append(f'<span class="rag-badge rag-badge-unverified" title="The documents do not contain: {esc(words)}">'
                       f'unverified: not in the documents: {esc(words)}</span>')
     elif answer.quoted:
-        why = ("The first sentence of each of the document's opening paragraphs, in its own words" if answer.overview
-               else "A second reading withdrew the model's answer; this is the passage the model judged to answer "
+        why = ("The first sentence of each of the document's opening paragraphs, in its own words"
+               if answer.lookup == "overview" else "The paragraph asked for by its number, in its own words"
+               if answer.lookup == "paragraph" else "A second reading withdrew the model's answer; this is the passage the model judged to answer "
                "the question, in its own words" if answer.support is not None else
                "The model did not state an answer; this is the passage search found most relevant, in its own words")
         badges.append(f'<span class="rag-badge rag-badge-quoted" title="{why}">quoted from the source</span>')
