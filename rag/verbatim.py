@@ -8,6 +8,7 @@ paragraph, and it drops the guessed year. Only the paragraphs the answer cites a
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Sequence
 
@@ -345,15 +346,38 @@ def source_subjects(text: str, source: str, question: str) -> str:
     return _GOVERNMENT_OF.sub(fix, text)
 
 
+_SPELLED_NAME = re.compile(r"(?<![\w'’-])[A-Z][^\W\d_]{3,}(?![\w'’-])")
+
+
+def source_spellings(text: str, source: str, question: str) -> str:
+    """A name the question misspelled ("Xi Jinpin", "Putn") and the answer copied, in the source's
+    spelling, when the source writes exactly one name that close. Only when question and source
+    share a language: across languages a name is spelled otherwise on purpose ("Russia"/"Rusia")."""
+    if detect_language(question) != detect_language(source):
+        return text
+    written = set(_SPELLED_NAME.findall(source))
+    fixes: dict[str, str] = {}
+    for name in set(_SPELLED_NAME.findall(text)) - written:
+        if not re.search(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", question):
+            continue  # only the question's own typo: a name the model made up is the grounding check's
+        close = {w for w in written if w[0] == name[0] and abs(len(w) - len(name)) <= 2
+                 and difflib.SequenceMatcher(None, name.lower(), w.lower()).ratio() >= 0.8}
+        if len(close) == 1:
+            fixes[name] = close.pop()
+    for name, right in fixes.items():
+        text = re.sub(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", right, text)
+    return text
+
+
 def restore_source_forms(text: str, cited: Sequence[Hit], question: str) -> str:
     """The answer with dates, days, months, seasons and compass points, glosses, abbreviations,
     counted words, qualified figures, the asked kind of thing, names with their titles and
-    years, the question's subject, and a word left out of a copied phrase in the form its cited
-    paragraphs use."""
+    years, the question's subject and its misspelled names, and a word left out of a copied
+    phrase in the form its cited paragraphs use."""
     if not cited:
         return text
     source = " ".join(h.text for h in cited)
-    text = source_subjects(text, source, question)
+    text = source_subjects(source_spellings(text, source, question), source, question)
     text = source_closed_words(source_dates(text, source), source, question, detect_language(question) == EN)
     text = source_kind(source_units(text, source, question), source, question)
     text = source_time_bounds(source_bounds(text, source, question), source, question)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rag.answer import generate
 from rag.copied_phrases import source_dropped_words
 from rag.retriever import Hit
-from rag.verbatim import (restore_source_forms, source_bounds, source_dates, source_glosses, source_kind,
+from rag.verbatim import (restore_source_forms, source_spellings, source_bounds, source_dates, source_glosses, source_kind,
                           source_long_forms, source_name_years, source_time_bounds,
                           source_titles, source_units)
 
@@ -242,3 +242,24 @@ def test_the_questions_subject_loses_the_pemerintah_the_model_put_before_it():
     assert source_subjects("Pemerintah Putin [16]", source, question) == "Pemerintah Putin [16]"
     written = "Pemerintah Putin mengumumkan sanksi. " + source
     assert source_subjects("Pemerintah Putin mengunjungi Xi [16].", written, question).startswith("Pemerintah")
+
+
+SEED_16_18 = ("Dia mengunjungi Xi di Beijing pada awal Februari, dua minggu sebelum memerintahkan invasi ke Ukraina. "
+              "Sementara itu, Beijing mengumumkan bahwa orang kepercayaan dan pembantu dekat Xi Jinping, Qin Gang, "
+              "telah dipromosikan menjadi menteri luar negeri. Putin mengatakan pembicaraan itu penting.")
+
+
+def test_a_name_the_question_misspelled_and_the_answer_copied_takes_the_sources_spelling():
+    q = "Siapa yang dipromosikan oleh Xi Jinpin?"
+    assert source_spellings("Qin Gang, dipromosikan oleh Xi Jinpin [18].", SEED_16_18, q) == (
+        "Qin Gang, dipromosikan oleh Xi Jinping [18].")
+    assert source_spellings("Putn mengunjungi Xi di Beijing [16].", SEED_16_18, "Kapan Putn mengunjungi Xi?") == (
+        "Putin mengunjungi Xi di Beijing [16].")
+
+
+def test_a_name_not_from_the_question_or_in_another_language_or_with_no_close_match_is_left():
+    assert source_spellings("Putn berkata [16].", SEED_16_18, "Siapa yang berkata?") == "Putn berkata [16]."
+    assert source_spellings("Jokowi ke Beijing [16].", SEED_16_18, "Kapan Jokowi ke Beijing?") == (
+        "Jokowi ke Beijing [16].")
+    english = "Russia relies on China for trade."  # "Rusia" in the source is the same name, not a typo
+    assert source_spellings(english, "Rusia bergantung pada China.", "Why does Russia rely on China?") == english
