@@ -174,7 +174,15 @@ class Retriever:
         fused = rrf(rankings, n)
         if within is not None:
             fused[[p.doc != within for p in self.store.paragraphs]] = 0.0
-        top = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
+        top: list[int] = []
+        seen: set[str] = set()
+        for i in np.argsort(-fused, kind="stable"):
+            text = self.store.paragraphs[i].text
+            if fused[i] <= 0 or len(top) == k:
+                break
+            if text not in seen:  # the same paragraph in a copied document would only take a slot
+                seen.add(text)
+                top.append(int(i))
         hits = [self._hit(i, float(fused[i]), dense_best, lex_best, ranks) for i in top]
         return hits if unit_best is None else [self._best_part(h, i, unit_best) for h, i in zip(hits, top)]
 

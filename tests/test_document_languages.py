@@ -187,3 +187,11 @@ def test_a_follow_up_about_an_other_language_document_is_translated_for_it(mixed
     assert translations_wanted(mixed, "Apa katanya?", "id") == []
     assert translations_wanted(mixed, "Apa katanya?", "id", within="wong.txt") == ["en"]
     assert translations_wanted(mixed, "Apa katanya?", "id", within="000_7bfd9efb098ecdeb.txt") == []
+
+
+def test_a_paragraph_found_in_two_identical_documents_takes_one_slot(settings, seeds, fake_embedder):
+    (seeds / "copy.txt").write_text((seeds / "000_7bfd9efb098ecdeb.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    store, _ = build_index(settings, fake_embedder, progress=False, log=_quiet)
+    hits = Retriever(store, fake_embedder).search("Qin Gang dipromosikan menjadi menteri luar negeri", 4)
+    assert len(hits) == 4 and len({h.text for h in hits}) == 4  # four different paragraphs
+    assert hits[0].paragraph == 18
