@@ -45,7 +45,8 @@ def asks_paragraph(question: str, documents: Iterable[str] = ()) -> int | None:
 def paragraph_asked(question: str, number: int, paragraphs: Sequence[Hit], pinned: str | None,
                     lang: str) -> Iterator[Event]:
     """The paragraph `number` quoted whole: of the document the question names, else of `pinned`
-    (the one the chat was about), else of every document that has one; or why there is none."""
+    (the one the chat was about), else of every document that has one; or why there is none.
+    Asked in English, a paragraph's English copy (`Hit.gloss`, the corpus copy) follows it."""
     start = time.perf_counter()
     docs = sorted({h.doc for h in paragraphs})
     named = documents_named(question, docs)
@@ -56,7 +57,8 @@ def paragraph_asked(question: str, number: int, paragraphs: Sequence[Hit], pinne
         word = "Paragraph" if lang == EN else "Paragraf"
         said = "says" if lang == EN else "berbunyi"
         text = " ".join(f"{word} {h.paragraph}{' of ' + h.doc if multi_doc and lang == EN else ' dari ' + h.doc if multi_doc else ''}"
-                        f" {said}: “{h.text}” {citation_label(h, multi_doc)}" for h in hits)
+                        f" {said}: “{h.text}” {citation_label(h, multi_doc)}"
+                        + (f" (machine-translated copy: “{h.gloss}”)" if h.gloss and lang == EN else "") for h in hits)
     else:
         counts = {d: max((h.paragraph for h in paragraphs if h.doc == d), default=0) for d in chosen}
         most = max(counts.values(), default=0)

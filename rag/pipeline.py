@@ -372,13 +372,13 @@ class Pipeline:
             events.close()  # a client that stops reading must not keep the LLM lock held
 
     def _document_events(self, q: str, hist: list[str], store: Store, start: float) -> Iterator[Event]:
-        """A question about a document, not a fact in it: what it is about (`overview.py`) or its
-        paragraph n (`by_number.py`)."""
+        """A question about a document, not a fact in it: its overview or its paragraph n (`overview`, `by_number`)."""
         pinned = hist and earlier_document(store, hist[-1], self.answered, lambda e: self.retrieve(e, (), 1).hits)
-        paragraphs = [Hit(p.doc, p.number, p.text, 0.0) for p in store.paragraphs]
         lang = detect_language(q) if detect_language(q) != OTHER else "en"
-        number = asks_paragraph(q, store.documents)
-        if number is not None:
+        copy = self._mirror(store) if copy_wanted(store.lang, lang) else None  # shown beside a paragraph quoted
+        paragraphs = [Hit(p.doc, p.number, p.text, 0.0, gloss=c.text if copy else None)
+                      for p, c in zip(store.paragraphs, copy.paragraphs if copy else store.paragraphs)]
+        if (number := asks_paragraph(q, store.documents)) is not None:
             events = paragraph_asked(q, number, paragraphs, pinned or None, lang)
         else:
             lead = overview_lead(paragraphs, q, pinned or None)

@@ -47,6 +47,9 @@ def test_the_paragraph_is_quoted_whole_and_cited_of_the_document_named_or_pinned
     assert [c.doc for c in _answer("Paragraph 1?", 1, pinned="b.txt", lang="en").citations] == ["b.txt"]
     one = _answer("What does paragraph 2 say?", 2, lang="en", paragraphs=PARAGRAPHS[:2])
     assert one.text == "Paragraph 2 says: “Air surut sore harinya.” [2]"
+    glossed = [PARAGRAPHS[0], Hit("a.txt", 2, "Air surut sore harinya.", 0.0, gloss="The water receded.")]
+    assert _answer("What does paragraph 2 say?", 2, lang="en", paragraphs=glossed).text == (
+        "Paragraph 2 says: “Air surut sore harinya.” [2] (machine-translated copy: “The water receded.”)")
 
 
 def test_with_nothing_naming_the_document_every_documents_paragraph_of_that_number_is_quoted():
