@@ -28,6 +28,7 @@ from .assets import CSS, HEAD, theme
 log = logging.getLogger("rag.ui")
 
 EXAMPLES = [
+    "Apa isi artikel ini?",  # a question about the whole document (overview.py): any corpus, no model
     "Siapa yang dipromosikan menjadi menteri luar negeri China?",
     "When did Putin visit Xi in Beijing?",
     "Apa yang dikatakan Xi tentang prospek perdamaian?",
