@@ -69,6 +69,21 @@ def test_real_llm_answers_both_parts_of_a_two_part_question(real_settings, real_
     assert answer.text.count("[13]") == 2 and [(c.doc, c.paragraph) for c in answer.citations] == [(SEED_DOC, 13)]
 
 
+def test_real_llm_summarises_the_article_in_english_from_its_lead_each_sentence_cited(real_settings, real_llm_path):
+    from rag.grounding import unsupported_specifics
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(real_settings.replace(llm_model=str(real_llm_path)), log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    answer = pipe.ask("What is this article about?")
+    assert answer.lookup == "overview" and not answer.refused and not answer.quoted  # the model's own sentences
+    cited = [c.paragraph for c in answer.citations]
+    assert cited and set(cited) <= {1, 2, 3} and answer.text.count("[") == len(cited)
+    lead = {h.paragraph: h for h in answer.passages}
+    for sentence, n in zip(answer.text.split(" ["), cited):  # "... sentence [n] next sentence [m]"
+        assert not unsupported_specifics(sentence.split("] ")[-1], [lead[n]], answer.question)
+
+
 def test_real_second_reading_rejects_what_the_cited_paragraph_does_not_say(real_settings, real_llm_path):
     from rag.pipeline import Pipeline
 
