@@ -151,6 +151,9 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
 
     for line in source_lines(answer):
         click.echo(safe(line))
+    if k is not None and len(answer.passages) < min(k, len(answer.retrieved)):  # --k past what fits
+        _err(f"note: {len(answer.passages)} of the {len(answer.retrieved)} passages retrieved fit the model's context "
+             f"(RAG_N_CTX={settings.n_ctx}); the rest were left out")
 
 
 @cli.command(name="eval")

@@ -329,6 +329,15 @@ def test_the_seeds_folder_as_the_index_folder_is_refused_before_anything_is_writ
     assert len(result.output.strip().splitlines()) == 1 and sorted(p.name for p in seeds.iterdir()) == before
 
 
+def test_a_k_past_what_fits_the_models_context_says_how_many_passages_were_read(cli_fakes):
+    cli_fakes["llm"] = FakeLLM(n_ctx=1200)
+    result = rag_ask(cli_fakes, "--k", "12", "Siapa menteri luar negeri China?")
+    assert result.exit_code == 0, result.output
+    read = len(cli_fakes["pipeline"].ask("Siapa menteri luar negeri China?", k=12).passages)
+    assert 0 < read < 12 and f"note: {read} of the 12 passages retrieved fit the model's context" in result.output
+    assert "note:" not in rag_ask(cli_fakes, "--k", "2", "Siapa menteri luar negeri China?").output
+
+
 @pytest.mark.parametrize("args", [["--k", "0"], ["--k", "-2"]])
 def test_an_out_of_range_flag_is_refused_before_anything_loads(cli_fakes, args):
     result = rag_ask(cli_fakes, *args, "Siapa menteri luar negeri China?")
