@@ -384,7 +384,8 @@ class Pipeline:
             lead = overview_lead(paragraphs, q, pinned or None)
             doc_lang = store.doc_langs.get(lead[0].doc, store.lang) if lead else store.lang
             llm = self.llm() if lead and lang != doc_lang else None  # the source's own sentences need no model
-            events = overview(llm, q, lead, lang, doc_lang, self.settings.max_tokens, len(store.documents))
+            events = overview(llm, q, lead, lang, doc_lang, self.settings.max_tokens, len(store.documents),
+                              MIN_YES_CORPUS if self.settings.support_check else None)
         for event in events:
             if isinstance(event, Answer):
                 self.answered.note(q, [c.doc for c in event.citations])
@@ -392,9 +393,5 @@ class Pipeline:
             yield event
 
     def ask(self, question: str, history: Sequence[str] = (), k: int | None = None) -> Answer:
-        answer = None
-        for event in self.ask_stream(question, history, k):
-            if isinstance(event, Answer):
-                answer = event
-        assert answer is not None
-        return answer
+        """The finished answer of `ask_stream`."""
+        return [event for event in self.ask_stream(question, history, k) if isinstance(event, Answer)][-1]

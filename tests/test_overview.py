@@ -91,6 +91,18 @@ def test_in_the_other_language_the_model_summarises_and_a_line_inventing_a_name_
     assert "[3] Xi menyebut situasi" in llm.prompts[0] and "Answer in English." in llm.prompts[0]
 
 
+def test_a_line_a_second_reading_does_not_find_in_its_paragraph_is_dropped():
+    llm = FakeLLM("[1] Putin and Xi pledged to deepen bilateral ties on Friday.\n"
+                  "[3] Xi said the situation was simple and calm.\n",  # a misreading of "rumit dan kontroversial"
+                  support=lambda prompt: 0.3 if "simple and calm" in prompt else 0.9)
+    lead = overview_lead(LEAD, "x")
+    events = list(overview(llm, "What is this article about?", lead, "en", "id", 160, 1, min_support=0.74))
+    assert events[-1].text == "Putin and Xi pledged to deepen bilateral ties on Friday. [1]"
+    assert len(llm.checks) == 2  # each line read once against its own paragraph
+    unchecked = list(overview(FakeLLM(llm.script), "What is this article about?", lead, "en", "id", 160))
+    assert "[3]" in unchecked[-1].text  # min_support None (RAG_SUPPORT_CHECK=0): not read
+
+
 def test_when_no_line_of_the_model_survives_the_sources_own_sentences_are_shown():
     llm = FakeLLM("The article discusses many things")  # no numbered line, cut off
     _, answer = _events(llm, "What is this article about?", overview_lead(LEAD, "x"), "en", "id")
