@@ -20,7 +20,7 @@ from typing import Iterable, Iterator, Sequence
 from .answer import Answer, Event, Token
 from .citations import Citation, citation_label
 from .grounding import unsupported_specifics
-from .language import EN, ID
+from .language import EN, ID, detect_language
 from .llm import LLM
 from .prompt import ASSISTANT, LANG_NAME, REFUSAL, chatml, passage_line
 from .quotes import split_sentences
@@ -81,6 +81,24 @@ def asks_overview(question: str, documents: Iterable[str] = ()) -> bool:
         return False
     words = set(found)
     return bool(words & _SUMMARISE) or bool(words & _DOC and words & _TOPIC)
+
+
+# words that tell the language of a short question about a document ("Ringkasan?", "Paragraph 18?")
+_ID_WORDS = frozenset("ringkas ringkaslah ringkaskan ringkasan rangkum rangkumlah rangkumkan rangkuman intisari "
+                      "gambaran artikel dokumen berita teks tulisan naskah isi isinya tentang mengenai membahas apa "
+                      "paragraf alinea bunyi berbunyi tampilkan".split())
+_EN_WORDS = frozenset("summarize summarise summary sum overview gist tldr recap article document text story news "
+                      "paragraph what about show".split())
+
+
+def question_language(question: str, fallback: str) -> str:
+    """The language to answer `question` in: detected, else told by its words, else `fallback`
+    (the document's: "¶18" over an Indonesian article is answered in Indonesian)."""
+    lang = detect_language(question)
+    if lang in (ID, EN):
+        return lang
+    found = set(_WORD.findall(question.lower().replace("tl;dr", "tldr")))
+    return ID if found & _ID_WORDS else EN if found & _EN_WORDS else fallback
 
 
 def lead_passages(paragraphs: Sequence[Hit], doc: str) -> list[Hit]:

@@ -19,7 +19,7 @@ from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
 from .mixed import translations_wanted
 from .passage_counts import HINT_TEXTS, HINT_TEXTS_OTHER_LANGUAGE, K_HINTS, K_RETRIEVED, RETRIEVAL_K  # noqa: F401
-from .overview import asks_overview, overview, overview_lead
+from .overview import asks_overview, overview, overview_lead, question_language
 from .by_number import asks_paragraph, paragraph_asked
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
@@ -374,7 +374,7 @@ class Pipeline:
     def _document_events(self, q: str, hist: list[str], store: Store, start: float) -> Iterator[Event]:
         """A question about a document, not a fact in it: its overview or its paragraph n (`overview`, `by_number`)."""
         pinned = hist and earlier_document(store, hist[-1], self.answered, lambda e: self.retrieve(e, (), 1).hits)
-        lang = detect_language(q) if detect_language(q) != OTHER else "en"
+        lang = question_language(q, store.lang)
         copy = self._mirror(store) if copy_wanted(store.lang, lang) else None  # shown beside a paragraph quoted
         paragraphs = [Hit(p.doc, p.number, p.text, 0.0, gloss=c.text if copy else None)
                       for p, c in zip(store.paragraphs, copy.paragraphs if copy else store.paragraphs)]

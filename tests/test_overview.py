@@ -7,7 +7,7 @@ import pytest
 
 from conftest import FakeLLM
 from rag.answer import Answer, Token
-from rag.overview import asks_overview, overview, overview_lead
+from rag.overview import asks_overview, overview, overview_lead, question_language
 from rag.retriever import Hit
 
 
@@ -36,6 +36,14 @@ def test_a_document_may_be_named_by_its_file_name():
     assert asks_overview("Ringkas flood.txt", docs) and asks_overview("What is notes/flood.txt about?", docs)
     assert asks_overview("Summarize flood", docs) and not asks_overview("Summarize flood", [])
     assert not asks_overview("Ringkas banjir di flood.txt", docs)  # about something in it
+
+
+@pytest.mark.parametrize("question, lang", [
+    ("Ringkas facqa_004.txt", "id"), ("Ringkasan?", "id"), ("Apa isi paragraf 3?", "id"), ("Summarise.", "en"),
+    ("Paragraph 18?", "en"), ("tl;dr", "en"), ("What is flood.txt about?", "en"), ("¶18", "id"),
+])
+def test_a_short_question_about_a_document_is_answered_in_its_own_language(question, lang):
+    assert question_language(question, fallback="id") == lang  # "¶18": the document's language
 
 
 def _hits(doc: str, texts: list[str]) -> list[Hit]:
