@@ -54,11 +54,13 @@ def paragraph_asked(question: str, number: int, paragraphs: Sequence[Hit], pinne
     hits = sorted((h for h in paragraphs if h.paragraph == number and h.doc in chosen), key=lambda h: h.doc)
     multi_doc = len(docs) > 1
     if hits:
-        word = "Paragraph" if lang == EN else "Paragraf"
-        said = "says" if lang == EN else "berbunyi"
-        text = " ".join(f"{word} {h.paragraph}{' of ' + h.doc if multi_doc and lang == EN else ' dari ' + h.doc if multi_doc else ''}"
-                        f" {said}: “{h.text}” {citation_label(h, multi_doc)}"
-                        + (f" (machine-translated copy: “{h.gloss}”)" if h.gloss and lang == EN else "") for h in hits)
+        word, said, of = ("Paragraph", "says", "of") if lang == EN else ("Paragraf", "berbunyi", "dari")
+
+        def quoted(h: Hit) -> str:
+            where = f" {of} {h.doc}" if multi_doc else ""
+            copy = f" (machine-translated copy: “{h.gloss}”)" if h.gloss and lang == EN else ""
+            return f"{word} {h.paragraph}{where} {said}: “{h.text}” {citation_label(h, multi_doc)}{copy}"
+        text = " ".join(quoted(h) for h in hits)
     else:
         counts = {d: max((h.paragraph for h in paragraphs if h.doc == d), default=0) for d in chosen}
         most = max(counts.values(), default=0)

@@ -22,7 +22,7 @@ from .citations import Citation, citation_label
 from .grounding import unsupported_specifics
 from .language import EN, ID, detect_language
 from .llm import LLM
-from .prompt import ASSISTANT, LANG_NAME, REFUSAL, chatml, passage_line
+from .prompt import ASSISTANT, LANG_NAME, REFUSAL, chatml, passage_line, trim_at_word
 from .quotes import split_sentences
 from .retriever import Hit
 from .support import support
@@ -122,11 +122,10 @@ def overview_lead(paragraphs: Sequence[Hit], question: str, pinned: str | None =
 
 
 def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
+    """`text` up to `limit` characters: at its last sentence end past half of that, else at a word."""
     head = text[:limit]
     end = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
-    return head[: end + 1] if end > limit // 2 else head.rsplit(" ", 1)[0] + " …"
+    return head[: end + 1] if len(text) > limit and end > limit // 2 else trim_at_word(text, limit)
 
 
 def _render(lines: Sequence[tuple[str, Hit]], multi_doc: bool) -> tuple[str, tuple[Citation, ...]]:

@@ -318,8 +318,9 @@ class Pipeline:
         if self.seeds_empty:  # every document deleted: the old index must not answer for them
             raise NoDocuments(NO_DOCUMENTS.format(self.settings.seeds))
         store = self.store  # one index for the whole answer, even if a newer one is switched to meanwhile
-        if asks_overview(q, store.documents) or asks_paragraph(q, store.documents) is not None:
-            yield from self._document_events(q, hist, store, start)
+        number = asks_paragraph(q, store.documents)
+        if number is not None or asks_overview(q, store.documents):
+            yield from self._document_events(q, hist, store, start, number)
             return
         parts = split_question(q) if self.settings.split_questions else None
         if not parts:
@@ -371,14 +372,15 @@ class Pipeline:
         finally:
             events.close()  # a client that stops reading must not keep the LLM lock held
 
-    def _document_events(self, q: str, hist: list[str], store: Store, start: float) -> Iterator[Event]:
+    def _document_events(self, q: str, hist: list[str], store: Store, start: float,
+                         number: int | None) -> Iterator[Event]:
         """A question about a document, not a fact in it: its overview or its paragraph n (`overview`, `by_number`)."""
         pinned = hist and earlier_document(store, hist[-1], self.answered, lambda e: self.retrieve(e, (), 1).hits)
         lang = question_language(q, store.lang)
-        copy = self._mirror(store) if copy_wanted(store.lang, lang) else None  # shown beside a paragraph quoted
+        copy = self._mirror(store) if number is not None and copy_wanted(store.lang, lang) else None  # beside ¶n
         paragraphs = [Hit(p.doc, p.number, p.text, 0.0, gloss=c.text if copy else None)
                       for p, c in zip(store.paragraphs, copy.paragraphs if copy else store.paragraphs)]
-        if (number := asks_paragraph(q, store.documents)) is not None:
+        if number is not None:
             events = paragraph_asked(q, number, paragraphs, pinned or None, lang)
         else:
             lead = overview_lead(paragraphs, q, pinned or None)

@@ -150,7 +150,8 @@ def render(passages: Sequence[Hit], question: str, lang: str, history: Sequence[
     return head + tail + "<|im_end|>\n" + ASSISTANT, head
 
 
-def _trim(text: str, max_chars: int) -> str:
+def trim_at_word(text: str, max_chars: int) -> str:
+    """`text` cut to at most `max_chars` at a word boundary, marked with " …" when cut."""
     if len(text) <= max_chars:
         return text
     return text[:max_chars].rsplit(" ", 1)[0] + " …"
@@ -199,7 +200,7 @@ def build_prompt(question: str, passages: Sequence[Hit], lang: str, count: Calla
     if n > budget and shown:
         keep = max(0, len(shown[0].text) - (n - budget) * 4 - 16)  # ~4 characters per token, with margin
         while n > budget and keep > 0:
-            shown[0] = replace(shown[0], text=_trim(passages[0].text, keep))
+            shown[0] = replace(shown[0], text=trim_at_word(passages[0].text, keep))
             text, head = draw()
             n = count(text)
             keep = int(keep * 0.8)
