@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 from .answer import Answer, Event, Token
 from .citations import Citation, citation_label
 from .language import EN
-from .overview import documents_named
+from .overview import documents_named, without_names
 from .retriever import Hit
 
 _NUMBERED = re.compile(r"(?:\b(?:paragraf|paragraph|para|alinea|alinia)\b\.?|¶)\s*"
@@ -34,12 +34,9 @@ def asks_paragraph(question: str, documents: Iterable[str] = ()) -> int | None:
     found = list(_NUMBERED.finditer(question))
     if len(found) != 1:
         return None
-    rest = question[:found[0].start()] + " " + question[found[0].end():]
-    for doc in documents:
-        rest = re.sub(re.escape(doc), " ", rest, flags=re.I)
-    words = [w for w in _WORD.findall(rest.lower()) if w not in ("txt", "md")]
-    named = {w for doc in documents_named(question, documents) for w in _WORD.findall(doc.lower())}
-    return int(found[0].group(1)) if all(w in _FILLER or w in named for w in words) else None
+    rest = (question[:found[0].start()] + " " + question[found[0].end():]).lower()
+    words = _WORD.findall(without_names(rest, documents))
+    return int(found[0].group(1)) if all(w in _FILLER for w in words) else None
 
 
 def paragraph_asked(question: str, number: int, paragraphs: Sequence[Hit], pinned: str | None,

@@ -70,13 +70,20 @@ def documents_named(question: str, documents: Iterable[str]) -> list[str]:
     return [d for d in documents if _naming(d).search(asked)]
 
 
+def without_names(asked: str, documents: Iterable[str], instead: str = " ") -> str:
+    """`asked` (lower-cased) with each document's names (`_names`) replaced by `instead`."""
+    for doc in documents:
+        asked = _naming(doc).sub(instead, asked)
+    return asked
+
+
 def asks_overview(question: str, documents: Iterable[str] = ()) -> bool:
     """Whether `question` asks what a document says as a whole, and nothing more specific
     (besides which of `documents`, by its file name)."""
     asked = question.lower().replace("tl;dr", "tldr")
-    for doc in documents:  # a document named by its file name is "the document"
-        asked = _naming(doc).sub(" document ", asked)
-    found = _WORD.findall(asked)
+    if not set(_WORD.findall(asked)) & (_SUMMARISE | _TOPIC):
+        return False  # most questions: no need to look for every document's name in them
+    found = _WORD.findall(without_names(asked, documents, " document "))  # a file named is "the document"
     if not found or any(w not in _DOC | _SUMMARISE | _TOPIC | _FILLER for w in found):
         return False
     words = set(found)
