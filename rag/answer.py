@@ -13,7 +13,7 @@ from .asked_role import invents_place, party_unnamed, post_unnamed
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, parse_citations
 from .language import EN, ID, detect_language, written_in_other_language
-from .answer_type import wrong_answer_type
+from .answer_type import fills_with_a_paragraph, wrong_answer_type
 from .grounding import (asks_figure, invents_figure, repair_citations, source_number_form, specifics, split_end,
                         stray_dates)
 from .llm import LLM
@@ -128,7 +128,7 @@ class CitationFilter:
 
 
 INVENTED = "invented"  # _check: the answer names facts no passage holds
-WRONG_TYPE = "wrong type"  # _check: a count or a clock time was asked, the answer has none
+WRONG_TYPE = "wrong type"  # _check: the answer lacks the kind of thing asked (a count, a time, someone)
 UNCITED = "uncited"  # _check: the answer states something but cites no given paragraph
 WRONG_LANGUAGE = "wrong language"  # _check: clearly written in the other language; asked once more
 RENAMED = "renamed"  # _check: a name of several words that no passage writes (`name_runs`)
@@ -151,7 +151,8 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
         return "", ()
     if not has_substance(parsed, question):
         return NO_SUBSTANCE_NOTE, ()  # an echo is asked again before its missing figure is judged
-    if wrong_answer_type(asked or question, parsed.text):
+    texts = [h.text for h in passages]
+    if wrong_answer_type(asked or question, parsed.text, texts) or fills_with_a_paragraph(parsed.text, texts):
         return WRONG_TYPE, ()
     spec = specifics(parsed.text, passages, question)
     if spec.invented:

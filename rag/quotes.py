@@ -106,7 +106,8 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     glosses = {h.key: h.gloss for h in ranked if h.gloss}
     candidates = [replace(h, gloss=glosses.get(h.key, h.gloss))
                   for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]
-                  if not wrong_answer_type(question, h.text) and names_asked_post(question, h.text)]
+                  if not wrong_answer_type(question, h.text, [p.text for p in passages])
+                  and names_asked_post(question, h.text)]
     if not candidates:
         return None
     found = best_answering(llm, question, candidates)

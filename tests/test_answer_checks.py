@@ -339,6 +339,60 @@ def test_a_date_asked_is_a_day_of_the_month_and_a_paragraph_without_one_is_not_q
     assert a.refused and not a.citations and not a.quoted
 
 
+def test_a_calendar_date_asked_in_other_words_is_still_a_day_of_the_month():
+    from rag.answer_type import wrong_answer_type
+
+    question = "On what calendar date was the video call held?"
+    assert wrong_answer_type(question, "The call was held on Friday [1].")
+    assert not wrong_answer_type(question, "On 30 December [1].")
+    assert wrong_answer_type("Which exact date did they meet?", "In September [4].")
+
+
+def test_a_who_question_is_answered_by_naming_someone_the_question_does_not():
+    from rag.answer_type import names_no_one_new, wrong_answer_type
+
+    vocabulary = ["Sementara itu, pada hari Jumat, Beijing mengumumkan bahwa Qin Gang dipromosikan.",
+                  "Upaya pembicaraan damai runtuh pada bulan April.", "selama upaya tidak menyerah, sementara"]
+    question = "Siapa yang menggantikan Qin Gang sebagai duta besar China untuk Amerika Serikat?"
+    assert wrong_answer_type(question, "Qin Gang telah dipromosikan menjadi menteri luar negeri [18].", vocabulary)
+    assert not wrong_answer_type(question, "Xie Feng menggantikannya [18].", vocabulary)
+    # a sentence's first word is a name unless the passages write it in lower case
+    assert names_no_one_new("Siapa yang menuduh?", "Upaya pembicaraan damai runtuh pada bulan April.", vocabulary)
+    assert not names_no_one_new("Siapa yang berbicara?", "Putin mengatakan itu [15].", vocabulary)
+    assert not names_no_one_new("Who spoke to Xi?", "Putin spoke to Xi [15].")
+    assert names_no_one_new("Who did China's leader praise?", "The Chinese leader praised China [2].")  # a form
+    # about someone the question names, not for a name; and not a "who" question at all
+    assert not names_no_one_new("Who is Qin Gang?", "China's new foreign minister [18].")
+    assert not names_no_one_new("Siapakah Qin Gang itu?", "Menteri luar negeri baru China [18].")
+    assert not names_no_one_new("Siapa dia?", "Menteri luar negeri baru [18].")
+    assert not names_no_one_new("What did Qin Gang do?", "He was promoted [18].")
+
+
+def test_a_who_answer_naming_no_one_new_is_refused_and_a_paragraph_naming_no_one_is_not_quoted():
+    question = "Siapa yang melontarkan tuduhan kekejaman di kota-kota yang diduduki Rusia?"
+    accusation = Hit("a.txt", 8, "Upaya damai runtuh pada bulan April menyusul tuduhan kekejaman di kota-kota "
+                                 "yang diduduki Rusia.", 1.0)
+    lower = Hit("a.txt", 7, "Dan upaya damai tidak akan mulus dan mudah.", 0.5)
+    llm = FakeLLM(["Tuduhan itu ditujukan kepada angkatan bersenjata Rusia [8]."], support=lambda prompt: 0.95)
+    a = list(generate(llm, question, [accusation, lower], "id", 100, retrieved=[accusation, lower]))[-1]
+    assert a.refused and not a.quoted and not a.citations
+
+
+def test_a_paragraph_pasted_after_the_copula_fills_nothing_and_is_refused():
+    from rag.answer_type import fills_with_a_paragraph
+
+    para = Hit("a.txt", 18, "Sementara itu, pada hari Jumat, Beijing mengumumkan bahwa Qin Gang telah dipromosikan "
+                            "menjadi menteri luar negeri.", 1.0)
+    pasted = f"Menteri luar negeri sebelum Qin Gang adalah {para.text} [18]"
+    assert fills_with_a_paragraph(pasted, [para.text])
+    assert not fills_with_a_paragraph(f"Di tengah ketegangan, {para.text} [18]", [para.text])  # no copula
+    assert not fills_with_a_paragraph("Menteri luar negeri barunya adalah Qin Gang [18].", [para.text])
+    llm = FakeLLM([pasted], support=lambda prompt: 0.2)
+    a = list(generate(llm, "Siapa menteri luar negeri China sebelum Qin Gang?", [para], "id", 100,
+                      retrieved=[para]))[-1]
+    assert a.refused and not a.citations
+
+
 def test_a_year_from_another_document_is_cut_from_an_answer_whose_paragraph_does_not_give_it():
     """UI audit: with a second document saying "In 2019 the island counted ...", "When did Putin visit
     Xi in Beijing?" got "On February 1, 2019, Putin visited Xi in Beijing [16]", which passed the check
