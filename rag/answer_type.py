@@ -7,7 +7,7 @@ import re
 from typing import Sequence
 
 from .grounding import CITATION_LABEL, UNITS, asks_figure
-from .language import STOPWORDS
+from .language import STOPWORDS, indonesian_word
 
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
 _NUMBER_WORDS = re.compile(
@@ -77,24 +77,56 @@ def _in_asked_unit(question: str, body: str) -> bool:
 
 
 _WHO_Q = re.compile(r"^\W*(?:who|whom|siapa(?:kah)?)\b", re.I)
-# "Who is Qin Gang?", "Siapakah Qin Gang itu?", "Siapa dia?": about someone named, not for a name
-_ABOUT_SOMEONE = re.compile(r"^\W*(?:who|siapa(?:kah)?)\s+(?:(?:is|was|are|were|adalah|ialah)\s+)?"
-                            r"(?:(?:[A-Z][\w'’.-]*\s*)+|dia|ia|beliau|he|she|they|him|her|mereka)"
-                            r"\s*(?:itu|sebenarnya|exactly|really)?\s*\W*$")
+# "Who is Qin Gang?", "Siapakah Qin Gang itu?", "Siapa dia?": about someone, not for a name (unless
+# the capitalised words are a post: "Siapa Menteri Kesehatan Indonesia?", 95 such FacQA questions)
+_ABOUT_SOMEONE = re.compile(r"^\W*(?i:who|siapa(?:kah)?)\s+(?:(?i:is|was|are|were|adalah|ialah)\s+)?"
+                            r"(?P<name>(?:[A-Z][\w'’.-]*\s*)+|dia|ia|beliau|he|she|they|him|her|mereka)"
+                            r"\s*(?i:itu|sebenarnya|exactly|really)?\s*\W*$")
+_POSTS = frozenset("""presiden wakil menteri menko kepala ketua direktur dirut gubernur bupati wali walikota camat
+sekretaris manajer koordinator panglima dekan deputi pemimpin perdana rektor pembantu kapolda kapolri duta juru
+raja ratu president vice minister prime head chairman chair director governor mayor secretary manager coordinator
+commander dean deputy leader chief ambassador spokesman spokesperson king queen""".split())
+
+
+def _about(question: str, vocabulary: Sequence[str]) -> tuple[bool, str]:
+    """(about someone, their name): "Who is Qin Gang?" -> (True, "Qin Gang"); "Siapa dia?" ->
+    (True, ""); a post named ("Siapa Kepala LIPI?") or any other question -> (False, "")."""
+    m = _ABOUT_SOMEONE.search(question)
+    if not m:
+        return False, ""
+    name = m.group("name").strip()
+    if not name[:1].isupper():
+        return True, ""
+    first = name.split()[0].lower()
+    if first in _POSTS or first in _lowercase_words(vocabulary):
+        return False, ""
+    return True, name
+
+
+def someone_named(question: str, vocabulary: Sequence[str] = ()) -> str:
+    """The name of the person a question asks about ("Who is Qin Gang?" -> "Qin Gang"), else ''."""
+    return _about(question, vocabulary)[1]
+
+
+def _lowercase_words(texts: Sequence[str]) -> set[str]:
+    return {w for text in texts for w in _WORD.findall(text) if w[:1].islower()}
+
+
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”]\s*|\n)$")
 
 
 def _named_words(text: str, common: frozenset[str] | set[str]) -> set[str]:
     """The lower-cased words `text` capitalises as a name: a sentence's first word only when it is
-    not written in lower case elsewhere (`common`: "Sementara itu, ...", "Upaya ...")."""
+    not written in lower case elsewhere (`common`: "Sementara itu, ...") nor an Indonesian word
+    ("Upaya ...", where the passages given never write "upaya")."""
     named = set()
     for m in _WORD.finditer(text):
         word = m.group(0)
         if not word[:1].isupper():
             continue
         lower = word.lower()
-        if _SENTENCE_START.search(text[:m.start()]) and lower in common:
+        if _SENTENCE_START.search(text[:m.start()]) and (lower in common or indonesian_word(lower)):
             continue
         named.add(lower)
     return named
@@ -106,9 +138,9 @@ def names_no_one_new(question: str, answer: str, vocabulary: Sequence[str] = ())
     "Qin Gang telah dipromosikan menjadi menteri luar negeri" restates it (seed_extra20 d29). In
     the dev and FacQA files, 3 of 633 answerable such questions have gold paragraphs naming no
     one new; all three name the person as a sentence's first word, which counts here."""
-    if not _WHO_Q.search(question) or _ABOUT_SOMEONE.search(question):
+    if not _WHO_Q.search(question) or _about(question, vocabulary)[0]:
         return False
-    common = STOPWORDS | {w for text in (*vocabulary, answer) for w in _WORD.findall(text) if w[:1].islower()}
+    common = STOPWORDS | _lowercase_words([*vocabulary, answer])
     asked = {w.lower() for w in _WORD.findall(question)}
     return not any(not _asked_already(w, asked) for w in _named_words(answer, common) - _CALENDAR)
 

@@ -95,6 +95,21 @@ def _stemmer(lang: str) -> Callable[[str], str]:
     return lru_cache(maxsize=200_000)(snowball.stemWord)
 
 
+@lru_cache(maxsize=1)
+def _indonesian_roots() -> frozenset[str]:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return frozenset(StemmerFactory().get_words_from_file())
+
+
+def indonesian_word(word: str) -> bool:
+    """`word` (any case) is an Indonesian word: its root is in Sastrawi's dictionary of ~30,000
+    roots ("Upaya", "Tuduhan"), where "Putin", "Kyiv" and "Beijing" are not."""
+    low = word.lower()
+    roots = _indonesian_roots()
+    return low in roots or _stemmer(ID)(low) in roots
+
+
 def tokenize(text: str, lang: str = ID) -> list[str]:
     """BM25 tokens: words minus stop words, stemmed for the corpus language.
 

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from .citations import Citation, citation_label, spans_documents
 from .asked_role import names_asked_post
-from .answer_type import wrong_answer_type
+from .answer_type import someone_named, wrong_answer_type
 from .grounding import asks_figure, keys, new_figures
 from .language import EN, ID
 from .llm import LLM
@@ -118,6 +118,24 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
 
 def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
                      lang: str) -> tuple[str, tuple[Citation, ...], bool]:
-    """(text, citations, quoted): `quote_answering`'s quote if there is one, else the refusal."""
-    quote = quote_answering(llm, question, passages, ranked, lang)
+    """(text, citations, quoted): `quote_answering`'s quote if there is one, else for a question
+    about someone named `quote_naming`'s, else the refusal."""
+    quote = quote_answering(llm, question, passages, ranked, lang) or quote_naming(question, passages, ranked, lang)
     return (quote[0], quote[1], True) if quote else (REFUSAL[lang], (), False)
+
+
+def quote_naming(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
+                 lang: str) -> tuple[str, tuple[Citation, ...]] | None:
+    """For a question about someone it names ("Who is Qin Gang?", "Siapa Medvedev?"): a quote of
+    the top-ranked passage that writes that name, else None. What the documents say of a person is
+    where they name them; the model, asked, adds what it knows ("... Minister of Foreign Affairs of
+    the People's Republic of China on July 2, 2021"), and the judge may find no one paragraph
+    enough to answer "who"."""
+    name = someone_named(question, [h.text for h in passages])
+    if not name:
+        return None
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)", re.I)
+    hit = next((h for h in ranked_given(passages, ranked) if pattern.search(h.text)), None)
+    if hit is None:
+        return None
+    return quote_passage(question, hit, lang, spans_documents(passages), _before(hit, passages))

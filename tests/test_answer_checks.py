@@ -358,6 +358,9 @@ def test_a_who_question_is_answered_by_naming_someone_the_question_does_not():
     assert not wrong_answer_type(question, "Xie Feng menggantikannya [18].", vocabulary)
     # a sentence's first word is a name unless the passages write it in lower case
     assert names_no_one_new("Siapa yang menuduh?", "Upaya pembicaraan damai runtuh pada bulan April.", vocabulary)
+    # ... or it is an Indonesian word, though the passages given never write it in lower case
+    assert names_no_one_new("Siapa yang menuduh?", "Tuduhan itu kredibel [8].")
+    assert wrong_answer_type("Siapa Menteri Kesehatan Indonesia?", "Menteri Kesehatan Indonesia ditunjuk [3].")
     assert not names_no_one_new("Siapa yang berbicara?", "Putin mengatakan itu [15].", vocabulary)
     assert not names_no_one_new("Who spoke to Xi?", "Putin spoke to Xi [15].")
     assert names_no_one_new("Who did China's leader praise?", "The Chinese leader praised China [2].")  # a form
@@ -420,3 +423,23 @@ def test_a_date_or_an_amount_is_not_a_clock_time():
     assert not wrong_answer_type("What time did the meeting end?", "It ended at 9 p.m. [1].")
     assert not wrong_answer_type("What time did the meeting end?", "At 9.45 pm [1].")
     assert wrong_answer_type("What time did the meeting end?", "On 9 February 2024 [1].")
+
+
+def test_a_question_about_someone_named_quotes_where_the_documents_name_them_when_the_answer_fails():
+    from rag.answer_type import someone_named
+
+    assert someone_named("Who is Qin Gang?") == "Qin Gang" and someone_named("Siapakah Medvedev itu?") == "Medvedev"
+    assert someone_named("Who is he?") == "" and someone_named("Who is the new minister?") == ""
+    assert someone_named("Siapa Menteri Kesehatan Indonesia?") == ""  # a post: asks for a name
+    assert someone_named("Siapa Jubir Kremlin?", ["kata jubir itu"]) == ""  # written in lower case too
+    promoted = Hit("a.txt", 18, "Beijing mengumumkan bahwa pembantu dekat Xi, Qin Gang, dipromosikan menjadi menteri luar "
+                                "negeri.", 1.0)
+    other = Hit("a.txt", 1, "Putin dan Xi mengadakan konferensi video.", 2.0)
+    # the model adds a date no passage gives, and the judge finds no paragraph enough
+    llm = FakeLLM(["Qin Gang became foreign minister on July 2, 2021 [18]."], support=lambda prompt: 0.3)
+    a = list(generate(llm, "Who is Qin Gang?", [other, promoted], "en", 100, retrieved=[other, promoted]))[-1]
+    assert a.quoted and [c.paragraph for c in a.citations] == [18] and "Qin Gang, dipromosikan" in a.text
+    # no passage names them: the refusal
+    llm = FakeLLM(["Joe Biden is the US president [1]."], support=lambda prompt: 0.3)
+    a = list(generate(llm, "Who is Joe Biden?", [other, promoted], "en", 100, retrieved=[other, promoted]))[-1]
+    assert a.refused and not a.quoted
