@@ -21,7 +21,7 @@ from .name_runs import invented_name_runs
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE,
                      WRONG_LANGUAGE_NOTE, build_prompt)
 from .retriever import Hit
-from .quotes import quote_best, quote_or_refusal
+from .quotes import passage_naming, quote_best, quote_given, quote_or_refusal
 from .reply_shape import has_substance, is_refusal, leaks_instructions, repeated_from
 from .support import MIN_YES, support
 from .unstated import drop_invented_figures
@@ -226,6 +226,15 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     note: str | bool = False
     other_language = False
     context_q = " ".join([*history, question])
+    named = passage_naming(question, passages, retrieved)
+    if named is not None and detect_language(named.text) == answer_lang:
+        # "Siapa Qin Gang?": what the documents say of a person, as they say it; the model adds
+        # what it knows of them, or garbles a title ("menteri besar untuk AS")
+        text, citations = quote_given(question, named, passages, answer_lang)
+        took = time.perf_counter() - start
+        yield Answer(question, text, citations, passages=tuple(passages), retrieved=tuple(retrieved), lang=answer_lang,
+                     quoted=True, timings={"ttft_s": took, "total_s": took})
+        return
     for attempt in (0, 1):
         prompt = build_prompt(question, passages, answer_lang, llm.count, llm.n_ctx, max_tokens,
                               history, strict=note, fixed_passages=fixed_passages,

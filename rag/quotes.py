@@ -124,18 +124,26 @@ def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: S
     return (quote[0], quote[1], True) if quote else (REFUSAL[lang], (), False)
 
 
-def quote_naming(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
-                 lang: str) -> tuple[str, tuple[Citation, ...]] | None:
-    """For a question about someone it names ("Who is Qin Gang?", "Siapa Medvedev?"): a quote of
-    the top-ranked passage that writes that name, else None. What the documents say of a person is
-    where they name them; the model, asked, adds what it knows ("... Minister of Foreign Affairs of
-    the People's Republic of China on July 2, 2021"), and the judge may find no one paragraph
-    enough to answer "who"."""
+def passage_naming(question: str, passages: Sequence[Hit], ranked: Sequence[Hit]) -> Hit | None:
+    """For a question about someone it names ("Who is Qin Gang?", `answer_type.someone_named`):
+    the top-ranked passage that writes that name, else None."""
     name = someone_named(question, [h.text for h in passages])
     if not name:
         return None
     pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)", re.I)
-    hit = next((h for h in ranked_given(passages, ranked) if pattern.search(h.text)), None)
-    if hit is None:
-        return None
+    return next((h for h in ranked_given(passages, ranked) if pattern.search(h.text)), None)
+
+
+def quote_naming(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
+                 lang: str) -> tuple[str, tuple[Citation, ...]] | None:
+    """A quote of `passage_naming`'s passage, or None. What the documents say of a person is where
+    they name them; the model, asked, adds what it knows ("... Minister of Foreign Affairs of the
+    People's Republic of China on July 2, 2021"), and the judge may find no one paragraph enough
+    to answer "who"."""
+    hit = passage_naming(question, passages, ranked)
+    return None if hit is None else quote_given(question, hit, passages, lang)
+
+
+def quote_given(question: str, hit: Hit, passages: Sequence[Hit], lang: str) -> tuple[str, tuple[Citation, ...]]:
+    """`quote_passage` of `hit`, one of `passages` (labelled by document when they span several)."""
     return quote_passage(question, hit, lang, spans_documents(passages), _before(hit, passages))

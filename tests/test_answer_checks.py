@@ -443,3 +443,17 @@ def test_a_question_about_someone_named_quotes_where_the_documents_name_them_whe
     llm = FakeLLM(["Joe Biden is the US president [1]."], support=lambda prompt: 0.3)
     a = list(generate(llm, "Who is Joe Biden?", [other, promoted], "en", 100, retrieved=[other, promoted]))[-1]
     assert a.refused and not a.quoted
+
+
+def test_a_question_about_someone_named_in_the_documents_language_is_answered_by_their_passage():
+    promoted = Hit("a.txt", 18, "Beijing mengumumkan bahwa pembantu dekat Xi, Qin Gang, dipromosikan menjadi menteri luar "
+                                "negeri, dari jabatannya sebagai duta besar untuk AS.", 1.0)
+    other = Hit("a.txt", 1, "Putin dan Xi mengadakan konferensi video pada hari Jumat.", 2.0)
+    llm = FakeLLM(["Qin Gang adalah menteri besar untuk AS [18]."])
+    a = list(generate(llm, "Siapa Qin Gang?", [other, promoted], "id", 100, retrieved=[other, promoted]))[-1]
+    assert a.quoted and not a.refused and [c.paragraph for c in a.citations] == [18] and "pembantu dekat Xi" in a.text
+    assert not llm.prompts  # no model: the passage's own words
+    # asked in the other language, the model answers (and the passage is the fallback, above)
+    llm = FakeLLM(["Qin Gang is a close aide of Xi, promoted to foreign minister [18]."], support=lambda prompt: 0.95)
+    a = list(generate(llm, "Who is Qin Gang?", [other, promoted], "en", 100, retrieved=[other, promoted]))[-1]
+    assert llm.prompts and not a.quoted and a.text.startswith("Qin Gang is a close aide of Xi")
