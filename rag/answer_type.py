@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .closed_words import DAYS, MONTHS
 from .grounding import CITATION_LABEL, UNITS, asks_figure
 from .language import STOPWORDS, indonesian_word
 
@@ -151,9 +152,7 @@ def _asked_already(word: str, asked: set[str]) -> bool:
                                 for w in asked)
 
 
-_CALENDAR = frozenset("""januari februari maret april mei juni juli agustus september oktober november desember
-january february march may june july august october december senin selasa rabu kamis jumat sabtu minggu
-monday tuesday wednesday thursday friday saturday sunday""".split())
+_CALENDAR = frozenset(form.lower() for wc in (DAYS, MONTHS) for m in wc.members for form in (*m.indonesian, *m.english))
 
 _COPULA_END = re.compile(r"\b(?:adalah|ialah|yaitu|yakni|is|are|was|were)\s*:?\s*[\"“]?$", re.I)
 PASTED_CHARS = 40  # this much of a paragraph's opening, verbatim after the copula

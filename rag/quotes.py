@@ -104,10 +104,10 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     must not let a quote of one through (seed_extra15 w25, "Siapa juru bicara Kremlin ...?":
     refused, then ¶2 quoted, which names no spokesperson)."""
     glosses = {h.key: h.gloss for h in ranked if h.gloss}
+    texts = [p.text for p in passages]
     candidates = [replace(h, gloss=glosses.get(h.key, h.gloss))
                   for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]
-                  if not wrong_answer_type(question, h.text, [p.text for p in passages])
-                  and names_asked_post(question, h.text)]
+                  if not wrong_answer_type(question, h.text, texts) and names_asked_post(question, h.text)]
     if not candidates:
         return None
     found = best_answering(llm, question, candidates)
