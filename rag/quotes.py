@@ -83,7 +83,7 @@ def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
     top = ranked_given(passages, ranked)
     if not top:
         return None
-    return quote_passage(question, top[0], lang, spans_documents(passages), _before(top[0], passages))
+    return quote_given(question, top[0], passages, lang)
 
 
 QUOTE_CANDIDATES = 4
@@ -113,7 +113,7 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     found = best_answering(llm, question, candidates)
     if found is None or found[1] < (MIN_ANSWERS_GLOSSED if found[0].gloss else MIN_ANSWERS):
         return None
-    return quote_passage(question, found[0], lang, spans_documents(passages), _before(found[0], passages))
+    return quote_given(question, found[0], passages, lang)
 
 
 def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
