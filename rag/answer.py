@@ -12,10 +12,11 @@ from typing import Iterator, Sequence, Union
 from .asked_role import invents_place, party_unnamed, post_unnamed
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, parse_citations
+from .copied_phrases import copies_a_source
 from .language import EN, ID, detect_language, written_in_other_language
 from .answer_type import fills_with_a_paragraph, wrong_answer_type
-from .grounding import (asks_figure, invents_figure, repair_citations, source_number_form, specifics, split_end,
-                        stray_dates)
+from .grounding import (asks_figure, counts_not_cited, invents_figure, repair_citations, source_number_form,
+                        specifics, split_end, stray_dates)
 from .llm import LLM
 from .name_runs import invented_name_runs
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE,
@@ -339,7 +340,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         text, citations, changed, crossed = fixed.text, fixed.citations, fixed.changed, fixed.crossed
         cited_hits = cited_passages(prompt.passages, citations)
         # what the paragraphs the model cited hold is not made up, wherever re-attribution put it
-        stray = stray_dates(text, [*cited_hits, *cited_passages(prompt.passages, parsed.citations)], context_q)
+        read = [*cited_hits, *cited_passages(prompt.passages, parsed.citations)]
+        stray = stray_dates(text, read, context_q)
         if stray and not problem and not asks_figure(question) and (cut := drop_invented_figures(text, stray, question)):
             text, changed = cut, True  # a year its paragraph does not give, from another document
         cited = [h.text for h in cited_hits]
@@ -347,6 +349,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         if post or (cited and party_unnamed(question, cited)):
             yield Reset(f"the cited paragraph does not name the {'post' if post else 'party'} asked about; "
                         "looking for a paragraph that answers it")
+            refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
+        elif asks_figure(question) and counts_not_cited(text, read, context_q):  # "4 civilians [8]"
+            yield Reset("the count it gives is in no paragraph it cites; looking for a paragraph that answers it")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
     score, withdrawn = None, False
     if check and crossed and not refused:
@@ -357,9 +362,10 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     if check and not refused and not quoted:
         t0 = time.perf_counter()
         judged_q = in_context(question, history)
-        score = support(llm, judged_q, text, cited_passages(prompt.passages, citations))
+        judged = cited_passages(prompt.passages, citations)
+        score = support(llm, judged_q, text, judged)
         timings["support_s"] = time.perf_counter() - t0
-        withdrawn = score is not None and score < min_support
+        withdrawn = score is not None and score < min_support and not copies_a_source(text, [h.text for h in judged])
         if withdrawn:
             yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, True

@@ -377,3 +377,23 @@ def _unit_forms(unit: str) -> str:
 def unsupported_specifics(answer: str, passages: Sequence[Hit], question: str) -> list[str]:
     """Numbers and capitalised names in the answer that neither the passages nor the question contain."""
     return list(specifics(answer, passages, question).invented)
+
+
+_ONE_DIGIT = re.compile(r"(?<![\w.,])([2-9])(?![\w]|[.,]\d)")
+
+
+def counts_not_cited(answer: str, cited: Sequence[Hit], question: str) -> list[str]:
+    """The one-digit counts of `answer` ("4 civilians", "four") that its cited paragraphs hold in no
+    form, digits or words of either language, and the question does not give. `specifics` skips
+    them, as the whole corpus may spell them out elsewhere ("empat provinsi" two paragraphs on)."""
+    body = CITATION_LABEL.sub(" ", answer)
+    found = [m.group(1) for m in _ONE_DIGIT.finditer(body)]
+    found += [str(_SPELLED[m.group(1).lower()]) for m in _SPELLED_NUMBER.finditer(body)
+              if _SPELLED[m.group(1).lower()] < 10]
+    cited_text = " ".join(h.text for h in cited)
+    missing: list[str] = []
+    for digit in dict.fromkeys(found):
+        forms = rf"(?<![\w.,-])(?:ke-?)?(?:{'|'.join((digit, *_DIGIT_WORDS[digit]))})(?:nya)?(?![\w-]|[.,]\d)"
+        if not re.search(forms, question, re.I) and not re.search(forms, cited_text, re.I):
+            missing.append(digit)
+    return missing

@@ -59,6 +59,14 @@ def cite_first_passage(prompt: str) -> str:
     return f"{' '.join(m.group(2).split()[:8])} [{m.group(1)}]."
 
 
+def reword_first_passage(prompt: str) -> str:
+    """`cite_first_passage` with its 4th and 5th words swapped: no longer a word-for-word copy,
+    which the support check never withdraws (`copied_phrases.copies_a_source`)."""
+    text = cite_first_passage(prompt)
+    w = text.split(" ")
+    return " ".join([*w[:3], w[4], w[3], *w[5:]]) if len(w) > 5 else text
+
+
 class FakeLLM:
     """Scripted LLM: `script(prompt) -> text` or a list of texts returned in turn."""
 

@@ -204,3 +204,17 @@ def test_a_duration_the_passages_never_give_makes_the_answer_a_refusal():
 def run(script: str, question: str) -> Answer:
     """The final answer of `generate` to `question` over `P`, the model scripted to say `script`."""
     return list(generate(FakeLLM(script), question, P, "id", 100))[-1]
+
+
+def test_a_one_digit_count_its_cited_paragraph_does_not_hold_is_the_refusal_for_a_count_question():
+    from rag.grounding import counts_not_cited
+
+    # "dua" is in [16], not in [17]: the whole context spells it out, the paragraph cited does not
+    assert counts_not_cited("2 pejabat dikirim ke Beijing [17].", [P[3]], "Berapa pejabat yang dikirim?") == ["2"]
+    assert counts_not_cited("Two officials went [17].", [P[3]], "How many officials went?") == ["2"]
+    assert counts_not_cited("Dua minggu sebelum invasi [16].", [P[2]], "Berapa minggu sebelumnya?") == []
+    assert counts_not_cited("2 pejabat dikirim [17].", [P[3]], "Apakah 2 pejabat dikirim?") == []  # the question's
+    a = run("2 pejabat Rusia dikirim ke Beijing [17].", "Berapa pejabat Rusia yang dikirim ke Beijing?")
+    assert a.refused and not a.citations
+    a = run("2 pejabat Rusia dikirim ke Beijing [17].", "Siapa yang dikirim ke Beijing?")
+    assert not a.refused  # not the figure asked for: left to the other checks

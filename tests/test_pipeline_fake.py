@@ -9,7 +9,7 @@ from rag.answer import Answer, Reset, Token
 from rag.errors import BadQuestion, RagError
 from rag.settings import Settings
 from rag.support import answers_prefix, support_prefix
-from tests.conftest import FakeLLM, WarmingLLM
+from tests.conftest import FakeLLM, WarmingLLM, reword_first_passage
 
 
 def test_answer_cites_a_given_passage(pipeline):
@@ -69,7 +69,7 @@ def test_support_check_reads_only_the_cited_paragraphs(pipeline, fake_llm):
 
 
 def test_answer_the_second_reading_rejects_is_withdrawn(pipeline):
-    pipeline._llm = FakeLLM(support=0.2)
+    pipeline._llm = FakeLLM(reword_first_passage, support=0.2)
     events = list(pipeline.ask_stream("Who was sent to Beijing with a message?"))
     answer = events[-1]
     assert any(isinstance(e, Token) for e in events)  # it streamed, then ...
@@ -126,7 +126,7 @@ def test_after_a_withdrawal_the_passage_judged_to_answer_is_quoted(pipeline):
 
 
 def test_after_a_withdrawal_no_clear_answering_passage_means_refusal(pipeline):
-    pipeline._llm = FakeLLM(support=_judge("no paragraph holds this"))
+    pipeline._llm = FakeLLM(reword_first_passage, support=_judge("no paragraph holds this"))
     answer = pipeline.ask("Who was sent to Beijing with a message?")
     assert answer.refused and not answer.quoted and not answer.citations
 
@@ -192,7 +192,7 @@ def test_a_withdrawn_answer_is_not_moved_to_another_passage_that_would_state_it(
     question = "Siapa yang dipromosikan menjadi menteri luar negeri?"
     pipeline.settings = pipeline.settings.replace(k=3)  # every retrieved passage given (no `focus`)
     other = pipeline.retrieve(question).hits[1]
-    pipeline._llm = FakeLLM(support=_supports_only(other.text, 0.95))
+    pipeline._llm = FakeLLM(reword_first_passage, support=_supports_only(other.text, 0.95))
     events = list(pipeline.ask_stream(question))
     answer = events[-1]
     assert any(isinstance(e, Reset) for e in events)
@@ -231,7 +231,7 @@ def test_over_a_corpus_that_fits_the_prompt_a_question_reading_retrieved_passage
         settings, fake_embedder):
     from rag.pipeline import K_RETRIEVED, Pipeline
 
-    pipe = Pipeline(settings.replace(context="auto"), embedder=fake_embedder, llm=FakeLLM(support=0.7))
+    pipe = Pipeline(settings.replace(context="auto"), embedder=fake_embedder, llm=FakeLLM(reword_first_passage, support=0.7))
     pipe.ensure_index(progress=False)
     answer = pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
     assert len(answer.retrieved) == K_RETRIEVED  # it read the retrieved passages ...
@@ -239,7 +239,7 @@ def test_over_a_corpus_that_fits_the_prompt_a_question_reading_retrieved_passage
 
 
 def test_the_withdrawal_minimum_can_be_set(pipeline, settings, monkeypatch):
-    pipeline._llm = FakeLLM(support=0.85)  # at or above agreement.AGREE_BELOW: not asked again
+    pipeline._llm = FakeLLM(reword_first_passage, support=0.85)  # at or above agreement.AGREE_BELOW: not asked again
     for minimum, withdrawn in (("0.9", True), ("0.8", False)):
         monkeypatch.setenv("RAG_MIN_SUPPORT", minimum)
         pipeline.settings = Settings.load(seeds=settings.seeds, index=settings.index, translate=False,
