@@ -12,6 +12,7 @@ plain refusal.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, Reset, Token, close_events
@@ -64,6 +65,13 @@ def part_text(answer: Answer, part: str) -> str:
     if not answer.refused:
         return answer.text
     return _PART_REFUSAL.get(answer.lang, _PART_REFUSAL[EN]).format(part=part.rstrip("?"))
+
+
+def _same(a: Answer, b: Answer) -> bool:
+    """Two answered parts saying the same thing (case, spacing and punctuation aside)."""
+    def plain(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.lower()))
+    return not b.refused and plain(a.text) == plain(b.text)
 
 
 def _labelled(answer: Answer, part: str, multi_doc: bool) -> str:
@@ -133,6 +141,11 @@ def ask_parts(question: str, parts: Sequence[str], history: Sequence[str],
         finally:
             close_events(stream)
         assert answer is not None
+        if not answer.refused and any(_same(answer, a) for a in done):
+            # "In February. [16] In February. [16]": one statement cannot answer two different
+            # questions; the later part's is the earlier part's answer again (seed_extra23 g18)
+            answer = replace(answer, text=REFUSAL.get(answer.lang, REFUSAL[EN]), citations=(), refused=True,
+                             quoted=False, invented=())
         done.append(answer)
         text, gap = part_text(answer, part), (" " if i < len(parts) - 1 else "")
         shown = " ".join(part_text(a, p) for a, p in zip(done, parts))

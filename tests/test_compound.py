@@ -104,6 +104,18 @@ def test_a_part_the_documents_do_not_answer_says_so_by_name(pipeline):
     assert _shown(events).strip() == answer.text.strip()
 
 
+def test_a_part_given_the_answer_of_an_earlier_part_again_says_the_documents_do_not_answer_it(pipeline):
+    pipeline._llm = FakeLLM("Putin visited Xi in Beijing in early February [16].")  # for both parts
+    events = list(pipeline.ask_stream("In which month did Putin travel to Beijing to see Xi, and in which month "
+                                      "did the two leaders later meet in person?"))
+    answer = events[-1]
+    assert not answer.refused and [c.paragraph for c in answer.citations] == [16]
+    assert answer.text.count("February") == 1
+    assert answer.text.endswith("On “In which month did the two leaders later meet in person”: the documents "
+                                "do not say.")
+    assert _shown(events).strip() == answer.text.strip()
+
+
 def test_no_part_answered_is_the_plain_refusal(pipeline):
     pipeline._llm = FakeLLM("NO_ANSWER")
     events = list(pipeline.ask_stream("Who was born in Beijing, and who died in Moscow last year?"))
