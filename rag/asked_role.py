@@ -1,7 +1,10 @@
 """What a question asks for, where the answer must not make it up: the post of a "Siapa <jabatan>
 ...?" question, which the cited paragraph must name; the party whose reaction or words are asked
 ("Bagaimana tanggapan X ...?", "Menurut X, ...?", "What did X say ...?"), which the cited
-paragraphs must name too; and the place of a "Di mana ...?" question.
+paragraphs must name too; the post of "Kapan ... menjadi presiden?" / "When did ... become
+president?", likewise ("Pada tahun berapa Xi Jinping menjadi presiden China?" -> "... pada tahun 2012
+[13]", a paragraph about his becoming party secretary general: seed_extra17 a27); and the place
+of a "Di mana ...?" question.
 
 Asked who holds a post the documents never mention, the small model names the one official it
 finds ("Siapa perdana menteri China?" -> "Qin Gang [18]", from a paragraph about a new foreign
@@ -77,11 +80,36 @@ def asked_post_en(question: str) -> list[str]:
     return found
 
 
+# "Kapan Xi menjadi presiden?", "When did Xi become president?": the post someone took, asked about
+_BECAME = re.compile(r"\b(?:menjadi|diangkat\s+(?:menjadi|sebagai)|dilantik\s+(?:menjadi|sebagai)|became|become|becomes"
+                     r"|appointed(?:\s+as)?|named(?:\s+as)?)\s+(?:the\s+|a\s+|an\s+)?([^\W\d_]+)", re.I)
+_ID_POSTS = frozenset("presiden menteri gubernur bupati walikota duta panglima perdana kapolri kapolda rektor sekretaris "
+                      "ketua kepala direktur".split())
+
+
+_WHEN = re.compile(r"\b(?:kapan|sejak kapan|tahun berapa|tanggal berapa|pada (?:tahun|bulan|tanggal) (?:apa|berapa)"
+                   r"|when|what year|which year|what date)\b", re.I)
+
+
+def asked_became(question: str) -> str:
+    """The post of "Kapan ... menjadi presiden ...?" / "When did ... become president?" (when
+    someone took a post: a post word right after the verb), else ''. Not in other questions: there
+    the post is often only context ("Sebelum diangkat menjadi panglima, ... bertugas di mana?",
+    4 of the 14 such FacQA and dev questions have gold paragraphs that do not name it)."""
+    m = _BECAME.search(question) if _WHEN.search(question) else None
+    word = m.group(1).lower() if m else ""
+    return word if word in _ID_POSTS or word in _EN_POSTS else ""
+
+
 def post_unnamed(question: str, cited: Sequence[str]) -> str:
     """The post asked about when no cited paragraph names it, else ''. An Indonesian question's
     post is matched by its stem in Indonesian paragraphs only; an English one's by its English
     word or the Indonesian words for it, in either language."""
     text = " ".join(cited)
+    if became := asked_became(question):  # in either language, by its word in either language
+        low = text.lower()
+        forms = (became, *_EN_POSTS.get(became, ()), *(en for en, ids in _EN_POSTS.items() if became in ids))
+        return "" if any(re.search(rf"\b{f}", low) for f in forms) else became
     post = asked_post(question)
     if post:
         stems = match_keys(post)

@@ -174,3 +174,22 @@ def test_a_paragraph_without_the_post_asked_about_is_not_quoted():
     answer = list(generate(FakeLLM([script], support=lambda prompt: 0.95), question, [talks], "id", 100,
                            retrieved=[talks]))[-1]
     assert answer.refused and not answer.quoted and not answer.citations
+
+
+def test_asked_when_someone_took_a_post_the_cited_paragraph_must_name_that_post():
+    from rag.asked_role import asked_became
+
+    general = "Xi menjadi sekretaris jenderal Partai Komunis China pada 2012."
+    assert asked_became("Pada tahun berapa Xi Jinping menjadi presiden China?") == "presiden"
+    assert asked_became("When did Xi become president of China?") == "president"
+    # not a time question: the post is only context there (FacQA train-0570)
+    assert asked_became("Sebelum diangkat menjadi panglima, Sonthi bertugas di mana?") == ""
+    assert asked_became("Kapan Qin Gang menjadi terkenal?") == ""  # not a post
+    assert post_unnamed("Pada tahun berapa Xi Jinping menjadi presiden China?", [general]) == "presiden"
+    assert post_unnamed("When did Xi become president of China?", [general]) == "president"
+    assert post_unnamed("Kapan Qin Gang menjadi menteri luar negeri?", [PROMOTED]) == ""
+    assert post_unnamed("When was Qin Gang appointed as minister?", [PROMOTED]) == ""  # "menteri"
+    passages = [Hit("a.txt", 13, general, 1.0)]
+    llm = FakeLLM(["Xi Jinping menjadi presiden China pada tahun 2012 [13]."])
+    answer = list(generate(llm, "Pada tahun berapa Xi Jinping menjadi presiden China?", passages, "id", 100))[-1]
+    assert answer.refused and not answer.citations
