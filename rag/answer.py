@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from .asked_role import invents_place, party_unnamed, post_unnamed
+from .asked_role import TURN, invents_place, party_unnamed, post_unnamed
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, parse_citations
 from .copied_phrases import copies_a_source
@@ -334,6 +334,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         quote = quote_best(question, prompt.passages, retrieved or prompt.passages, answer_lang)
         if quote:
             text, citations, quoted = quote[0], quote[1], True
+        else:  # the echo states nothing, and the top passage cannot answer: the refusal
+            refused = True
     crossed: tuple[str, ...] = ()
     if not refused and not quoted:
         fixed = repair_citations(parsed, prompt.passages, context_q, attribute_uncited=True)
@@ -347,8 +349,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         cited = [h.text for h in cited_hits]
         post = cited and post_unnamed(question, cited)
         if post or (cited and party_unnamed(question, cited)):
-            yield Reset(f"the cited paragraph does not name the {'post' if post else 'party'} asked about; "
-                        "looking for a paragraph that answers it")
+            what = post if post == TURN else "post" if post else "party"
+            yield Reset(f"the cited paragraph does not name the {what} asked about; looking for a paragraph that answers it")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
         elif asks_figure(question) and counts_not_cited(text, read, context_q):  # "4 civilians [8]"
             yield Reset("the count it gives is in no paragraph it cites; looking for a paragraph that answers it")

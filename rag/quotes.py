@@ -79,9 +79,12 @@ def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
     """A quote of the top-ranked passage given to the model (`quote_passage`).
 
     Used when the model twice stated nothing beyond the question (an echo, a bare citation):
-    the user then sees the source's own words instead of an empty answer."""
+    the user then sees the source's own words instead of an empty answer. None when that passage
+    lacks the post or turn the question asks about (`asked_role.names_asked_post`): "Who was
+    China's ambassador to the US before Qin Gang?", echoed, had the paragraph about his promotion
+    quoted (seed_roles_counts y06)."""
     top = ranked_given(passages, ranked)
-    if not top:
+    if not top or not names_asked_post(question, top[0].text):
         return None
     return quote_given(question, top[0], passages, lang)
 

@@ -144,7 +144,7 @@ def test_the_post_of_an_english_who_question():
 
 
 def test_an_english_post_is_found_in_either_language():
-    question = "Who was China's foreign minister before Qin Gang?"
+    question = "Who was China's foreign minister last year?"
     assert post_unnamed(question, [MEDVEDEV]) == "minister"
     assert post_unnamed(question, [PROMOTED]) == ""  # "menteri luar negeri"
     assert post_unnamed(question, ["Qin Gang was promoted to foreign minister."]) == ""
@@ -193,3 +193,29 @@ def test_asked_when_someone_took_a_post_the_cited_paragraph_must_name_that_post(
     llm = FakeLLM(["Xi Jinping menjadi presiden China pada tahun 2012 [13]."])
     answer = list(generate(llm, "Pada tahun berapa Xi Jinping menjadi presiden China?", passages, "id", 100))[-1]
     assert answer.refused and not answer.citations
+
+
+def test_asked_who_came_before_or_after_someone_the_cited_paragraph_must_name_such_a_turn():
+    from rag.asked_role import TURN, asks_in_turn
+
+    for question in ("Siapa menteri luar negeri China yang digantikan oleh Qin Gang?", "Who did Qin Gang replace?",
+                     "Who was China's foreign minister before Qin Gang?", "Siapa pendahulu Qin Gang?",
+                     "Siapa yang akan menggantikan Qin Gang sebagai duta besar?"):
+        assert asks_in_turn(question), question
+        assert post_unnamed(question, [PROMOTED]) == TURN, question  # promoted: no one replaced is named
+    assert post_unnamed("Who was China's foreign minister before Qin Gang?", [MEDVEDEV]) == "minister"
+    assert post_unnamed("Siapa yang digantikan Qin Gang?", ["Qin Gang menggantikan Wang Yi sebagai menteri."]) == ""
+    for question in ("Siapa yang dikirim sebelum invasi?", "Who visited Xi before the invasion?",
+                     "Kapan Qin Gang menggantikan Wang Yi?"):  # not who came before someone / not "who"
+        assert not asks_in_turn(question), question
+    llm = FakeLLM(["Menteri luar negeri yang digantikan Qin Gang adalah Xi [18]."])
+    answer = list(generate(llm, "Siapa menteri luar negeri China yang digantikan oleh Qin Gang?",
+                           [Hit("a.txt", 18, PROMOTED, 1.0)], "id", 100))[-1]
+    assert answer.refused and not answer.citations
+
+
+def test_an_echo_is_not_replaced_by_a_quote_of_a_paragraph_without_the_turn_asked_about():
+    question = "Who was China's ambassador to the US before Qin Gang?"
+    echo = "Qin Gang was China's ambassador to the US before Qin Gang [18]."  # twice: nothing beyond the question
+    answer = list(generate(FakeLLM([echo]), question, [Hit("a.txt", 18, PROMOTED, 1.0)], "en", 100))[-1]
+    assert answer.refused and not answer.quoted and not answer.citations
