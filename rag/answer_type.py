@@ -19,6 +19,11 @@ _NUMBER_WORDS = re.compile(
 # "Tanggal berapa ...?" / "On what date ...?" asks for a day of the month: "pada musim semi" or a
 # year alone talks around it. The 14 such questions of FacQA train and valid all have one in their answer.
 _DATE_Q = re.compile(r"\btanggal berapa\b|\b(?:what|which) (?:(?:calendar|exact|specific|precise) )?date\b", re.I)
+# "Sejak kapan ...?" / "Since when ...?" asks when something began: the 28 such questions of the dev
+# and FacQA files all have "sejak", "since" or a year in their gold paragraphs. "Beijing mengumumkan
+# ... pada hari Jumat" answered "Sejak kapan Qin Gang menjabat sebagai duta besar?" (seed_extra11 r30).
+_SINCE_Q = re.compile(r"\b(?:sejak|since)\s+(?:kapan|when|(?:tahun|bulan) (?:apa|berapa)|what (?:year|month|date))\b", re.I)
+_SINCE = re.compile(r"\b(?:sejak|since)\b|(?<![\d.,])(?:1[5-9]|20)\d\d(?![\d.,]\d)", re.I)
 _DAY = re.compile(r"(?<![\d.,])(?:0?[1-9]|[12]\d|3[01])(?![\d.,]\d)")
 # A clock time: "16.30", "pukul 9", "9 pm", "10 WIB", or a part of the day. Any digit counted
 # before, so a date ("ditutup pada 3 Januari 2024" for "Jam berapa rapat koperasi ditutup?", the
@@ -56,6 +61,8 @@ def wrong_answer_type(question: str, answer: str, vocabulary: Sequence[str] = ()
         return not _CLOCK_WORDS.search(body)
     if _DATE_Q.search(question):
         return not _DAY.search(body)
+    if _SINCE_Q.search(question):
+        return not _SINCE.search(body)
     if asks_figure(question):
         return not _NUMBER_WORDS.search(body) or not _in_asked_unit(question, body)
     return names_no_one_new(question, body, vocabulary)

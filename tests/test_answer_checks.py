@@ -348,6 +348,17 @@ def test_a_calendar_date_asked_in_other_words_is_still_a_day_of_the_month():
     assert wrong_answer_type("Which exact date did they meet?", "In September [4].")
 
 
+def test_since_when_is_answered_by_when_something_began():
+    from rag.answer_type import wrong_answer_type
+
+    question = "Sejak kapan Qin Gang menjabat sebagai duta besar China untuk AS?"
+    promoted = "Sementara itu, pada hari Jumat, Beijing mengumumkan bahwa Qin Gang telah dipromosikan [18]."
+    assert wrong_answer_type(question, promoted)  # when he left the post, not since when he held it
+    assert not wrong_answer_type("Sejak kapan Xi menjabat?", "Sejak ia menjadi sekretaris jenderal pada 2012 [13].")
+    assert not wrong_answer_type("Since when has the tradition held?", "It began in 2012 [13].")
+    assert not wrong_answer_type("Kapan Qin Gang dipromosikan?", promoted)  # "when", not "since when"
+
+
 def test_a_who_question_is_answered_by_naming_someone_the_question_does_not():
     from rag.answer_type import names_no_one_new, wrong_answer_type
 
