@@ -156,13 +156,19 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     if wrong_answer_type(asked or question, parsed.text, texts) or fills_with_a_paragraph(parsed.text, texts):
         return WRONG_TYPE, ()
     spec = specifics(parsed.text, passages, question)
+    cited = cited_passages(passages, parsed.citations)
+    other = bool(lang) and written_in_other_language(parsed.text, lang)
+    if other and cited and not written_in_other_language(cited[0].text, lang):
+        # its capitalised words are translations ("Communist" for "Komunis"), not inventions: asked
+        # again in the right language, else its paragraph is quoted (seed_extra26 j19 was shown in
+        # English, "unverified: General, Communist")
+        return WRONG_LANGUAGE, ()
     if spec.invented:
         return INVENTED, spec.invented
     if not parsed.citations:
         return UNCITED, ()
-    if lang and written_in_other_language(parsed.text, lang):
+    if other:
         return WRONG_LANGUAGE, ()
-    cited = cited_passages(passages, parsed.citations)
     if lang and cited and detect_language(" ".join(h.text for h in cited)) == lang:  # a translation renames
         renamed = invented_name_runs(parsed.text, [h.text for h in passages], question)
         if renamed:

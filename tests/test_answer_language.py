@@ -27,6 +27,14 @@ def test_an_indonesian_question_answered_twice_in_english_shows_the_cited_indone
     assert [(c.doc, c.paragraph) for c in answer.citations] == [("a.txt", 15)]
 
 
+def test_translated_names_of_an_answer_in_the_other_language_are_not_taken_for_inventions():
+    spring = Hit("a.txt", 13, "Xi menjadi sekretaris jenderal Partai Komunis China pada 2012.", 1.0)
+    english = "Xi became Secretary General of the Communist Party of China in 2012 [13]."
+    answer, events = _final(FakeLLM([english, english]), "Kapan Xi menjadi sekretaris jenderal?", [spring], "id")
+    assert answer.retried and answer.quoted and not answer.invented  # not "unverified: General, Communist"
+    assert "Partai Komunis" in answer.text and "Communist" not in answer.text
+
+
 def test_an_answer_in_the_language_asked_the_second_time_is_shown():
     passages = [Hit("a.txt", 15, TURTLES, 1.0)]
     llm = FakeLLM([ENGLISH, "Hasilnya adalah daftar Appendix I CITES [15]."])
