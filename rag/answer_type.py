@@ -7,7 +7,7 @@ import re
 from typing import Sequence
 
 from .closed_words import DAYS, MONTHS
-from .grounding import CITATION_LABEL, UNITS, asks_figure
+from .grounding import CITATION_LABEL, DATE_Q, UNITS, asks_figure
 from .language import STOPWORDS, indonesian_word
 
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
@@ -18,7 +18,7 @@ _NUMBER_WORDS = re.compile(
     r"|millions?|billions?|trillions?|dozens?|half|several|a few)\b|\bse(orang|buah|ekor|pasang|kali|minggu|pekan|bulan|tahun|hari|jam)\b", re.I)
 # "Tanggal berapa ...?" / "On what date ...?" asks for a day of the month: "pada musim semi" or a
 # year alone talks around it. The 14 such questions of FacQA train and valid all have one in their answer.
-_DATE_Q = re.compile(r"\btanggal berapa\b|\b(?:what|which) (?:(?:calendar|exact|specific|precise) )?date\b", re.I)
+_DATE_Q = DATE_Q
 # "Sejak kapan ...?" / "Since when ...?" asks when something began: the 28 such questions of the dev
 # and FacQA files all have "sejak", "since" or a year in their gold paragraphs. "Beijing mengumumkan
 # ... pada hari Jumat" answered "Sejak kapan Qin Gang menjabat sebagai duta besar?" (seed_extra11 r30).

@@ -359,10 +359,16 @@ def new_figures(text: str, question: str) -> bool:
     return any(not re.search(rf"(?<![\w.,]){re.escape(f.lower())}(?![\w]|[.,]\d)", low) for f in found)
 
 
+# "Tanggal berapa ...?" / "On what date ...?" asks for a day of the month (`answer_type`)
+DATE_Q = re.compile(r"\btanggal berapa\b|\b(?:what|which) (?:(?:calendar|exact|specific|precise) )?date\b", re.I)
+
+
 def invents_figure(question: str, invented: Sequence[str]) -> bool:
-    """The question asks for a count, amount or year and a figure of the answer is in no passage:
-    the very thing asked for is made up, however much else the answer takes from its source."""
-    return asks_figure(question) and any(
+    """The question asks for a count, amount, year or date and a figure of the answer is in no
+    passage: the very thing asked for is made up, however much else the answer takes from its
+    source ("On what date was the summit in Tehran held?" -> "... on February 20, 2018 [17]",
+    where ¶17 gives only "Februari": seed_extra25 i28, shown unverified)."""
+    return (asks_figure(question) or bool(DATE_Q.search(question))) and any(
         any(c.isdigit() for c in item) or item.lower() in _SPELLED for item in invented)
 
 

@@ -218,3 +218,13 @@ def test_a_one_digit_count_its_cited_paragraph_does_not_hold_is_the_refusal_for_
     assert a.refused and not a.citations
     a = run("2 pejabat Rusia dikirim ke Beijing [17].", "Siapa yang dikirim ke Beijing?")
     assert not a.refused  # not the figure asked for: left to the other checks
+
+
+def test_a_made_up_day_or_year_for_a_date_question_is_the_refusal_not_an_unverified_answer():
+    from rag.grounding import invents_figure
+
+    assert invents_figure("On what date was the summit held?", ("20", "2018"))
+    assert invents_figure("Tanggal berapa KTT itu diadakan?", ("20",))
+    assert not invents_figure("When was the summit held?", ("2018",))  # "when": a made-up year is cut instead
+    a = run("Medvedev dikirim ke Beijing pada 20 Februari 2018 [17].", "Tanggal berapa Medvedev dikirim ke Beijing?")
+    assert a.refused and not a.citations and a.invented == ()
