@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
-from .asked_role import TURN, invents_place, party_unnamed, post_unnamed
+from .asked_role import CONTENT, TURN, invents_place, party_unnamed, post_unnamed
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, parse_citations
 from .copied_phrases import copies_a_source
@@ -355,7 +355,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         cited = [h.text for h in cited_hits]
         post = cited and post_unnamed(question, cited)
         if post or (cited and party_unnamed(question, cited)):
-            what = post if post == TURN else "post" if post else "party"
+            what = post if post in (TURN, CONTENT) else "post" if post else "party"
             yield Reset(f"the cited paragraph does not name the {what} asked about; looking for a paragraph that answers it")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
         elif asks_figure(question) and counts_not_cited(text, read, context_q):  # "4 civilians [8]"

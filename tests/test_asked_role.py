@@ -219,3 +219,18 @@ def test_an_echo_is_not_replaced_by_a_quote_of_a_paragraph_without_the_turn_aske
     echo = "Qin Gang was China's ambassador to the US before Qin Gang [18]."  # twice: nothing beyond the question
     answer = list(generate(FakeLLM([echo]), question, [Hit("a.txt", 18, PROMOTED, 1.0)], "en", 100))[-1]
     assert answer.refused and not answer.quoted and not answer.citations
+
+
+def test_asked_what_a_message_said_the_paragraph_must_report_its_words():
+    from rag.asked_role import CONTENT
+
+    for question in ("Apa isi pesan yang dibawa Medvedev untuk Xi?", "What did Medvedev's message to Xi say?",
+                     "What was in the message Medvedev delivered?", "What message did Medvedev deliver to Xi?"):
+        assert post_unnamed(question, [MEDVEDEV]) == CONTENT, question  # "dengan pesan untuk Xi": no words of it
+    said = "Dalam pesannya, Putin menyatakan bahwa hubungan kedua negara akan diperdalam."
+    assert post_unnamed("Apa isi pesan Putin?", [said]) == ""
+    assert post_unnamed("Who carried the message to Xi?", [MEDVEDEV]) == ""  # not what it said
+    llm = FakeLLM(["Medvedev membawa pesan untuk Xi bulan ini [17]."])
+    answer = list(generate(llm, "Apa isi pesan yang dibawa Medvedev untuk Xi?", [Hit("a.txt", 17, MEDVEDEV, 1.0)],
+                           "id", 100))[-1]
+    assert answer.refused and not answer.citations and not answer.quoted
