@@ -158,10 +158,12 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
     spec = specifics(parsed.text, passages, question)
     cited = cited_passages(passages, parsed.citations)
     other = bool(lang) and written_in_other_language(parsed.text, lang)
-    if other and cited and not written_in_other_language(cited[0].text, lang):
+    made_up_figure = any(c.isdigit() for item in spec.invented for c in item)
+    if other and cited and not written_in_other_language(cited[0].text, lang) and not made_up_figure:
         # its capitalised words are translations ("Communist" for "Komunis"), not inventions: asked
         # again in the right language, else its paragraph is quoted (seed_extra26 j19 was shown in
-        # English, "unverified: General, Communist")
+        # English, "unverified: General, Communist"). A made-up figure is no translation ("$100"
+        # for "Berapa harga per barel ...?", seed_extra23 g25): judged as such below.
         return WRONG_LANGUAGE, ()
     if spec.invented:
         return INVENTED, spec.invented

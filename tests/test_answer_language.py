@@ -33,6 +33,10 @@ def test_translated_names_of_an_answer_in_the_other_language_are_not_taken_for_i
     answer, events = _final(FakeLLM([english, english]), "Kapan Xi menjadi sekretaris jenderal?", [spring], "id")
     assert answer.retried and answer.quoted and not answer.invented  # not "unverified: General, Communist"
     assert "Partai Komunis" in answer.text and "Communist" not in answer.text
+    oil = Hit("a.txt", 5, "China juga meningkatkan pembelian minyak Rusia dengan harga diskon.", 1.0)
+    made_up = "The price per barrel of Russian oil bought by China is $100 [5]."
+    answer, _ = _final(FakeLLM([made_up, made_up]), "Berapa harga per barel minyak Rusia yang dibeli China?", [oil], "id")
+    assert answer.refused and not answer.quoted  # a made-up figure is no translation
 
 
 def test_an_answer_in_the_language_asked_the_second_time_is_shown():
