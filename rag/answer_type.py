@@ -16,9 +16,8 @@ _NUMBER_WORDS = re.compile(
     r"|\w*ratus\w*|\w*ribu\w*|\w*juta\w*|\w*miliar\w*|\w*triliun\w*|setengah|beberapa"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundreds?|thousands?"
     r"|millions?|billions?|trillions?|dozens?|half|several|a few)\b|\bse(orang|buah|ekor|pasang|kali|minggu|pekan|bulan|tahun|hari|jam)\b", re.I)
-# "Tanggal berapa ...?" / "On what date ...?" asks for a day of the month: "pada musim semi" or a
-# year alone talks around it. The 14 such questions of FacQA train and valid all have one in their answer.
-_DATE_Q = DATE_Q
+# "Tanggal berapa ...?" / "On what date ...?" (`grounding.DATE_Q`) asks for a day of the month:
+# "pada musim semi" or a year alone talks around it. The 14 such questions of FacQA train and valid all have one in their answer.
 # "Sejak kapan ...?" / "Since when ...?" asks when something began: the 28 such questions of the dev
 # and FacQA files all have "sejak", "since" or a year in their gold paragraphs. "Beijing mengumumkan
 # ... pada hari Jumat" answered "Sejak kapan Qin Gang menjabat sebagai duta besar?" (seed_extra11 r30).
@@ -59,7 +58,7 @@ def wrong_answer_type(question: str, answer: str, vocabulary: Sequence[str] = ()
     body = _before_a_list(CITATION_LABEL.sub(" ", answer))
     if _CLOCK_Q.search(question):
         return not _CLOCK_WORDS.search(body)
-    if _DATE_Q.search(question):
+    if DATE_Q.search(question):
         return not _DAY.search(body)
     if _SINCE_Q.search(question):
         return not _SINCE.search(body)
@@ -84,7 +83,7 @@ def _in_asked_unit(question: str, body: str) -> bool:
     return bool(re.search(rf"\b(?:{'|'.join(forms)})\b", body, re.I))
 
 
-_WHO_Q = re.compile(r"^\W*(?:who|whom|siapa(?:kah)?)\b", re.I)
+WHO_Q = re.compile(r"^\W*(?:who|whom|siapa(?:kah)?)\b", re.I)
 # "Who is Qin Gang?", "Siapakah Qin Gang itu?", "Siapa dia?": about someone, not for a name (unless
 # the capitalised words are a post: "Siapa Menteri Kesehatan Indonesia?", 95 such FacQA questions)
 _ABOUT_SOMEONE = re.compile(r"^\W*(?i:who|siapa(?:kah)?)\s+(?:(?i:is|was|are|were|adalah|ialah)\s+)?"
@@ -146,7 +145,7 @@ def names_no_one_new(question: str, answer: str, vocabulary: Sequence[str] = ())
     "Qin Gang telah dipromosikan menjadi menteri luar negeri" restates it (seed_extra20 d29). In
     the dev and FacQA files, 2 of 644 answerable such questions have gold paragraphs naming no
     one new: one answer is a name the question writes, the other a post in lower case."""
-    if not _WHO_Q.search(question) or _about(question, vocabulary)[0]:
+    if not WHO_Q.search(question) or _about(question, vocabulary)[0]:
         return False
     common = STOPWORDS | _lowercase_words([*vocabulary, answer])
     asked = {w.lower() for w in _WORD.findall(question)}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .answer_type import WHO_Q
 from .closed_words import named_in
 from .language import ID, PREFIX_CHARS, STOPWORDS, demonym_named, detect_language, match_keys, near_spelling, words
 
@@ -113,7 +114,6 @@ _IN_TURN = re.compile(r"\b(?:di|meng|peng)?ganti|\bpendahulu|\bsebelum|\bmantan\
                       r"|\bpredecessor|\bsucce|\bbefore\b|\bformer\b|\bprevious|\bpreced|\btook over\b"
                       r"|\bmengambil alih\b", re.I)
 TURN = "predecessor or successor"  # what `post_unnamed` reports missing for such a question
-_WHO_ASKED = re.compile(r"^\W*(?:who|whom|siapa(?:kah)?)\b", re.I)
 
 
 # "Apa isi pesan ...?", "What did the message say?": what a message or letter said. A paragraph
@@ -130,7 +130,7 @@ CONTENT = "content of the message"  # what `post_unnamed` reports missing for su
 
 def asks_in_turn(question: str) -> bool:
     """A "who" question about who held something before or after someone (`_TURN_Q`)."""
-    return bool(_WHO_ASKED.search(question) and _TURN_Q.search(question))
+    return bool(WHO_Q.search(question) and _TURN_Q.search(question))
 
 
 def post_unnamed(question: str, cited: Sequence[str]) -> str:

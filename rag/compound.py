@@ -17,6 +17,7 @@ from typing import Callable, Iterator, Sequence
 
 from .answer import Answer, Event, Reset, Token, close_events
 from .citations import citation_label, spans_documents
+from .copied_phrases import plain_words
 from .language import EN, ID
 from .prompt import REFUSAL
 from .rewrite import looks_like_followup
@@ -69,9 +70,7 @@ def part_text(answer: Answer, part: str) -> str:
 
 def _same(a: Answer, b: Answer) -> bool:
     """Two answered parts saying the same thing (case, spacing and punctuation aside)."""
-    def plain(text: str) -> str:
-        return " ".join(re.findall(r"\w+", text.lower()))
-    return not b.refused and plain(a.text) == plain(b.text)
+    return not b.refused and plain_words(a.text) == plain_words(b.text)
 
 
 def _labelled(answer: Answer, part: str, multi_doc: bool) -> str:

@@ -67,7 +67,8 @@ def source_dropped_words(text: str, source: str) -> str:
 MIN_COPIED_WORDS = 6
 
 
-def _plain(text: str) -> str:
+def plain_words(text: str) -> str:
+    """`text`'s words, lower-cased, one space apart (punctuation and citation brackets dropped)."""
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
@@ -76,8 +77,8 @@ def copies_a_source(text: str, sources: Sequence[str]) -> bool:
     written word for word in one of `sources`: it says nothing they do not. The support check's
     reading can then only judge whether it answers the question, and withdrew right copies at
     0.39-0.73 (four in the dev sets' runs) where the 23 others, and the one trap, scored 0.76-0.93."""
-    plain = [f" {_plain(s)} " for s in sources]
+    plain = [f" {plain_words(s)} " for s in sources]
     body = re.sub(r"\[[^\[\]]*\d\]", " ", text)  # citation labels
-    sentences = [_plain(s) for s in re.split(r"(?<=[.!?])\s+|\n+", body) if _plain(s)]
+    sentences = [plain_words(s) for s in re.split(r"(?<=[.!?])\s+|\n+", body) if plain_words(s)]
     return bool(sentences) and all(len(s.split()) >= MIN_COPIED_WORDS and any(f" {s} " in p for p in plain)
                                    for s in sentences)
