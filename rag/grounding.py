@@ -265,6 +265,11 @@ def counts_named(body: str, value: int, source_words: set[str]) -> bool:
     return False
 
 
+def _count_of(forms: str) -> str:
+    """A pattern for a count written as one of `forms`, also as an ordinal ("ketiga") or with "-nya"."""
+    return rf"(?<![\w.,-])(?:ke-?)?(?:{forms})(?:nya)?(?![\w-]|[.,]\d)"
+
+
 @dataclass(frozen=True)
 class Specifics:
     """The answer's own specifics (numbers, capitalised names) that the question does not contain."""
@@ -318,7 +323,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         if value == 12:
             forms += "|dua belas"
         # "keduanya" (the two of them), "ketiga" count as well: the model says "dua orang"
-        pattern = rf"(?<![\w.,-])(?:ke-?)?(?:{forms})(?:nya)?(?![\w-]|[.,]\d)"
+        pattern = _count_of(forms)
         if not re.search(pattern, question, re.I):
             put(m.group(1), bool(re.search(pattern, passage_text, re.I)) or counts_named(body, value, p_words))
     for m in _CAPITAL.finditer(body):
@@ -399,7 +404,7 @@ def counts_not_cited(answer: str, cited: Sequence[Hit], question: str) -> list[s
     cited_text = " ".join(h.text for h in cited)
     missing: list[str] = []
     for digit in dict.fromkeys(found):
-        forms = rf"(?<![\w.,-])(?:ke-?)?(?:{'|'.join((digit, *_DIGIT_WORDS[digit]))})(?:nya)?(?![\w-]|[.,]\d)"
-        if not re.search(forms, question, re.I) and not re.search(forms, cited_text, re.I):
+        pattern = _count_of("|".join((digit, *_DIGIT_WORDS[digit])))
+        if not re.search(pattern, question, re.I) and not re.search(pattern, cited_text, re.I):
             missing.append(digit)
     return missing
