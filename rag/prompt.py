@@ -80,9 +80,18 @@ class Prompt:
     cache_prefix: str = PREFIX  # the start of `text` that repeats across questions
 
 
+_GLUED_DASH = re.compile(r"(?<=\w)([—–])(?=\w)")
+
+
+def spaced(text: str) -> str:
+    """`text` with a dash that joins two words ("Soviet—untuk") spaced: unspaced, the tokenizer
+    reads the next word as pieces ("unt", "uk") instead of the word the model knows."""
+    return _GLUED_DASH.sub(r" \1 ", text)
+
+
 def passage_line(hit: Hit, multi_doc: bool) -> str:
     """One passage as the model sees it: its label, then its text."""
-    return f"{passage_label(hit, multi_doc)} {hit.text}"
+    return f"{passage_label(hit, multi_doc)} {spaced(hit.text)}"
 
 
 def passage_block(passages: Sequence[Hit]) -> str:
