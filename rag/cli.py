@@ -164,7 +164,8 @@ def ask(seeds: Path | None, index: Path | None, question: str | None, as_json: b
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N questions.")
 @click.option("--retrieval-only", is_flag=True,
               help="Skip the answers; report retrieval figures only. Retrieval is the chat's: the LLM still "
-                   "translates a question whose language differs from the corpus's (RAG_TRANSLATE=0 turns that off).")
+                   "translates a question whose language differs from the corpus's (RAG_TRANSLATE=0 turns that off; "
+                   "without a usable LLM it retrieves untranslated, with a warning).")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical", "all"]), default="hybrid",
               help="Retriever to evaluate (retrieval-only; 'all' reports the three side by side).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")

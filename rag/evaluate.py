@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .models import llm_problem
 from .pipeline import RETRIEVAL_K, Pipeline
 from .qa_file import UNASKABLE, check_docs, load_qa
 from .settings import Settings
@@ -40,6 +41,19 @@ def _progress(items: list, desc: str):
     return tqdm(items, desc=desc, file=sys.stderr, leave=False, disable=len(items) < 2)
 
 
+def without_missing_llm(settings: Settings) -> Settings:
+    """Retrieval alone needs the LLM only to translate (questions, the English copy, an "llm"
+    condensation). Without a usable one it retrieves untranslated, with a warning, not an error."""
+    if not (settings.translate or settings.corpus_copy or settings.condense == "llm"):
+        return settings
+    problem = llm_problem(settings)
+    if problem is None:
+        return settings
+    print(f"warning: {problem}; retrieval runs without the LLM, so no question is translated", file=sys.stderr)
+    return settings.replace(translate=False, corpus_copy=False,
+                            condense="concat" if settings.condense == "llm" else settings.condense)
+
+
 def run_eval(settings: Settings, qa_path: Path, limit: int | None = None, retrieval_only: bool = False,
              mode: str = "hybrid", pipeline: Pipeline | None = None) -> dict[str, Any]:
     """Run the QA file through retrieval (and the answer step unless retrieval_only).
@@ -49,6 +63,8 @@ def run_eval(settings: Settings, qa_path: Path, limit: int | None = None, retrie
     is the chat's: with `retrieval_only` the LLM still translates a question whose language
     differs from the corpus's unless `settings.translate` is off (`rewrite_ms` times that)."""
     questions = load_qa(qa_path, settings.max_question_chars)[: limit if limit is not None else None]
+    if retrieval_only and pipeline is None:
+        settings = without_missing_llm(settings)
     pipe = pipeline or Pipeline(settings)
     pipe.ensure_index(progress=True)
     check_docs(questions, pipe.store, qa_path, settings.seeds)

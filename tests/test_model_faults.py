@@ -35,7 +35,7 @@ def small_model(tmp_path, monkeypatch):
     monkeypatch.setattr(packaged, "GGUF_SHA256", hashlib.sha256(whole).hexdigest())
     monkeypatch.setattr(packaged, "PART_SHA256", [hashlib.sha256(p.read_bytes()).hexdigest() for p in parts])
     reads = []
-    monkeypatch.setattr(packaged, "_part_files", lambda: reads.append(1) or list(parts))
+    monkeypatch.setattr(packaged, "part_files", lambda: reads.append(1) or list(parts))
     return {"cache": tmp_path / "models", "parts": parts, "whole": whole, "reads": reads}
 
 
