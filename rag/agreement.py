@@ -36,7 +36,7 @@ from typing import Iterator, Sequence
 
 from .answer import Answer, Event, Reset, cited_passages, close_events, generate
 from .citations import parse_citations
-from .grounding import specifics
+from .figures import specifics
 from .llm import LLM
 from .quotes import quote_answering, quote_or_refusal
 from .retriever import Hit

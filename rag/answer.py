@@ -15,8 +15,8 @@ from .citations import Citation, ParsedAnswer, parse_citations
 from .copied_phrases import copies_a_source
 from .language import EN, ID, detect_language, written_in_other_language
 from .answer_type import fills_with_a_paragraph, wrong_answer_type
-from .grounding import (asks_figure, counts_not_cited, invents_figure, repair_citations, source_number_form,
-                        specifics, split_end, stray_dates)
+from .figures import asks_figure, counts_not_cited, invents_figure, source_number_form, specifics, stray_dates
+from .grounding import repair_citations, split_end
 from .llm import LLM
 from .name_runs import invented_name_runs
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE,
@@ -209,7 +209,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     """Stream events for one answer: Token pieces, maybe a Reset before a stricter retry, then the Answer.
 
     After each attempt the answer is checked. Names or numbers that no passage holds
-    (`grounding.specifics`) end it at once: when none of the answer's specifics is in the
+    (`figures.specifics`) end it at once: when none of the answer's specifics is in the
     paragraphs it cites (an uncited one first names its paragraph, `complete_citation`) it
     becomes the refusal, else it is shown marked unverified with the invented words listed
     (measured: asked again, the model either repeats them or drops a right answer), or, when

@@ -7,7 +7,8 @@ import re
 from typing import Sequence
 
 from .closed_words import DAYS, MONTHS
-from .grounding import CITATION_LABEL, DATE_Q, UNITS, asks_figure
+from .figures import DATE_Q, UNITS, asks_figure
+from .grounding import CITATION_LABEL
 from .language import STOPWORDS, indonesian_word
 
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
@@ -16,7 +17,7 @@ _NUMBER_WORDS = re.compile(
     r"|\w*ratus\w*|\w*ribu\w*|\w*juta\w*|\w*miliar\w*|\w*triliun\w*|setengah|beberapa"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundreds?|thousands?"
     r"|millions?|billions?|trillions?|dozens?|half|several|a few)\b|\bse(orang|buah|ekor|pasang|kali|minggu|pekan|bulan|tahun|hari|jam)\b", re.I)
-# "Tanggal berapa ...?" / "On what date ...?" (`grounding.DATE_Q`) asks for a day of the month:
+# "Tanggal berapa ...?" / "On what date ...?" (`figures.DATE_Q`) asks for a day of the month:
 # "pada musim semi" or a year alone talks around it. The 14 such questions of FacQA train and valid all have one in their answer.
 # "Sejak kapan ...?" / "Since when ...?" asks when something began: the 28 such questions of the dev
 # and FacQA files all have "sejak", "since" or a year in their gold paragraphs. "Beijing mengumumkan

@@ -170,7 +170,7 @@ _AT = r"(?:di|ke|dari|in|at|to|from)\s+(?:(?:the\s+)?(?:kota|negara|provinsi|cit
 
 def invents_place(question: str, answer: str, invented: Sequence[str]) -> bool:
     """The question asks where, and the place the answer gives is a name no passage holds: the
-    very thing asked for is made up, as `grounding.invents_figure` for a figure (seed_extra10 q30:
+    very thing asked for is made up, as `figures.invents_figure` for a figure (seed_extra10 q30:
     "Di kota mana Putin dan Xi bertemu ... pada bulan September?" -> "Di kota Beijing ... [4]", from
     a paragraph that names no city)."""
     names = [w for w in invented if w[:1].isalpha()]

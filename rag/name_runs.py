@@ -4,7 +4,7 @@ The small model puts an entity of its own into a statement it otherwise copies: 
 Rusia mengatakan ..." where the paragraph says "Putin mengatakan ..." (the Russian government
 for the Russian president), or "Olimpiade 2004 diselenggarakan di Korea Selatan" from passages
 that say "Korea" and "Selatan" only in other names. Each word is in the passages, so the check of
-single names (`grounding.specifics`) passes them; the name as a whole is in none. A run of
+single names (`figures.specifics`) passes them; the name as a whole is in none. A run of
 capitalised words is taken as written by the source when the passages (or the question) hold it
 as a phrase, or when its words appear in that order inside one capitalised run of theirs ("Presiden
 Yudhoyono" in "Presiden Susilo Bambang Yudhoyono"; brackets, commas and slashes ignored). Only

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Sequence
 
 from .answer import Answer, Event, Token
 from .citations import Citation, citation_label
-from .grounding import unsupported_specifics
+from .figures import unsupported_specifics
 from .language import EN, ID, detect_language
 from .llm import LLM
 from .prompt import ASSISTANT, LANG_NAME, REFUSAL, chatml, passage_line, trim_at_word

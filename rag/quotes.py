@@ -8,7 +8,8 @@ from typing import Sequence
 from .citations import Citation, citation_label, spans_documents
 from .asked_role import names_asked_post
 from .answer_type import someone_named, wrong_answer_type
-from .grounding import asks_figure, keys, new_figures
+from .figures import asks_figure, new_figures
+from .grounding import keys
 from .language import EN, ID
 from .llm import LLM
 from .prompt import REFUSAL

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rag.answer import Answer, generate
 from rag.citation_completion import complete_citation
 from rag.citations import parse_citations
-from rag.grounding import source_number_form, specifics
+from rag.figures import source_number_form, specifics
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 from tests.test_grounding import P, run
@@ -411,7 +411,7 @@ def test_a_year_from_another_document_is_cut_from_an_answer_whose_paragraph_does
     """UI audit: with a second document saying "In 2019 the island counted ...", "When did Putin visit
     Xi in Beijing?" got "On February 1, 2019, Putin visited Xi in Beijing [16]", which passed the check
     against all passages and was then withdrawn: the article alone answered it."""
-    from rag.grounding import stray_dates
+    from rag.figures import stray_dates
 
     other = Hit("quokka.md", 4, "In 2019 the island counted roughly 12,000 quokkas.", 0.1)
     a = list(generate(FakeLLM("On February 1, 2019, Putin visited Xi in Beijing [16]."),

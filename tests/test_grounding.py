@@ -5,7 +5,8 @@ import pytest
 
 from rag.answer import Answer, generate
 from rag.citations import parse_citations
-from rag.grounding import repair_citations, specifics
+from rag.figures import specifics
+from rag.grounding import repair_citations
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 
@@ -183,7 +184,7 @@ def test_an_ordinal_day_is_checked_and_an_english_day_or_month_meets_its_indones
 
 
 def test_a_made_up_figure_for_a_figure_question_is_the_refusal_even_beside_supported_names():
-    from rag.grounding import invents_figure
+    from rag.figures import invents_figure
 
     assert invents_figure("Berapakah film bioskop yang ikut seleksi?", ("Tiga",))
     assert invents_figure("How many people died?", ("84",))
@@ -207,7 +208,7 @@ def run(script: str, question: str) -> Answer:
 
 
 def test_a_one_digit_count_its_cited_paragraph_does_not_hold_is_the_refusal_for_a_count_question():
-    from rag.grounding import counts_not_cited
+    from rag.figures import counts_not_cited
 
     # "dua" is in [16], not in [17]: the whole context spells it out, the paragraph cited does not
     assert counts_not_cited("2 pejabat dikirim ke Beijing [17].", [P[3]], "Berapa pejabat yang dikirim?") == ["2"]
@@ -221,7 +222,7 @@ def test_a_one_digit_count_its_cited_paragraph_does_not_hold_is_the_refusal_for_
 
 
 def test_a_made_up_day_or_year_for_a_date_question_is_the_refusal_not_an_unverified_answer():
-    from rag.grounding import invents_figure
+    from rag.figures import invents_figure
 
     assert invents_figure("On what date was the summit held?", ("20", "2018"))
     assert invents_figure("Tanggal berapa KTT itu diadakan?", ("20",))

@@ -70,7 +70,7 @@ def test_real_llm_answers_both_parts_of_a_two_part_question(real_settings, real_
 
 
 def test_real_llm_summarises_the_article_in_english_from_its_lead_each_sentence_cited(real_settings, real_llm_path):
-    from rag.grounding import unsupported_specifics
+    from rag.figures import unsupported_specifics
     from rag.pipeline import Pipeline
 
     pipe = Pipeline(real_settings.replace(llm_model=str(real_llm_path)), log=lambda m: None)

@@ -60,7 +60,7 @@ def test_the_cut_answer_is_shown_verified_and_a_figure_asked_for_still_refused()
 def test_a_one_digit_day_is_a_figure_the_source_must_hold():
     """"awal Februari" (early February) became "February 1": a day in digits, unlike a small
     count the source may spell out ("dua minggu" for "2 weeks")."""
-    from rag.grounding import specifics
+    from rag.figures import specifics
 
     assert specifics("On February 1, Putin visited Xi [16].", P, "When?").invented == ("1",)
     assert specifics("Putin tiba 1 Februari [16].", P, "Kapan?").invented == ("1",)
