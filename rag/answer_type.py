@@ -1,6 +1,7 @@
 """What kind of answer a question asks for, and whether an answer gives it: a count or amount
 ("Berapa ...", "How many ..."), a clock time, a day of the month, a duration in the unit asked,
-someone the question does not already name ("Siapa ...", "Who ...")."""
+a city, not only a country (`places`), someone the question does not already name ("Siapa ...",
+"Who ...")."""
 from __future__ import annotations
 
 import re
@@ -10,6 +11,7 @@ from .closed_words import DAYS, MONTHS
 from .figures import DATE_Q, UNITS, asks_figure
 from .grounding import CITATION_LABEL
 from .language import STOPWORDS, indonesian_word
+from .places import asks_city, names_only_countries
 
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
 _NUMBER_WORDS = re.compile(
@@ -47,8 +49,8 @@ def _before_a_list(text: str) -> str:
 
 
 def wrong_answer_type(question: str, answer: str, vocabulary: Sequence[str] = ()) -> bool:
-    """The question asks for a count, amount or duration (or a clock time, or a day of the month)
-    and the answer holds none.
+    """The question asks for a count, amount or duration (or a clock time, a day of the month,
+    a city) and the answer holds none.
 
     Such an answer talks around a figure the passages do not give ("at what time" -> "on
     Friday"): it is treated like an answer from elsewhere. An answer that lists things without
@@ -65,6 +67,8 @@ def wrong_answer_type(question: str, answer: str, vocabulary: Sequence[str] = ()
         return not _SINCE.search(body)
     if asks_figure(question):
         return not _NUMBER_WORDS.search(body) or not _in_asked_unit(question, body)
+    if asks_city(question):
+        return names_only_countries(body, question)
     return names_no_one_new(question, body, vocabulary)
 
 

@@ -1,0 +1,69 @@
+"""A city asked for, only a country given: the answer talks around the city it does not know."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import generate
+from rag.answer_type import wrong_answer_type
+from rag.places import asks_city, is_country, names_only_countries
+from rag.quotes import quote_answering
+from rag.retriever import Hit
+from tests.conftest import FakeLLM
+
+SPRING = ("Xi diperkirakan akan bertemu Putin di Rusia pada musim semi, melanjutkan tradisi kunjungan tahunan "
+          "bergilir sejak ia menjadi sekretaris jenderal Partai Komunis China pada 2012.")
+SUMMIT = ("Presiden Rusia hanya sekali meninggalkan bekas Uni Soviet—untuk pertemuan puncak trilateral dengan Turki "
+          "dan Iran di Teheran—sejak perang dimulai pada Februari.")
+
+
+@pytest.mark.parametrize("name", ["Rusia", "Russia", "AS", "Tiongkok", "Turki", "Jerman", "Korea Selatan",
+                                  "Amerika Serikat", "Swiss", "Iran"])
+def test_countries_in_either_language(name):
+    assert is_country(name)
+
+
+@pytest.mark.parametrize("name", ["Teheran", "Beijing", "Moskow", "Washington", "Jakarta", "Geneva",
+                                  "Singapura", "Kuwait", "As", "Xi"])
+def test_cities_city_states_and_other_words_are_not_countries(name):
+    assert not is_country(name)
+
+
+def test_which_questions_ask_a_city():
+    for question in ("Di kota mana Xi akan bertemu Putin?", "Kota apa yang dikunjungi Putin?",
+                     "Di kota manakah letak kantor pusat WHO?", "In which city will they meet?",
+                     "Which Russian city will host the meeting?"):
+        assert asks_city(question), question
+    for question in ("Di mana Xi akan bertemu Putin?", "Where will they meet?", "Berapa kota yang dikunjungi?",
+                     "Which country will host the meeting?"):
+        assert not asks_city(question), question
+
+
+def test_only_a_country_is_no_city():
+    question = "Di kota mana Xi dan Putin akan bertemu pada musim semi?"
+    assert names_only_countries("Xi dan Putin akan bertemu di Rusia pada musim semi [13].", question)
+    assert names_only_countries("Rusia [13]", question)
+    assert names_only_countries(SPRING, question)  # "di Rusia": the paragraph names no city
+    assert not names_only_countries(SUMMIT, question)  # "di Teheran"
+    assert not names_only_countries("Di kota Beijing, Putin menemui Xi sebelum invasi ke Ukraina [16].", question)
+    assert not names_only_countries("Geneva, Swiss [3]", "Di kota manakah letak kantor pusat WHO?")
+    assert not names_only_countries("Moskow [13]", question)  # a city, made up or not: another check's
+    assert not names_only_countries("Mereka akan bertemu pada musim semi [13].", question)  # no place at all
+    assert names_only_countries("They will meet in Russia in the spring [13].", "In which city will they meet?")
+
+
+def test_a_city_question_answered_with_a_country_is_refused_and_its_paragraph_not_quoted():
+    question = "Di kota mana Xi dan Putin akan bertemu pada musim semi?"
+    assert wrong_answer_type(question, "Xi dan Putin akan bertemu di Rusia pada musim semi [13].")
+    assert not wrong_answer_type("Di kota mana Putin menghadiri KTT trilateral?", "Di Teheran [17].")
+    assert not wrong_answer_type("Di mana Xi akan bertemu Putin?", "Di Rusia [13].")  # where: a country answers
+    spring = Hit("a.txt", 13, SPRING, 1.0)
+    llm = FakeLLM(["Xi dan Putin akan bertemu di Rusia pada musim semi [13]."], support=lambda prompt: 0.95)
+    answer = list(generate(llm, question, [spring], "id", 100, retrieved=[spring]))[-1]
+    assert answer.refused and not answer.quoted and not answer.citations
+    judge = FakeLLM(support=lambda prompt: 0.95)  # would take the paragraph as the answer
+    assert quote_answering(judge, question, [spring], [spring], "id") is None and not judge.checks
+    summit = Hit("a.txt", 17, SUMMIT, 1.0)
+    answer = list(generate(FakeLLM(["Di Teheran [17]."], support=lambda prompt: 0.95),
+                           "Di kota mana Putin menghadiri KTT trilateral?", [summit], "id", 100, retrieved=[summit]))[-1]
+    assert not answer.refused and "Teheran" in answer.text
+
