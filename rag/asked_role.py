@@ -123,7 +123,9 @@ TURN = "predecessor or successor"  # what `post_unnamed` reports missing for suc
 # answerable question of the dev or FacQA files asks this.
 _CONTENT_Q = re.compile(r"\bisi(?:nya)?\s+(?:pesan|surat|pernyataan|pidato)|\bpesan\s+apa\b"
                         r"|\b(?:message|letter)\b[^?]*\b(?:say|said|says|contain|contained)\b"
-                        r"|\bwhat\s+(?:was|is|were)\s+in\s+the\s+(?:message|letter)|\bwhat\s+message\b", re.I)
+                        r"|\bwhat\s+(?:was|is|were)\s+in\s+the\s+(?:message|letter)|\bwhat\s+message\b"
+                        r"|\b(?:content|contents|substance|wording|gist)\s+of\s+(?:the\s+|his\s+|her\s+|that\s+)?(?:message|letter)\b",
+                        re.I)
 _REPORTED = re.compile(r"[“”\"]|\b(?:bahwa|that|agar|supaya|berisi|isinya|menyatakan|meminta|urging|asking)\b", re.I)
 CONTENT = "content of the message"  # what `post_unnamed` reports missing for such a question
 

@@ -164,7 +164,7 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
 
 
 _COUNT_Q = re.compile(
-    r"\bberapa(kah)?\b|\bhow (many|much|long|old)\b|\b(what|which) (percentage|year)\b"
+    r"\bberapa(kah)?\b|\bhow (many|much|long|old|big|large|high|far|deep|tall|wide|heavy)\b|\b(what|which) (percentage|year)\b"
     r"|\bwhat (is|was|are|were) the (price|cost|number|amount|total|population|percentage|age)\b", re.I)
 
 

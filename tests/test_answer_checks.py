@@ -6,6 +6,7 @@ from rag.answer import Answer, generate
 from rag.citation_completion import complete_citation
 from rag.citations import parse_citations
 from rag.figures import source_number_form, specifics
+from rag.quotes import quote_answering
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 from tests.test_grounding import P, run
@@ -468,3 +469,15 @@ def test_a_question_about_someone_named_in_the_documents_language_is_answered_by
     llm = FakeLLM(["Qin Gang is a close aide of Xi, promoted to foreign minister [18]."], support=lambda prompt: 0.95)
     a = list(generate(llm, "Who is Qin Gang?", [other, promoted], "en", 100, retrieved=[other, promoted]))[-1]
     assert llm.prompts and not a.quoted and a.text.startswith("Qin Gang is a close aide of Xi")
+
+
+def test_how_big_or_how_large_asks_a_figure_and_a_paragraph_without_one_is_not_quoted():
+    from rag.figures import asks_figure
+
+    for question in ("How big a discount does China get on Russian oil?", "How large is the area of silting?",
+                     "How heavy was the impactor?", "How high did she clear the bar?"):
+        assert asks_figure(question), question
+    assert not asks_figure("Seberapa luas kekejaman yang dituduhkan?")  # how widespread: no figure
+    oil = Hit("a.txt", 5, "China juga meningkatkan pembelian ekspor minyak Rusia dengan harga diskon.", 1.0)
+    judge = FakeLLM(support=lambda prompt: 0.95)
+    assert quote_answering(judge, "How big a discount does China get on Russian oil?", [oil], [oil], "en") is None

@@ -225,7 +225,8 @@ def test_asked_what_a_message_said_the_paragraph_must_report_its_words():
     from rag.asked_role import CONTENT
 
     for question in ("Apa isi pesan yang dibawa Medvedev untuk Xi?", "What did Medvedev's message to Xi say?",
-                     "What was in the message Medvedev delivered?", "What message did Medvedev deliver to Xi?"):
+                     "What was in the message Medvedev delivered?", "What message did Medvedev deliver to Xi?",
+                     "What was the content of the message Medvedev carried to Xi?"):
         assert post_unnamed(question, [MEDVEDEV]) == CONTENT, question  # "dengan pesan untuk Xi": no words of it
     said = "Dalam pesannya, Putin menyatakan bahwa hubungan kedua negara akan diperdalam."
     assert post_unnamed("Apa isi pesan Putin?", [said]) == ""
