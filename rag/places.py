@@ -41,11 +41,11 @@ def _forms(name: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def country_names() -> frozenset[str]:
-    """Lower-cased country names in English and Indonesian (empty without pycountry)."""
+    """Lower-cased country names in English and Indonesian (the short forms alone without pycountry)."""
     try:
         import pycountry
-    except ImportError:  # a check that finds no country refuses nothing
-        return frozenset()
+    except ImportError:
+        return frozenset(set(_ALIASES) - _CITY_STATES)
     try:
         indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"]).gettext
     except OSError:

