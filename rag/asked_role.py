@@ -25,6 +25,7 @@ from typing import Sequence
 from .answer_type import WHO_Q
 from .closed_words import named_in
 from .language import ID, PREFIX_CHARS, STOPWORDS, demonym_named, detect_language, match_keys, near_spelling, words
+from .places import AT
 
 _WHO = re.compile(r"^\s*siapa(?:kah)?\s+(?:nama\s+)?([^\W\d_]{3,})", re.I)
 # "Siapa saja ...", "Siapa dua tokoh ...", "Siapa salah satu ...", "Siapa mantan presiden ...": no post
@@ -166,8 +167,6 @@ _PLACE_WORDS = (r"(?:kota|negara|provinsi|tempat|wilayah|daerah|kabupaten|pulau|
                 r"|city|country|province|place|town|region|island|continent|state)")
 _PLACE_Q = re.compile(rf"\b(?:di\s*mana(?:kah)?|ke\s*mana|dari\s*mana|where|{_PLACE_WORDS}\s+(?:mana|apa)(?:kah)?"
                       rf"|(?:in\s+)?(?:which|what)\s+{_PLACE_WORDS})\b", re.I)
-# where an answer states a place: "di Korea Selatan", "Di kota Beijing", "in the city of Tehran"
-_AT = r"(?:di|ke|dari|in|at|to|from)\s+(?:(?:the\s+)?(?:kota|negara|provinsi|city|country|province|town)\s+(?:of\s+)?)?"
 
 
 def invents_place(question: str, answer: str, invented: Sequence[str]) -> bool:
@@ -178,7 +177,7 @@ def invents_place(question: str, answer: str, invented: Sequence[str]) -> bool:
     names = [w for w in invented if w[:1].isalpha()]
     if not names or not _PLACE_Q.search(question):
         return False
-    return any(re.search(rf"\b{_AT}{re.escape(w)}\b", answer, re.I) for w in names)
+    return any(re.search(rf"\b{AT}{re.escape(w)}\b", answer, re.I) for w in names)
 
 
 # "Bagaimana tanggapan Gedung Putih terhadap ...?", "Bagaimana Kyiv menanggapi ...?", "How did the

@@ -17,6 +17,7 @@ from .closed_words import named_in
 from .grounding import CITATION_LABEL, keys
 from .language import PREFIX_CHARS, STOPWORDS, demonym_named, words
 from .language import near_spelling as _near
+from .places import NAME
 from .retriever import Hit
 from .verbatim import day_spans
 
@@ -73,8 +74,7 @@ def source_number_form(text: str, passages: Sequence[Hit]) -> str:
     return _SPACED_NUMBER.sub(fix, text)
 
 
-_NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
-_NAME_LIST = re.compile(rf"{_NAME}(?:\s*,\s*(?:(?:dan|and|serta)\s+)?{_NAME}|\s+(?:dan|and|serta)\s+{_NAME})+")
+_NAME_LIST = re.compile(rf"{NAME}(?:\s*,\s*(?:(?:dan|and|serta)\s+)?{NAME}|\s+(?:dan|and|serta)\s+{NAME})+")
 _LIST_SEP = re.compile(r"\s*,\s*(?:(?:dan|and|serta)\s+)?|\s+(?:dan|and|serta)\s+")
 
 

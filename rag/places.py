@@ -66,11 +66,11 @@ def is_country(place: str) -> bool:
 
 
 _CITY_Q = re.compile(r"\bkota\s+(?:mana|apa)(?:kah)?\b|\b(?:which|what)\s+(?:\w+\s+)?(?:city|town)\b", re.I)
-_NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
-# a place stated with a preposition: "di Rusia", "in the city of Tehran", "ke kota Beijing"
-_AT_PLACE = re.compile(r"\b(?i:di|ke|dari|in|at|to|from)\s+(?:(?i:the\s+)?(?i:kota|negara|city|country|town)\s+(?i:of\s+)?)?"
-                       rf"({_NAME})")
-_CAPITALISED = re.compile(rf"(?<![\w'’-])({_NAME})")
+NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"  # a run of capitalised words
+# where a text states a place: "di Korea Selatan", "Di kota Beijing", "in the city of Tehran"
+AT = r"(?:di|ke|dari|in|at|to|from)\s+(?:(?:the\s+)?(?:kota|negara|provinsi|city|country|province|town)\s+(?:of\s+)?)?"
+_AT_PLACE = re.compile(rf"\b(?i:{AT})({NAME})")  # the preposition in any case, the place capitalised
+_CAPITALISED = re.compile(rf"(?<![\w'’-])({NAME})")
 
 
 def asks_city(question: str) -> bool:
