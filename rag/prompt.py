@@ -114,7 +114,7 @@ def question_block(question: str, lang: str, history: Sequence[str], strict: boo
     return "\n".join(lines)
 
 
-_CLAUSE_END = re.compile(r"(?<=[,;.!?])\s+")
+CLAUSE_END = re.compile(r"(?<=[,;.!?])\s+")
 MIN_SHARED = 2  # content words a clause must share with the question to be pointed out
 
 
@@ -124,7 +124,7 @@ def closest_clause(question: str, passages: Sequence[Hit], lang: str) -> tuple[H
     want = set(tokenize(question, lang))
     best: tuple[int, Hit, str] | None = None
     for hit in passages:
-        for clause in _CLAUSE_END.split(hit.text):
+        for clause in CLAUSE_END.split(hit.text):
             shared = len(want & set(tokenize(clause, lang)))
             if shared >= MIN_SHARED and (best is None or shared > best[0]):
                 best = (shared, hit, clause.strip())

@@ -8,6 +8,7 @@ from typing import Sequence
 from .citations import Citation, citation_label, spans_documents
 from .asked_role import names_asked_post
 from .answer_type import someone_named, wrong_answer_type
+from .dated import dated_passage
 from .figures import asks_figure, new_figures
 from .grounding import keys
 from .language import EN, ID
@@ -123,9 +124,17 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
 def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
                      lang: str) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, quoted): `quote_answering`'s quote if there is one, else for a question
-    about someone named `quote_naming`'s, else the refusal."""
-    quote = quote_answering(llm, question, passages, ranked, lang) or quote_naming(question, passages, ranked, lang)
+    about someone named `quote_naming`'s, else for a "when" question `quote_dated`'s, else the refusal."""
+    quote = (quote_answering(llm, question, passages, ranked, lang) or quote_naming(question, passages, ranked, lang)
+             or quote_dated(question, passages, ranked, lang))
     return (quote[0], quote[1], True) if quote else (REFUSAL[lang], (), False)
+
+
+def quote_dated(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
+                lang: str) -> tuple[str, tuple[Citation, ...]] | None:
+    """A quote of `dated.dated_passage`'s passage among the top-ranked few, or None."""
+    hit = dated_passage(question, ranked_given(passages, ranked)[:QUOTE_CANDIDATES], lang)
+    return None if hit is None else quote_given(question, hit, passages, lang)
 
 
 def passage_naming(question: str, passages: Sequence[Hit], ranked: Sequence[Hit]) -> Hit | None:

@@ -1,0 +1,77 @@
+"""A "when" question the model declined: the passage whose closest clause names a time is quoted."""
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import generate
+from rag.dated import WHEN_Q, dated_passage, times, writes_names
+from rag.prompt import NO_ANSWER
+from rag.retriever import Hit
+from tests.conftest import FakeLLM
+
+MET = Hit("a.txt", 4, "Meskipun Putin mengakui “kekhawatiran” Xi tentang Ukraina pada pertemuan tatap muka "
+                      "terakhir mereka pada bulan September, China menahan diri untuk tidak mengutuk Rusia.", 1.0)
+VISIT = Hit("a.txt", 16, "Dia mengunjungi Xi di Beijing pada awal Februari, dua minggu sebelum memerintahkan "
+                         "invasi ke Ukraina.", 0.9)
+QIN = Hit("a.txt", 18, "Sementara itu, pada hari Jumat, Beijing mengumumkan bahwa orang kepercayaan Xi, Qin Gang, "
+                       "telah dipromosikan menjadi menteri luar negeri.", 0.8)
+
+
+def test_which_questions_ask_when():
+    for q in ("Kapan Putin dan Xi terakhir bertemu?", "Kapankah rapat itu?", "Pada bulan apa mereka bertemu?",
+              "When did they last meet?", "In which month did they meet?", "  when was it?"):
+        assert WHEN_Q.search(q), q
+    for q in ("Siapa yang bertemu Putin pada bulan September?", "Sejak kapan Qin menjabat?",
+              "What did Xi say when they met?", "Where did they meet?"):
+        assert not WHEN_Q.search(q), q
+
+
+def test_times_names_months_days_seasons_and_years():
+    assert times("pada bulan September, Jumat, musim semi 2012") == {"september", "jumat", "musim semi", "2012"}
+    assert times("in the spring of 2023, on Friday") == {"spring", "2023", "friday"}
+    assert not times("dua minggu sebelum invasi, 15 provinsi, 300 orang")  # "minggu" is a week here
+
+
+def test_names_are_matched_by_their_start():
+    assert writes_names(VISIT.text, ["Xi", "Beijing"])
+    assert writes_names("Rusia dan Ukraina", ["Russia", "Ukraine"])  # an English question, Indonesian text
+    assert not writes_names(VISIT.text, ["Washington"])
+
+
+def test_the_clause_closest_to_a_when_question_must_name_a_new_time():
+    passages = [MET, VISIT, QIN]
+    assert dated_passage("Kapan Putin dan Xi terakhir kali bertemu tatap muka?", passages, "id") is MET
+    # what the asked event is placed against ("sebelum konferensi video ini") does not choose the clause
+    video = Hit("a.txt", 1, "Putin dan Xi berjanji memperdalam hubungan ketika mereka mengadakan konferensi video "
+                            "bersama pada hari Jumat.", 1.0)
+    assert dated_passage("Kapan Putin dan Xi terakhir kali bertemu sebelum konferensi video ini?",
+                         [video, MET], "id") is MET
+    # the question names the paragraph's only time itself: the clause adds none
+    assert dated_passage("Kapan Putin mengunjungi Xi di Beijing pada bulan Februari?", passages, "id") is None
+    # a name the passage never writes: another visit
+    assert dated_passage("Kapan Xi akan mengunjungi Washington?", passages, "id") is None
+    # not a "when" question, or one asking for a day of the month
+    assert dated_passage("Siapa yang bertemu tatap muka dengan Putin terakhir kali?", passages, "id") is None
+    assert dated_passage("Tanggal berapa Putin dan Xi terakhir bertemu tatap muka?", passages, "id") is None
+
+
+def test_a_declined_when_question_quotes_the_dated_paragraph():
+    question = "Kapan Putin dan Xi terakhir kali bertemu tatap muka?"
+    llm = FakeLLM([NO_ANSWER], answers=0.5)  # the judge finds no paragraph that answers
+    answer = list(generate(llm, question, [MET, VISIT, QIN], "id", 100, retrieved=[MET, VISIT, QIN]))[-1]
+    assert answer.quoted and not answer.refused
+    assert "September" in answer.text and [c.paragraph for c in answer.citations] == [4]
+
+
+@pytest.mark.parametrize("question", ["Kapan Xi akan mengunjungi Washington?", "Kapan Qin Gang lahir?"])
+def test_a_declined_when_question_without_a_dated_clause_is_refused(question):
+    llm = FakeLLM([NO_ANSWER], answers=0.5)
+    answer = list(generate(llm, question, [MET, VISIT, QIN], "id", 100, retrieved=[MET, VISIT, QIN]))[-1]
+    assert answer.refused and not answer.quoted and not answer.citations
+
+
+def test_without_the_checks_the_refusal_stays():
+    llm = FakeLLM([NO_ANSWER], answers=0.5)
+    answer = list(generate(llm, "Kapan Putin dan Xi terakhir kali bertemu tatap muka?", [MET, VISIT], "id", 100,
+                           retrieved=[MET, VISIT], check=False))[-1]
+    assert answer.refused and not answer.quoted
