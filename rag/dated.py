@@ -20,7 +20,7 @@ from typing import Sequence
 from .closed_words import CLASSES, DAYS, MONTHS
 from .figures import DATE_Q
 from .language import tokenize
-from .prompt import CLAUSE_END
+from . import prompt
 from .retriever import Hit
 
 WHEN_Q = re.compile(r"^\W*(?:kapan(?:kah)?|when|(?:pada|di)\s+(?:bulan|tahun|hari|musim)\s+(?:apa|mana)"
@@ -61,21 +61,14 @@ def writes_names(text: str, names: Sequence[str]) -> bool:
 
 # "... sebelum konferensi video ini?": the time the asked event is placed against, not the event
 _REFERENCE = re.compile(r"(?<=\w)\s+(?:sebelum|sesudah|setelah|sejak|before|after|since)\s.*$", re.I | re.S)
-MIN_SHARED = 2  # words besides names a clause must share with the question (names alone match any clause about them)
 
 
 def closest_clause(question: str, candidates: Sequence[Hit], lang: str) -> tuple[Hit, str] | None:
-    """The candidate clause (split at , ; . ! ?) sharing most words with the question besides its
-    names, the higher-ranked candidate first on a tie; None when none shares `MIN_SHARED`."""
+    """`prompt.closest_clause` by the question's words besides its names (names alone match any
+    clause about them) and before its reference point (`_REFERENCE`)."""
     named = {t for n in _names(question) for t in tokenize(n, lang)}
-    want = set(tokenize(_REFERENCE.sub("", question), lang)) - named
-    best: tuple[int, Hit, str] | None = None
-    for hit in candidates:
-        for clause in CLAUSE_END.split(hit.text):
-            shared = len(want & set(tokenize(clause, lang)))
-            if shared >= MIN_SHARED and (best is None or shared > best[0]):
-                best = (shared, hit, clause.strip())
-    return (best[1], best[2]) if best else None
+    return prompt.closest_clause(question, candidates, lang,
+                                 words=set(tokenize(_REFERENCE.sub("", question), lang)) - named)
 
 
 def dated_passage(question: str, candidates: Sequence[Hit], lang: str) -> Hit | None:

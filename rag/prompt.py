@@ -114,17 +114,19 @@ def question_block(question: str, lang: str, history: Sequence[str], strict: boo
     return "\n".join(lines)
 
 
-CLAUSE_END = re.compile(r"(?<=[,;.!?])\s+")
+_CLAUSE_END = re.compile(r"(?<=[,;.!?])\s+")
 MIN_SHARED = 2  # content words a clause must share with the question to be pointed out
 
 
-def closest_clause(question: str, passages: Sequence[Hit], lang: str) -> tuple[Hit, str] | None:
-    """The passage clause (split at , ; . ! ?) sharing most content words with the question,
-    the higher-ranked passage first on a tie; None when none shares `MIN_SHARED`."""
-    want = set(tokenize(question, lang))
+def closest_clause(question: str, passages: Sequence[Hit], lang: str,
+                   words: set[str] | None = None) -> tuple[Hit, str] | None:
+    """The passage clause (split at , ; . ! ?) sharing most content words with the question (or
+    with `words`, some of them), the higher-ranked passage first on a tie; None when none shares
+    `MIN_SHARED`."""
+    want = set(tokenize(question, lang)) if words is None else words
     best: tuple[int, Hit, str] | None = None
     for hit in passages:
-        for clause in CLAUSE_END.split(hit.text):
+        for clause in _CLAUSE_END.split(hit.text):
             shared = len(want & set(tokenize(clause, lang)))
             if shared >= MIN_SHARED and (best is None or shared > best[0]):
                 best = (shared, hit, clause.strip())
