@@ -6,10 +6,10 @@ pada pertemuan tatap muka terakhir mereka pada bulan September" got "Tidak ada j
 of the fresh seed sets, with that paragraph ranked first, and pointing the clause out did not
 help (docs/measurements.md, nineteenth session). After the model and the judge found nothing
 (`quotes.quote_or_refusal`), the passage holding the clause closest to the question
-(`closest_clause`: by the words it shares besides names) is quoted when that clause names a time the question does not (a
-month, day, season or year) and the passage writes every name the question asks about ("Kapan
-Xi akan mengunjungi Washington?" is not answered by "Dia mengunjungi Xi di Beijing pada awal
-Februari").
+(`closest_clause`: by the words it shares besides names) is quoted when that clause names a
+time the question does not (a month, day, season or year) and the passage writes every name the
+question asks about ("Kapan Xi akan mengunjungi Washington?" is not answered by "Dia mengunjungi
+Xi di Beijing pada awal Februari").
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import difflib
 import re
 from typing import Sequence
 
-from .closed_words import CLASSES, DAYS, MONTHS
+from .closed_words import CLASSES, DAYS, MONTHS, WordClass
 from .figures import DATE_Q
 from .language import tokenize
 from . import prompt
@@ -29,7 +29,8 @@ _SEASONS = CLASSES[2]
 _YEAR = r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,]\d)"
 
 
-def _forms(classes, case_sensitive: bool) -> list[str]:
+def _forms(classes: Sequence[WordClass], case_sensitive: bool) -> list[str]:
+    """Every form of `classes`' members, escaped, longest first ("musim semi" before a shorter one)."""
     return sorted({re.escape(f) for wc in classes if wc.case_sensitive == case_sensitive
                    for m in wc.members for f in (*m.indonesian, *m.english)}, key=len, reverse=True)
 
