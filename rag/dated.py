@@ -13,13 +13,12 @@ Xi di Beijing pada awal Februari").
 """
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Sequence
 
 from .closed_words import CLASSES, DAYS, MONTHS, WordClass
 from .figures import DATE_Q
-from .language import tokenize
+from .language import near_spelling, tokenize, words
 from . import prompt
 from .retriever import Hit
 
@@ -37,13 +36,14 @@ def _forms(classes: Sequence[WordClass], case_sensitive: bool) -> list[str]:
 
 _CALENDAR = re.compile(rf"\b(?:{'|'.join(_forms((DAYS, MONTHS), True))})\b|{_YEAR}")
 _SEASON = re.compile(rf"\b(?:{'|'.join(_forms((_SEASONS,), False))})\b", re.I)
-_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+")
-NAME_LIKENESS = 0.8  # "Russia" / "Rusia", "Ukraine" / "Ukraina", "Tehran" / "Teheran" are one name
 
 
 def times(text: str) -> set[str]:
     """The months, days, seasons and years `text` names (lower-cased)."""
     return {m.group(0).lower() for p in (_CALENDAR, _SEASON) for m in p.finditer(text)}
+
+
+_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+")  # "Rusia-Ukraina" is one name: the passage must write it so
 
 
 def _names(question: str) -> list[str]:
@@ -53,11 +53,10 @@ def _names(question: str) -> list[str]:
 
 
 def writes_names(text: str, names: Sequence[str]) -> bool:
-    """Every one of `names` is a word of `text`, or nearly (`NAME_LIKENESS`, case aside: the other
-    language's spelling)."""
-    written = {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
-    return all(any(difflib.SequenceMatcher(None, n.lower(), w).ratio() >= NAME_LIKENESS for w in written)
-               for n in names)
+    """Every one of `names` is a word of `text`, or the other language's spelling of one
+    (`language.near_spelling`: "Russia" / "Rusia", "Tehran" / "Teheran")."""
+    written = set(words(text))
+    return all(n.lower() in written or near_spelling(n.lower(), written) for n in names)
 
 
 # "... sebelum konferensi video ini?": the time the asked event is placed against, not the event
