@@ -71,7 +71,7 @@ def _members_in(text: str, wc: WordClass, english: bool) -> list[tuple[re.Match,
     return [(m, owner[_key(m.group(0))]) for m in pattern.finditer(text)]
 
 
-def _named(text: str, wc: WordClass) -> set[Member]:
+def named_members(text: str, wc: WordClass) -> set[Member]:
     """The members of `wc` that `text` names in either language."""
     return {mb for english in (True, False) for _, mb in _members_in(text, wc, english)}
 
@@ -84,7 +84,7 @@ def named_in(word: str, source: str) -> bool:
             # English capitalises a compass point as a political name ("Western sanctions", "the West")
             for form in {word, word.lower()} if english else {word}:
                 said = [mb for m, mb in _members_in(form, wc, english) if m.group(0) == form]
-                if said and said[0] in _named(source, wc):
+                if said and said[0] in named_members(source, wc):
                     return True
     return False
 
@@ -104,7 +104,7 @@ def source_closed_words(text: str, source: str, question: str, english: bool) ->
     the one member of that class the source does name; left alone when the source names none
     or several, or when the question itself uses the word."""
     for wc in CLASSES:
-        in_source = _named(source, wc)
+        in_source = named_members(source, wc)
         asked = {mb for _, mb in _members_in(question, wc, english)}
         if len(in_source) != 1:
             continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .closed_words import CLASSES, DAYS, MONTHS, WordClass
+from .closed_words import CLASSES, DAYS, MONTHS, named_members
 from .figures import DATE_Q
 from .language import near_spelling, tokenize, words
 from . import prompt
@@ -24,23 +24,14 @@ from .retriever import Hit
 
 WHEN_Q = re.compile(r"^\W*(?:kapan(?:kah)?|when|(?:pada|di)\s+(?:bulan|tahun|hari|musim)\s+(?:apa|mana)"
                     r"|in\s+(?:which|what)\s+(?:month|year|season))\b", re.I)
-_SEASONS = CLASSES[2]
-_YEAR = r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,]\d)"
+_YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,]\d)")
+_TIME_CLASSES = (DAYS, MONTHS, CLASSES[2])  # CLASSES[2]: the seasons
 
 
-def _forms(classes: Sequence[WordClass], case_sensitive: bool) -> list[str]:
-    """Every form of `classes`' members, escaped, longest first ("musim semi" before a shorter one)."""
-    return sorted({re.escape(f) for wc in classes if wc.case_sensitive == case_sensitive
-                   for m in wc.members for f in (*m.indonesian, *m.english)}, key=len, reverse=True)
-
-
-_CALENDAR = re.compile(rf"\b(?:{'|'.join(_forms((DAYS, MONTHS), True))})\b|{_YEAR}")
-_SEASON = re.compile(rf"\b(?:{'|'.join(_forms((_SEASONS,), False))})\b", re.I)
-
-
-def times(text: str) -> set[str]:
-    """The months, days, seasons and years `text` names (lower-cased)."""
-    return {m.group(0).lower() for p in (_CALENDAR, _SEASON) for m in p.finditer(text)}
+def times(text: str) -> set[object]:
+    """The days, months and seasons `text` names (`closed_words` members: "Februari" and
+    "February" are one), and its years."""
+    return {mb for wc in _TIME_CLASSES for mb in named_members(text, wc)} | set(_YEAR.findall(text))
 
 
 _NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+")  # "Rusia-Ukraina" is one name: the passage must write it so

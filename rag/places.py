@@ -74,6 +74,7 @@ _CAPITALISED = re.compile(rf"(?<![\w'’-])({NAME})")
 
 
 def asks_city(question: str) -> bool:
+    """The question asks for a city or town ("Di kota mana ...?", "Which Russian city ...?")."""
     return bool(_CITY_Q.search(question))
 
 
