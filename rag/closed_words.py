@@ -5,12 +5,16 @@ answers in English ("musim semi" -> "summer", "Ukraina tenggara" -> "eastern Ukr
 "Jumat" -> "Sunday"). A class is a closed set with one fixed translation per member, so when
 an answer names a member its cited paragraphs never mention, and those paragraphs mention
 exactly one member of that class, the answer gets that member instead.
+
+It translates them badly too ("on July 25" for "pada hari Jumat"), so a text to be translated can
+have its days, months, seasons and ordinals glossed in English first (`source_glosses`).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,12 @@ MONTHS = WordClass((_m("Januari", "January"), _m("Februari|Pebruari", "February"
                     _m("April", "April"), _m("Mei", "May"), _m("Juni", "June"), _m("Juli", "July"),
                     _m("Agustus", "August"), _m("September", "September"), _m("Oktober", "October"),
                     _m("November|Nopember", "November"), _m("Desember", "December")), True)
+# "fall" is left out of the English forms: in an answer it is far more often the verb
+SEASONS = WordClass((_m("musim semi", "spring"), _m("musim panas", "summer"), _m("musim gugur", "autumn"),
+                     _m("musim dingin", "winter"), _m("musim hujan", "rainy season"),
+                     _m("musim kemarau", "dry season")), False)
 CLASSES = (
-    DAYS, MONTHS,
-    # "fall" is left out of the English forms: in an answer it is far more often the verb
-    WordClass((_m("musim semi", "spring"), _m("musim panas", "summer"), _m("musim gugur", "autumn"),
-               _m("musim dingin", "winter"), _m("musim hujan", "rainy season"),
-               _m("musim kemarau", "dry season")), False),
+    DAYS, MONTHS, SEASONS,
     WordClass((_m("timur laut", "northeast|northeastern"), _m("barat laut", "northwest|northwestern"),
                _m("tenggara", "southeast|southeastern"), _m("barat daya", "southwest|southwestern"),
                _m("utara", "north|northern"), _m("selatan", "south|southern"), _m("timur", "east|eastern"),
@@ -114,3 +118,60 @@ def source_closed_words(text: str, source: str, question: str, english: bool) ->
                 continue
             text = f"{text[:m.start()]}{_written(given, m.group(0), english)}{text[m.end():]}"
     return text
+
+
+
+TIMES = (DAYS, MONTHS, SEASONS)
+
+
+def time_glosses(text: str) -> list[tuple[str, str]]:
+    """(as written, English) for each day, month and season Indonesian `text` names whose English
+    name differs ("Jumat", "Friday")."""
+    found = [(m.group(0), member.english[0]) for wc in TIMES for m, member in _members_in(text, wc, english=False)]
+    return [(form, english) for form, english in dict.fromkeys(found) if form.lower() != english.lower()]
+
+
+def new_times(text: str, source: str) -> list[str]:
+    """The days, months and seasons `text` names (in either language) that `source` does not."""
+    found: list[str] = []
+    for wc in TIMES:
+        named = named_members(source, wc)
+        found += [m.group(0) for english in (True, False) for m, member in _members_in(text, wc, english)
+                  if member not in named]
+    return list(dict.fromkeys(found))
+
+
+_ORDINAL = re.compile(r"(?<![\w-])(?:(\w+)\s+)?ke-(\d{1,3})(?![\w-])")  # "bulan ke-11": the 11th month
+_TIME_UNITS = {"hari": "day", "minggu": "week", "pekan": "week", "bulan": "month", "tahun": "year", "abad": "century"}
+
+
+def _ordinal(n: str) -> str:
+    return n + ("th" if n[-2:] in ("11", "12", "13") else {"1": "st", "2": "nd", "3": "rd"}.get(n[-1], "th"))
+
+
+def source_glosses(text: str) -> list[tuple[str, str]]:
+    """(as written, English) for the days, months, seasons and ordinals of Indonesian `text`
+    ("Jumat", "Friday"; "bulan ke-11", "the 11th month"; "ke-3", "3rd")."""
+    found = []
+    for m in _ORDINAL.finditer(text):
+        unit = _TIME_UNITS.get((m.group(1) or "").lower())
+        nth = _ordinal(m.group(2))
+        found.append((m.group(0), f"the {nth} {unit}") if unit else (m.group(0)[-len(f"ke-{m.group(2)}"):], nth))
+    return list(dict.fromkeys(found)) + time_glosses(text)
+
+
+def glossed_source(text: str, glosses: Sequence[tuple[str, str]]) -> str:
+    """`text` with each of `glosses` (`source_glosses`) written in brackets after its words."""
+    for form, english in glosses:
+        text = re.sub(rf"(?<![\w-]){re.escape(form)}(?![\w-])", lambda m: f"{m.group(0)} ({english})", text)
+    return text
+
+
+def unglossed(translation: str, glosses: Sequence[tuple[str, str]]) -> str:
+    """A translation of `glossed_source`'s text with each gloss it kept in brackets folded into the
+    words before it: "Friday (Friday)" and "Jumat (Friday)" become "Friday"."""
+    for form, english in glosses:
+        gloss = re.escape(english)
+        translation = re.sub(rf"(?:(?<![\w-])(?:{re.escape(form)}|{gloss})\s*)?\({gloss}\)", english,
+                             translation, flags=re.I)
+    return translation

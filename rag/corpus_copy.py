@@ -11,6 +11,12 @@ first 26 times instead of 18 (all 29 in the top 4). Chosen with a probe whose pr
 FacQA articles, each taken alone as the corpus, with 21 English questions written for them
 from FacQA valid: 20 first instead of 17 (fused: 19).
 
+A translation that gives a number or date its paragraph does not is made again with the
+paragraph's days, months, seasons and ordinals glossed in English (`translate_paragraph`): the
+seed article's ¶1 "on July 25" became "on Friday" ("pada hari Jumat") and ¶2 "on November 11"
+"the 11th month" ("pada bulan ke-11"); its other 17 translations are unchanged. Over the 439
+answerable English seed-set questions the gold paragraph is first 325 times (324 before).
+
 Translations are cached on disk by paragraph text (and model), so an edited document costs
 only its changed paragraphs. Retrieval falls back to translating the question while the copy
 is incomplete.
@@ -19,11 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .atomic import write_text_atomic
+from .closed_words import glossed_source, new_times, source_glosses, unglossed
 from .documents import Paragraph
 from .language import EN, ID, detect_language, written_in_other_language
 from .lexical import LexicalIndex
@@ -35,7 +43,7 @@ from .retriever import Hit, Query, Retriever
 from .store import Store
 
 COPY_LANG = EN  # the bundled embedder is an English model, and English is the other language asked in
-COPY_VERSION = 2  # bump when the prompt or the cache's keys change: translations are then made again
+COPY_VERSION = 3  # bump when the prompt or the cache's keys change: translations are then made again
 _NAMES = {ID: "Indonesian", EN: "English"}
 _SYSTEM = ("You are a translator. Translate the user's {src} paragraph into {dst}. "
            "Reply with the {dst} translation only, as one paragraph.")
@@ -52,10 +60,8 @@ def translation_prompt(text: str, src: str, dst: str = COPY_LANG) -> tuple[str, 
     return prefix + chatml("user", text) + ASSISTANT, prefix
 
 
-def translate_paragraph(llm: LLM, text: str, src: str, dst: str = COPY_LANG,
-                        wanted: Callable[[], bool] | None = None) -> str | None:
-    """`text` in `dst`, one line; the text itself when the model gives nothing usable. None when
-    `wanted()` turned false mid-translation (the LLM is given up to a question: ask again later)."""
+def _translated(llm: LLM, text: str, src: str, dst: str, wanted: Callable[[], bool] | None) -> str | None:
+    """One decoding of `text` in `dst` (see `translate_paragraph`)."""
     prompt, prefix = translation_prompt(text, src, dst)
     budget = min(2 * llm.count(text) + 32, max(llm.n_ctx - llm.count(prompt) - 8, 0))
     if budget <= 0:
@@ -71,6 +77,37 @@ def translate_paragraph(llm: LLM, text: str, src: str, dst: str = COPY_LANG,
         getattr(stream, "close", lambda: None)()  # the decoding stops at its next token
     out = " ".join("".join(pieces).split())
     return out if len(out) >= min(len(text) // 4, 20) else text
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def made_up(copy: str, source: str) -> list[str]:
+    """Numbers and days, months and seasons `copy` gives that its `source` does not."""
+    given = set(_DIGITS.findall(source))
+    return [n for n in dict.fromkeys(_DIGITS.findall(copy)) if n not in given] + new_times(copy, source)
+
+
+def translate_paragraph(llm: LLM, text: str, src: str, dst: str = COPY_LANG,
+                        wanted: Callable[[], bool] | None = None) -> str | None:
+    """`text` in `dst`, one line; the text itself when the model gives nothing usable. None when
+    `wanted()` turned false mid-translation (the LLM is given up to a question: ask again later).
+
+    A translation from Indonesian that gives a number or date its source does not ("on July 25"
+    for "pada hari Jumat", "on November 11" for "pada bulan ke-11") is made again from the source
+    with its days, months, seasons and ordinals glossed in English (`glossed_source`), and that
+    one is kept if it makes up fewer."""
+    out = _translated(llm, text, src, dst, wanted)
+    invented = made_up(out, text) if out is not None and src == ID else []
+    glosses = source_glosses(text) if invented else []
+    if glosses:  # (without any, the same prompt again)
+        again = _translated(llm, glossed_source(text, glosses), src, dst, wanted)
+        if again is None:
+            return None
+        again = " ".join(unglossed(again, glosses).split())
+        if len(made_up(again, text)) < len(invented):
+            return again
+    return out
 
 
 class CopyCache:

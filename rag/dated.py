@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .closed_words import CLASSES, DAYS, MONTHS, named_members
+from .closed_words import DAYS, MONTHS, SEASONS, named_members
 from .figures import DATE_Q
 from .language import near_spelling, tokenize, words
 from . import prompt
@@ -25,7 +25,7 @@ from .retriever import Hit
 WHEN_Q = re.compile(r"^\W*(?:kapan(?:kah)?|when|(?:pada|di)\s+(?:bulan|tahun|hari|musim)\s+(?:apa|mana)"
                     r"|in\s+(?:which|what)\s+(?:month|year|season))\b", re.I)
 _YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,]\d)")
-_TIME_CLASSES = (DAYS, MONTHS, CLASSES[2])  # CLASSES[2]: the seasons
+_TIME_CLASSES = (DAYS, MONTHS, SEASONS)
 
 
 def times(text: str) -> set[object]:

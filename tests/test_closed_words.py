@@ -1,7 +1,7 @@
 """Days, months, seasons and compass points put back as the cited paragraph gives them."""
 from __future__ import annotations
 
-from rag.closed_words import source_closed_words
+from rag.closed_words import new_times, source_closed_words, time_glosses
 from rag.verbatim import restore_source_forms
 from rag.retriever import Hit
 
@@ -47,3 +47,11 @@ def test_restore_source_forms_fixes_an_english_answer_but_not_one_the_source_sup
         "Xi will meet Putin in the spring [13]."
     assert restore_source_forms("Xi akan bertemu Putin pada musim semi [13].", cited, "Kapan Xi bertemu Putin?") == \
         "Xi akan bertemu Putin pada musim semi [13]."
+
+
+def test_the_days_months_and_seasons_a_text_names_are_glossed_and_new_ones_told_apart():
+    text = "Pada hari Jumat, awal Februari, bulan April dan musim semi; dua minggu lalu."
+    # "April" is the same word in English; "minggu" (week) is not a day
+    assert time_glosses(text) == [("Jumat", "Friday"), ("Februari", "February"), ("musim semi", "spring")]
+    assert new_times("On Friday in February, April and spring; on July 25 in the summer.", text) == ["July", "summer"]
+    assert new_times("Pada hari Minggu.", FRIDAY) == ["Minggu"]

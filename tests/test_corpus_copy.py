@@ -161,3 +161,38 @@ def test_an_english_questions_judge_reads_each_paragraph_with_its_english_copy(c
     pipe.ask("Siapa yang dipromosikan menjadi menteri luar negeri?")
     judged = [c for c in llm.checks if "contain the answer to this question" in c]
     assert judged and not any("(English: " in c for c in judged)
+
+
+def test_a_translation_that_makes_up_a_date_is_made_again_from_the_glossed_source():
+    """The bundled model wrote "on July 25" for "pada hari Jumat" and "on November 11" for "pada
+    bulan ke-11"; given the English names beside the source's words it wrote "Friday"."""
+    from rag.closed_words import glossed_source, source_glosses
+    from rag.corpus_copy import made_up
+
+    text = "Mereka bertemu pada hari Jumat, pada bulan ke-11 invasi, dan akan bertemu lagi pada musim semi."
+    glosses = source_glosses(text)
+    assert glosses == [("bulan ke-11", "the 11th month"), ("Jumat", "Friday"), ("musim semi", "spring")]
+    assert glossed_source(text, glosses) == ("Mereka bertemu pada hari Jumat (Friday), pada bulan ke-11 (the 11th "
+                                             "month) invasi, dan akan bertemu lagi pada musim semi (spring).")
+    assert made_up("They met on July 25, in the 11th month, and meet again in spring.", text) == ["25", "July"]
+
+    def model(prompt: str) -> str:
+        return ("They met on Friday (Friday), in bulan ke-11 (the 11th month) of the invasion, and meet again in "
+                "spring (spring)." if "(Friday)" in prompt else "They met on July 25, on November 11, and in spring.")
+
+    llm = FakeLLM(model)
+    assert translate_paragraph(llm, text, "id") == ("They met on Friday, in the 11th month of the invasion, and meet "
+                                                    "again in spring.")
+    assert len(llm.prompts) == 2
+
+
+def test_a_translation_that_makes_up_nothing_is_asked_once_and_a_worse_second_one_is_not_kept():
+    from rag.corpus_copy import made_up
+
+    text = "Dia mengunjungi Xi di Beijing pada awal Februari, dua minggu sebelum invasi."
+    llm = FakeLLM("He visited Xi in Beijing in early February, two weeks before the invasion.")
+    assert translate_paragraph(llm, text, "id").endswith("two weeks before the invasion.") and len(llm.prompts) == 1
+    assert made_up("He visited Xi in Beijing in early February (Februari), 2 weeks before.", text) == ["2"]
+    llm = FakeLLM(["He visited Xi on February 3.", "He visited Xi on March 3 and on May 4."])
+    assert translate_paragraph(llm, text, "id") == "He visited Xi on February 3." and len(llm.prompts) == 2
+

@@ -84,6 +84,19 @@ def test_real_llm_summarises_the_article_in_english_from_its_lead_each_sentence_
         assert not unsupported_specifics(sentence.split("] ")[-1], [lead[n]], answer.question)
 
 
+def test_real_translation_for_the_english_copy_makes_up_no_date(real_settings, real_llm_path):
+    """Translated plainly, ¶1 "pada hari Jumat" came out "on July 25" and ¶2 "pada bulan ke-11"
+    "on November 11"; they are translated again with the source's dates glossed."""
+    from rag.corpus_copy import made_up, translate_paragraph
+    from rag.pipeline import Pipeline
+
+    pipe = Pipeline(real_settings.replace(llm_model=str(real_llm_path)), log=lambda m: None)
+    pipe.ensure_index(progress=False)
+    copies = [translate_paragraph(pipe.llm(), p.text, "id") for p in pipe.store.paragraphs[:2]]
+    assert all(c and not made_up(c, p.text) for c, p in zip(copies, pipe.store.paragraphs)), copies
+    assert "Friday" in copies[0]
+
+
 def test_real_second_reading_rejects_what_the_cited_paragraph_does_not_say(real_settings, real_llm_path):
     from rag.pipeline import Pipeline
 
