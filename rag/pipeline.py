@@ -377,7 +377,7 @@ class Pipeline:
         """A question about a document, not a fact in it: its overview or its paragraph n (`overview`, `by_number`)."""
         pinned = hist and earlier_document(store, hist[-1], self.answered, lambda e: self.retrieve(e, (), 1).hits)
         lang = question_language(q, store.lang)
-        copy = self._mirror(store) if number is not None and copy_wanted(store.lang, lang) else None  # beside ¶n
+        copy = self._mirror(store) if copy_wanted(store.lang, lang) else None  # beside ¶n, or the overview's
         paragraphs = [Hit(p.doc, p.number, p.text, 0.0, gloss=c.text if copy else None)
                       for p, c in zip(store.paragraphs, copy.paragraphs if copy else store.paragraphs)]
         if number is not None:

@@ -196,3 +196,17 @@ def test_a_translation_that_makes_up_nothing_is_asked_once_and_a_worse_second_on
     llm = FakeLLM(["He visited Xi on February 3.", "He visited Xi on March 3 and on May 4."])
     assert translate_paragraph(llm, text, "id") == "He visited Xi on February 3." and len(llm.prompts) == 2
 
+
+def test_an_english_overview_of_the_indonesian_corpus_shows_its_copy_once_made(corpus_settings, fake_embedder):
+    def model(prompt: str) -> str:
+        return "They met and talked." if "paragraph into English" in prompt else "[1] A summary line."
+
+    llm = FakeLLM(model)
+    pipe = _pipe(corpus_settings, fake_embedder, llm)
+    before = pipe.ask("What is this article about?")  # no copy yet: the model summarises
+    assert before.text == "A summary line. [1]" and any("Summarise each paragraph" in p for p in llm.prompts)
+    pipe.prepare_copy()
+    llm.prompts.clear()
+    answer = pipe.ask("What is this article about?")
+    assert answer.text == "They met and talked. [1] They met and talked. [2] They met and talked. [3]"
+    assert not llm.prompts and [c.paragraph for c in answer.citations] == [1, 2, 3]

@@ -99,6 +99,35 @@ def test_in_the_other_language_the_model_summarises_and_a_line_inventing_a_name_
     assert "[3] Xi menyebut situasi" in llm.prompts[0] and "Answer in English." in llm.prompts[0]
 
 
+def test_in_english_the_indonesian_days_and_months_are_shown_to_the_model_with_their_english_names():
+    """Shown "pada hari Jumat" alone, the bundled model wrote "on July 25" and the line was dropped."""
+    llm = FakeLLM("[1] Putin and Xi pledged to deepen bilateral ties on Jumat (Friday).\n"
+                  "[4] China buys discounted Russian oil.")
+    _, answer = _events(llm, "What is this article about?", overview_lead(LEAD, "x"), "en", "id")
+    assert "pada hari Jumat (Friday)" in llm.prompts[0] and "harga diskon." in llm.prompts[0]
+    assert answer.text == ("Putin and Xi pledged to deepen bilateral ties on Friday. [1] "
+                           "China buys discounted Russian oil. [4]")
+    _, answer = _events(None, "Ringkas artikel ini.", overview_lead(LEAD, "x"), "id", "id")
+    assert "(Friday)" not in answer.text  # the source's own sentences, as written
+
+
+def test_with_the_corpus_copy_in_the_question_language_its_first_sentences_are_shown_without_the_model():
+    """The bundled model took ~6 s to summarise the seed article's lead in English; its copy is made."""
+    from dataclasses import replace
+
+    copies = ["Putin and Xi pledged to deepen bilateral ties on Friday. A second sentence.",
+              "Xi called the situation simple, said Joe Biden.",  # a name ¶3 never writes
+              "China buys Russian oil at a discount."]
+    lead = [replace(h, gloss=c) for h, c in zip(overview_lead(LEAD, "x"), copies)]
+    llm = FakeLLM("not used", support=lambda prompt: 0.3 if "discount" in prompt else 0.9)
+    *tokens, answer = overview(llm, "What is this article about?", lead, "en", "id", 160, 1, min_support=0.74)
+    assert answer.text == "Putin and Xi pledged to deepen bilateral ties on Friday. [1]"
+    assert not llm.prompts and len(llm.checks) == 2  # ¶3's copy dropped unread, ¶4's read and dropped
+    assert "".join(t.text for t in tokens) == answer.text and not answer.quoted
+    _, answer = _events(FakeLLM("not used"), "Ringkas artikel ini.", lead, "id", "id")
+    assert answer.text.startswith("Putin dan Xi berjanji")  # in the document's language: its own sentences
+
+
 def test_a_line_a_second_reading_does_not_find_in_its_paragraph_is_dropped():
     llm = FakeLLM("[1] Putin and Xi pledged to deepen bilateral ties on Friday.\n"
                   "[3] Xi said the situation was simple and calm.\n",  # a misreading of "rumit dan kontroversial"
