@@ -364,6 +364,7 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
             yield Reset("the count it gives is in no paragraph it cites; looking for a paragraph that answers it")
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, check
     score, withdrawn = None, False
+    lifted: tuple[str, Sequence[Hit]] | None = None  # a withdrawn answer and what it cites
     if check and crossed and not refused:
         # one document's name on another's words: no paragraph states it (`held_details`)
         yield Reset(f"the paragraph that holds these words is another document's and does not give "
@@ -378,10 +379,11 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         withdrawn = score is not None and score < min_support and not copies_a_source(text, [h.text for h in judged])
         if withdrawn:
             yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
+            lifted = (text, judged)
             refused, text, citations, changed, judge = True, REFUSAL[answer_lang], (), False, True
     if judge:  # a passage the model clearly judges to answer the question is quoted instead
         t0 = time.perf_counter()
-        text, citations, quoted = quote_or_refusal(llm, question, prompt.passages, retrieved, answer_lang)
+        text, citations, quoted = quote_or_refusal(llm, question, prompt.passages, retrieved, answer_lang, lifted)
         timings["quote_s"] = time.perf_counter() - t0
         refused = not quoted
     timings["total_s"] = time.perf_counter() - start

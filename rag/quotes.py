@@ -10,8 +10,8 @@ from .asked_role import names_asked_post
 from .answer_type import someone_named, wrong_answer_type
 from .dated import dated_passage
 from .figures import asks_figure, new_figures
-from .grounding import keys
-from .language import EN, ID
+from .grounding import CITATION_LABEL, keys
+from .language import EN, ID, STOPWORDS, indonesian_word, words, written_in_other_language
 from .llm import LLM
 from .prompt import REFUSAL
 from .retriever import Hit
@@ -122,12 +122,47 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
 
 
 def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
-                     lang: str) -> tuple[str, tuple[Citation, ...], bool]:
+                     lang: str, withdrawn: tuple[str, Sequence[Hit]] | None = None
+                     ) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, quoted): `quote_answering`'s quote if there is one, else for a question
-    about someone named `quote_naming`'s, else for a "when" question `quote_dated`'s, else the refusal."""
+    about someone named `quote_naming`'s, else for a "when" question `quote_dated`'s, else for a
+    withdrawn answer (`withdrawn`: its text and cited passages) `quote_lifted`'s, else the refusal."""
     quote = (quote_answering(llm, question, passages, ranked, lang) or quote_naming(question, passages, ranked, lang)
-             or quote_dated(question, passages, ranked, lang))
+             or quote_dated(question, passages, ranked, lang)
+             or (withdrawn and quote_lifted(question, *withdrawn, passages, ranked, lang)))
     return (quote[0], quote[1], True) if quote else (REFUSAL[lang], (), False)
+
+
+MIN_LIFTED = 2  # source-language words an answer must have copied from its paragraph
+
+
+def lifted_words(answer: str, hit: Hit, question: str, lang: str) -> list[str]:
+    """The Indonesian words of an answer in English (`lang`) that it copied from `hit`, an
+    Indonesian paragraph, and the question does not use: words the model lifted because it could
+    not translate them ("duta besar", "sanksi and gangguan"). Not a word the paragraph's English
+    copy (`Hit.gloss`) uses too ("diplomat", "trilateral")."""
+    if lang != EN or written_in_other_language(answer, lang) or not written_in_other_language(hit.text, lang):
+        return []  # (an answer written in Indonesian is not English with lifted words)
+    source, asked = set(words(hit.text)), set(words(question)) | set(words(hit.gloss or ""))
+    return list(dict.fromkeys(w for w in words(CITATION_LABEL.sub(" ", answer))
+                              if len(w) > 3 and w in source and w not in asked and w not in STOPWORDS
+                              and indonesian_word(w)))
+
+
+def quote_lifted(question: str, answer: str, cited: Sequence[Hit], passages: Sequence[Hit],
+                 ranked: Sequence[Hit], lang: str) -> tuple[str, tuple[Citation, ...]] | None:
+    """A quote of the one paragraph a withdrawn English answer cites when the answer copied at
+    least `MIN_LIFTED` of its Indonesian words (`lifted_words`), else None. The second reading
+    scores such mixed answers low ("According to Xi, sanksi and gangguan will fail [12]", 0.68),
+    and the judge, reading the paragraph beside its copy, did not find the answer in it either;
+    the words the model lifted show where it read the answer."""
+    if len({h.key for h in cited}) != 1:
+        return None
+    glosses = {h.key: h.gloss for h in ranked if h.gloss}
+    hit = replace(cited[0], gloss=glosses.get(cited[0].key, cited[0].gloss))
+    if len(lifted_words(answer, hit, question, lang)) < MIN_LIFTED:
+        return None
+    return quote_given(question, next(h for h in passages if h.key == hit.key), passages, lang)
 
 
 def quote_dated(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
