@@ -120,7 +120,6 @@ def source_closed_words(text: str, source: str, question: str, english: bool) ->
     return text
 
 
-
 TIMES = (DAYS, MONTHS, SEASONS)
 
 
