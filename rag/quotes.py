@@ -158,11 +158,10 @@ def quote_lifted(question: str, answer: str, cited: Sequence[Hit], passages: Seq
     the words the model lifted show where it read the answer."""
     if len({h.key for h in cited}) != 1:
         return None
-    glosses = {h.key: h.gloss for h in ranked if h.gloss}
-    hit = replace(cited[0], gloss=glosses.get(cited[0].key, cited[0].gloss))
-    if len(lifted_words(answer, hit, question, lang)) < MIN_LIFTED:
+    gloss = next((h.gloss for h in ranked if h.key == cited[0].key and h.gloss), cited[0].gloss)
+    if len(lifted_words(answer, replace(cited[0], gloss=gloss), question, lang)) < MIN_LIFTED:
         return None
-    return quote_given(question, next(h for h in passages if h.key == hit.key), passages, lang)
+    return quote_given(question, cited[0], passages, lang)
 
 
 def quote_dated(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
