@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .closed_words import DAYS, MONTHS, SEASONS, named_members
+from .closed_words import TIMES, named_members
 from .figures import DATE_Q
 from .language import near_spelling, tokenize, words
 from . import prompt
@@ -25,13 +25,12 @@ from .retriever import Hit
 WHEN_Q = re.compile(r"^\W*(?:kapan(?:kah)?|when|(?:pada|di)\s+(?:bulan|tahun|hari|musim)\s+(?:apa|mana)"
                     r"|in\s+(?:which|what)\s+(?:month|year|season))\b", re.I)
 _YEAR = re.compile(r"(?<![\d.,])(?:1[89]|20)\d\d(?![\d.,]\d)")
-_TIME_CLASSES = (DAYS, MONTHS, SEASONS)
 
 
 def times(text: str) -> set[object]:
     """The days, months and seasons `text` names (`closed_words` members: "Februari" and
     "February" are one), and its years."""
-    return {mb for wc in _TIME_CLASSES for mb in named_members(text, wc)} | set(_YEAR.findall(text))
+    return {mb for wc in TIMES for mb in named_members(text, wc)} | set(_YEAR.findall(text))
 
 
 _NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+")  # "Rusia-Ukraina" is one name: the passage must write it so

@@ -94,6 +94,12 @@ def quote_best(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
 QUOTE_CANDIDATES = 4
 
 
+def with_copies(hits: Sequence[Hit], ranked: Sequence[Hit]) -> list[Hit]:
+    """`hits` with the English copy (`Hit.gloss`) that retrieval gave each in `ranked`, if any."""
+    glosses = {h.key: h.gloss for h in ranked if h.gloss}
+    return [replace(h, gloss=glosses.get(h.key, h.gloss)) for h in hits]
+
+
 def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
                     lang: str) -> tuple[str, tuple[Citation, ...]] | None:
     """After an answer was withdrawn or refused by the checks: a quote of the passage (of the
@@ -108,11 +114,10 @@ def quote_answering(llm: LLM, question: str, passages: Sequence[Hit], ranked: Se
     (`asked_role.names_asked_post`): the check that refused an answer for citing such a paragraph
     must not let a quote of one through (seed_extra15 w25, "Siapa juru bicara Kremlin ...?":
     refused, then ¶2 quoted, which names no spokesperson)."""
-    glosses = {h.key: h.gloss for h in ranked if h.gloss}
     texts = [p.text for p in passages]
-    candidates = [replace(h, gloss=glosses.get(h.key, h.gloss))
-                  for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]
-                  if not wrong_answer_type(question, h.text, texts) and names_asked_post(question, h.text)]
+    candidates = with_copies([h for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES]
+                              if not wrong_answer_type(question, h.text, texts) and names_asked_post(question, h.text)],
+                             ranked)
     if not candidates:
         return None
     found = best_answering(llm, question, candidates)
@@ -158,8 +163,7 @@ def quote_lifted(question: str, answer: str, cited: Sequence[Hit], passages: Seq
     the words the model lifted show where it read the answer."""
     if len({h.key for h in cited}) != 1:
         return None
-    gloss = next((h.gloss for h in ranked if h.key == cited[0].key and h.gloss), cited[0].gloss)
-    if len(lifted_words(answer, replace(cited[0], gloss=gloss), question, lang)) < MIN_LIFTED:
+    if len(lifted_words(answer, with_copies(cited[:1], ranked)[0], question, lang)) < MIN_LIFTED:
         return None
     return quote_given(question, cited[0], passages, lang)
 
