@@ -1,8 +1,7 @@
 """Passages -> prompt -> LLM (streaming) -> verified Answer.
 
 What the user sees never contains an invalid citation: citations are checked as they stream
-(a bracket is held back until it closes), and the final text is parsed once more.
-"""
+(a bracket is held back until it closes), and the final text is parsed once more."""
 from __future__ import annotations
 
 import time
@@ -13,6 +12,7 @@ from .asked_role import CONTENT, TURN, invents_place, party_unnamed, post_unname
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, parse_citations
 from .copied_phrases import copies_a_source
+from .dated import names_asked, writes_names
 from .language import EN, ID, detect_language, written_in_other_language
 from .answer_type import fills_with_a_paragraph, wrong_answer_type
 from .figures import asks_figure, counts_not_cited, invents_figure, source_number_form, specifics, stray_dates
@@ -376,7 +376,9 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         judged = cited_passages(prompt.passages, citations)
         score = support(llm, judged_q, text, judged)
         timings["support_s"] = time.perf_counter() - t0
-        withdrawn = score is not None and score < min_support and not copies_a_source(text, [h.text for h in judged])
+        texts = [h.text for h in judged]  # a copy stands if its paragraph writes the names asked about
+        withdrawn = (score is not None and score < min_support
+                     and not (copies_a_source(text, texts) and writes_names(" ".join(texts), names_asked(question))))
         if withdrawn:
             yield Reset("a second reading found that the cited paragraphs do not say this; it is withdrawn")
             lifted = (text, judged)

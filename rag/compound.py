@@ -33,6 +33,10 @@ _ASK = rf"(?:{_EN_ASK}|{_ID_ASK})"
 _JOIN = re.compile(rf",?\s+(?:and|dan|serta)\s+(?={_ASK}\b)", re.I)
 # "When and where did they meet?" / "Kapan dan di mana mereka bertemu?": two question words, one rest
 _PAIR = re.compile(rf"^({_ASK})\s*,?\s+(?:and|dan|serta)\s+({_ASK})\s+(\S.*)$", re.I)
+# "in which season", "what kind": the noun after such a word is what it asks for
+_ASKS_A_NOUN = {"in which", "in what", "which", "what", "whose"}
+_NOUN_ASKED = re.compile(r"(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|may|might)\b)"
+                         r"([^\W\d_][\w'’-]*)\s+", re.I)
 MIN_PART_WORDS = 3  # "..., and why?" is one question about the first part, not two
 MAX_PARTS = 3
 _PART_REFUSAL = {ID: "Tentang “{part}”: informasi itu tidak ada dalam dokumen.",
@@ -44,6 +48,11 @@ def split_question(question: str) -> list[str] | None:
     pair = _PAIR.match(question.strip())
     if pair:
         first, second, rest = pair.groups()
+        shared = first.lower() in _ASKS_A_NOUN or first.lower() in ("how many", "how much")
+        noun = _NOUN_ASKED.match(rest) if second.lower() in _ASKS_A_NOUN and not shared else None
+        if noun:  # "Where and in which season is ...": "season" is the second part's, not the first's
+            # ("How many and which provinces ...": the first asks for it too)
+            second, rest = f"{second} {noun.group(1)}", rest[noun.end():]
         return [f"{first[0].upper()}{first[1:]} {rest.rstrip('?').strip()}?",
                 f"{second[0].upper()}{second[1:]} {rest.rstrip('?').strip()}?"]
     parts = [p.strip().rstrip("?").strip() for p in _JOIN.split(question.strip())]

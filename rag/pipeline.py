@@ -21,6 +21,7 @@ from .mixed import translations_wanted
 from .passage_counts import HINT_TEXTS, HINT_TEXTS_OTHER_LANGUAGE, K_HINTS, K_RETRIEVED, RETRIEVAL_K  # noqa: F401
 from .overview import asks_overview, overview, overview_lead, question_language
 from .by_number import asks_paragraph, paragraph_asked
+from .capitals import with_countries
 from .models import Embedder, get_embedder, get_llm, llm_path
 from .pointed import ask_again_pointed
 from .priority import QuestionGate
@@ -258,18 +259,18 @@ class Pipeline:
         store = store or self.store
         lang = detect_language(q)
         history = list(history)[-self.settings.max_history:]
-        # a follow-up that names almost nothing itself weighs less than the query with its earlier question
-        queries = [Query(q, FOLLOWUP_WEIGHT if history and leans_on_history(q, lang) else 1.0, "q", lang)]
+        searched = with_countries(q, lang)  # "Moskow" searched as "Moskow Russia Rusia" too (`capitals`)
+        queries = [Query(searched, FOLLOWUP_WEIGHT if history and leans_on_history(q, lang) else 1.0, "q", lang)]
         t0 = time.perf_counter()
         within = None
-        if history and queries[0].weight < 1.0:  # a follow-up that names almost nothing itself
+        if history and queries[0].weight < 1.0:  # a follow-up that names almost nothing itself weighs less
             within = earlier_document(store, history[-1], self.answered,  # itself with its own history
                                       lambda earlier: self.retrieve(earlier, history[:-1], 1, store=store).hits)
         # rewrites only add query variants: if one fails (e.g. a question too long for the LLM's
         # context), retrieval goes on with the question as asked
         mirror = self._mirror(store) if copy_wanted(store.lang, lang) else None
         if mirror is not None:
-            queries[0] = Query(q, queries[0].weight, COPY_QUERY, COPY_LANG)  # searched as asked: no translation
+            queries[0] = Query(searched, queries[0].weight, COPY_QUERY, COPY_LANG)  # searched as asked: no translation
         elif self.settings.translate and lang != store.lang:
             translated = self._rewrite(self.rewriter.translate, q, store.lang)
             if translated and translated.strip().lower() != q.lower():

@@ -78,6 +78,11 @@ def asks_city(question: str) -> bool:
     return bool(_CITY_Q.search(question))
 
 
+def stated_places(text: str) -> list[str]:
+    """The places `text` states with a preposition: "di Rusia", "in the city of Tehran"."""
+    return _AT_PLACE.findall(text)
+
+
 def names_only_countries(text: str, question: str) -> bool:
     """The places `text` states ("di X", "in X"; else its capitalised names the question does not
     hold) are all countries: it names no city. False when it names none at all."""

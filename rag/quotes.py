@@ -8,7 +8,7 @@ from typing import Sequence
 from .citations import Citation, citation_label, spans_documents
 from .asked_role import names_asked_post
 from .answer_type import someone_named, wrong_answer_type
-from .dated import dated_passage
+from .dated import dated_passage, placed_passage
 from .figures import asks_figure, new_figures
 from .grounding import CITATION_LABEL, keys
 from .language import EN, ID, STOPWORDS, indonesian_word, words, written_in_other_language
@@ -130,10 +130,11 @@ def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: S
                      lang: str, withdrawn: tuple[str, Sequence[Hit]] | None = None
                      ) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, quoted): `quote_answering`'s quote if there is one, else for a question
-    about someone named `quote_naming`'s, else for a "when" question `quote_dated`'s, else for a
+    about someone named `quote_naming`'s, else for a "when" question `quote_dated`'s, for a "where"
+    question `quote_placed`'s, else for a
     withdrawn answer (`withdrawn`: its text and cited passages) `quote_lifted`'s, else the refusal."""
     quote = (quote_answering(llm, question, passages, ranked, lang) or quote_naming(question, passages, ranked, lang)
-             or quote_dated(question, passages, ranked, lang)
+             or quote_dated(question, passages, ranked, lang) or quote_placed(question, passages, ranked, lang)
              or (withdrawn and quote_lifted(question, *withdrawn, passages, ranked, lang)))
     return (quote[0], quote[1], True) if quote else (REFUSAL[lang], (), False)
 
@@ -166,6 +167,13 @@ def quote_lifted(question: str, answer: str, cited: Sequence[Hit], passages: Seq
     if len(lifted_words(answer, with_copies(cited[:1], ranked)[0], question, lang)) < MIN_LIFTED:
         return None
     return quote_given(question, cited[0], passages, lang)
+
+
+def quote_placed(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
+                 lang: str) -> tuple[str, tuple[Citation, ...]] | None:
+    """A quote of `dated.placed_passage`'s passage among the top-ranked few, or None."""
+    hit = placed_passage(question, with_copies(ranked_given(passages, ranked)[:QUOTE_CANDIDATES], ranked), lang)
+    return None if hit is None else quote_given(question, hit, passages, lang)
 
 
 def quote_dated(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],

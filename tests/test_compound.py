@@ -31,6 +31,12 @@ from tests.conftest import FakeLLM, cite_first_passage
      ["Kapan Xi bertemu Putin?", "Pada bulan apa pembicaraan damai runtuh?"]),
     ("Siapa yang dikirim ke Beijing dan di kota mana pertemuan puncak diadakan?",
      ["Siapa yang dikirim ke Beijing?", "Di kota mana pertemuan puncak diadakan?"]),
+    # the noun after "in which" is what the second word asks for, not part of the first question
+    ("Where and in which season is Xi expected to meet Putin next?",
+     ["Where is Xi expected to meet Putin next?", "In which season is Xi expected to meet Putin next?"]),
+    ("When and which city did Putin visit?", ["When did Putin visit?", "Which city did Putin visit?"]),
+    ("When and what did Putin say about the talks?",
+     ["When did Putin say about the talks?", "What did Putin say about the talks?"]),
 ])
 def test_two_questions_in_one_are_split(question, parts):
     assert split_question(question) == parts

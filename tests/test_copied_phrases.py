@@ -24,3 +24,16 @@ def test_a_word_for_word_copy_is_not_withdrawn_by_a_low_second_reading(pipeline)
     answer = pipeline.ask("Who was sent to Beijing with a message?")
     assert not answer.refused and not answer.withdrawn and answer.citations
     assert answer.support == 0.2  # read, and shown all the same
+
+
+def test_a_copy_of_a_paragraph_without_the_names_asked_about_is_withdrawn_by_a_low_second_reading():
+    from rag.answer import generate
+    from rag.retriever import Hit
+
+    visit = Hit("a.txt", 16, "Dia mengunjungi Xi di Beijing pada awal Februari, dua minggu sebelum "
+                             "memerintahkan invasi ke Ukraina.", 1.0)
+    for question, withdrawn in (("Kapan Xi akan mengunjungi Washington?", True),  # ¶16 never names Washington
+                                ("Kapan dia mengunjungi Xi di Beijing?", False)):
+        llm = FakeLLM([f"{visit.text} [16]."], support=lambda prompt: 0.4)
+        answer = list(generate(llm, question, [visit], "id", 100, retrieved=[visit]))[-1]
+        assert answer.withdrawn is withdrawn and answer.refused is withdrawn

@@ -5,6 +5,7 @@ import pytest
 
 from rag.answer import generate
 from rag.answer_type import wrong_answer_type
+from rag.dated import placed_passage
 from rag.places import asks_city, is_country, names_only_countries
 from rag.quotes import quote_answering
 from rag.retriever import Hit
@@ -87,3 +88,48 @@ def test_without_pycountry_the_short_forms_still_count(monkeypatch):
         assert is_country("Rusia") and is_country("AS") and not is_country("Jerman") and not is_country("Teheran")
     finally:
         rag.places.country_names.cache_clear()
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("Where is Xi expected to meet Putin next?", "Xi is expected to meet Putin in the musim semi [13]."),
+    ("Where is Xi expected to meet Putin next?", "Xi is expected to meet Putin in the spring [13]."),
+    ("Di mana Xi akan bertemu Putin?", "Xi akan bertemu Putin pada musim semi [13]."),
+])
+def test_a_where_question_answered_with_no_place_is_the_wrong_type(question, answer):
+    assert wrong_answer_type(question, answer, [SPRING])
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("Where is Xi expected to meet Putin next?", "In Russia, in the spring [13]."),
+    ("Ke mana Medvedev dikirim?", "Medvedev dikirim ke Beijing [17]."),
+    ("Where is that island located?", "Off the coast of China [11]."),
+])
+def test_a_where_question_answered_with_a_place_is_not(question, answer):
+    assert not wrong_answer_type(question, answer, [SPRING])
+
+
+def test_the_where_part_answered_with_a_season_quotes_the_paragraph_that_names_the_place():
+    spring = Hit("a.txt", 13, SPRING, 1.0)
+    llm = FakeLLM(["Xi is expected to meet Putin in the musim semi [13]."], support=lambda prompt: 0.95)
+    answer = list(generate(llm, "Where is Xi expected to meet Putin next?", [spring], "en", 100,
+                           retrieved=[spring]))[-1]
+    assert answer.quoted and "Rusia" in answer.text and [c.paragraph for c in answer.citations] == [13]
+    found = Hit("a.txt", 13, SPRING, 1.0, gloss=SPRING_EN)  # retrieval gives the English copy
+    judge = FakeLLM(["in the musim semi [13]."], support=lambda prompt: 0.5)  # the judge does not take it
+    answer = list(generate(judge, "Where is Xi expected to meet Putin next?", [spring], "en", 100,
+                           retrieved=[found]))[-1]
+    assert answer.quoted and "Rusia" in answer.text  # the clause closest to the question places it
+
+
+SPRING_EN = ("It is expected that Xi Jinping will meet Putin in Russia in spring, continuing the tradition of "
+             "annual visits since he became Secretary General of the Communist Party of China in 2012.")
+
+
+def test_a_where_question_left_unanswered_quotes_the_passage_that_places_it():
+    spring = Hit("a.txt", 13, SPRING, 1.0, gloss=SPRING_EN)
+    assert placed_passage("Where is Xi expected to meet Putin next?", [spring], "en") == spring  # read in English
+    assert placed_passage("Di mana Xi diperkirakan akan bertemu Putin lagi?", [spring], "id") == spring
+    assert placed_passage("Where will Medvedev meet Xi?", [spring], "en") is None  # it does not write Medvedev
+    summit = Hit("a.txt", 17, SUMMIT, 1.0)
+    assert placed_passage("Di mana Xi diperkirakan akan bertemu Putin lagi?", [summit], "id") is None
+    assert placed_passage("Kapan Xi diperkirakan akan bertemu Putin lagi?", [spring], "id") is None  # not "where"
