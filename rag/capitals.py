@@ -7,8 +7,8 @@ Beijing ...") in five seed sets, each answered from ¶18.
 Capitals and English country names come from countryinfo, Indonesian names from pycountry's
 iso-codes translations (`places`), and the spellings Indonesian news gives some capitals from
 `_INDONESIAN`. Capitals of countries under a million people are left out (their capitals are more
-often people's names, "Douglas", "Victoria"), as are capitals spelled like a common Indonesian
-word ("Lima").
+often people's names, "Douglas", "Victoria"), as are capitals spelled like an Indonesian root
+word ("Lima", "Kabul").
 """
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ import gettext
 import re
 from functools import lru_cache
 
-from .language import _indonesian_roots
+from .language import indonesian_roots
+from .places import short_forms
 
 # Indonesian spellings of capitals that differ from the English ones
 _INDONESIAN = {"moskow": "moscow", "teheran": "tehran", "warsawa": "warsaw", "athena": "athens", "kairo": "cairo",
                "roma": "rome", "wina": "vienna", "praha": "prague", "kopenhagen": "copenhagen", "lisabon": "lisbon",
-               "brussel": "brussels", "bukares": "bucharest", "beograd": "belgrade", "kiev": "kyiv",
-               }
+               "brussel": "brussels", "bukares": "bucharest", "beograd": "belgrade", "kiev": "kyiv"}
 MIN_POPULATION = 1_000_000
 _SUFFIX = re.compile(r"\s+(?:d\.c\.|city)$")
 
@@ -38,8 +38,7 @@ def _indonesian_name(alpha2: str) -> str:
         translated = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"]).gettext(name)
     except (ImportError, OSError):
         return ""
-    from .places import _forms  # the name without its form of state
-    short = min(_forms(translated), key=len)
+    short = min(short_forms(translated), key=len)  # without its form of state ("Federasi")
     return short.title() if translated != name else ""
 
 
@@ -61,7 +60,7 @@ def capital_countries() -> dict[str, tuple[str, ...]]:
                                     if n))
         for capital in [capitals] if isinstance(capitals, str) else capitals:
             key = _SUFFIX.sub("", capital.lower().strip())
-            if key and key not in _indonesian_roots() and names:
+            if key and key not in indonesian_roots() and names:
                 out[key] = names
     for spelled, capital in _INDONESIAN.items():
         if capital in out:

@@ -96,7 +96,7 @@ def _stemmer(lang: str) -> Callable[[str], str]:
 
 
 @lru_cache(maxsize=1)
-def _indonesian_roots() -> frozenset[str]:
+def indonesian_roots() -> frozenset[str]:
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     return frozenset(StemmerFactory().get_words_from_file())
@@ -106,7 +106,7 @@ def indonesian_word(word: str) -> bool:
     """`word` (any case) is an Indonesian word: its root is in Sastrawi's dictionary of ~30,000
     roots ("Upaya", "Tuduhan"), where "Putin", "Kyiv" and "Beijing" are not."""
     low = word.lower()
-    roots = _indonesian_roots()
+    roots = indonesian_roots()
     return low in roots or _stemmer(ID)(low) in roots
 
 

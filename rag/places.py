@@ -30,7 +30,7 @@ _PREFIX = re.compile(r"^(?:the\s+)?(?:(?:federasi|republik|kerajaan|keamiran|kes
                      r"(?:republic|kingdom|federation|state|states|emirates?|sultanate)\s+of\s+(?:the\s+)?)", re.I)
 
 
-def _forms(name: str) -> set[str]:
+def short_forms(name: str) -> set[str]:
     """A name, its part before a comma ("Iran, Islamic Republic of"), and without the form of
     state ("Federasi Rusia" -> "rusia")."""
     low = name.lower().strip()
@@ -55,7 +55,7 @@ def country_names() -> frozenset[str]:
         for attr in ("name", "common_name", "official_name"):
             value = getattr(country, attr, None)
             if value:
-                names |= _forms(value) | _forms(indonesian(value))
+                names |= short_forms(value) | short_forms(indonesian(value))
     return frozenset(names - _CITY_STATES)
 
 

@@ -131,8 +131,8 @@ def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: S
                      ) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, quoted): `quote_answering`'s quote if there is one, else for a question
     about someone named `quote_naming`'s, else for a "when" question `quote_dated`'s, for a "where"
-    question `quote_placed`'s, else for a
-    withdrawn answer (`withdrawn`: its text and cited passages) `quote_lifted`'s, else the refusal."""
+    question `quote_placed`'s, else for a withdrawn answer (`withdrawn`: its text and cited
+    passages) `quote_lifted`'s, else the refusal."""
     quote = (quote_answering(llm, question, passages, ranked, lang) or quote_naming(question, passages, ranked, lang)
              or quote_dated(question, passages, ranked, lang) or quote_placed(question, passages, ranked, lang)
              or (withdrawn and quote_lifted(question, *withdrawn, passages, ranked, lang)))
