@@ -2,7 +2,7 @@
 semakin bergantung pada China"), so a question naming a capital is searched with its country's
 names beside it: "Mengapa Moskow kini makin mengandalkan Beijing?" shares no word but "Beijing"
 with the paragraph that answers it, and found ¶16 and ¶18 first ("Dia mengunjungi Xi di
-Beijing ...") in five seed sets, each answered from ¶18.
+Beijing ...") in six seed sets, each answered from ¶18.
 
 Capitals and English country names come from countryinfo, Indonesian names from pycountry's
 iso-codes translations (`places`), and the spellings Indonesian news gives some capitals from
