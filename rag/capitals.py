@@ -12,12 +12,11 @@ word ("Lima", "Kabul").
 """
 from __future__ import annotations
 
-import gettext
 import re
 from functools import lru_cache
 
 from .language import indonesian_roots
-from .places import short_forms
+from .places import in_indonesian, short_forms
 
 # Indonesian spellings of capitals that differ from the English ones
 _INDONESIAN = {"moskow": "moscow", "teheran": "tehran", "warsawa": "warsaw", "athena": "athens", "kairo": "cairo",
@@ -35,8 +34,8 @@ def _indonesian_name(alpha2: str) -> str:
         if country is None:
             return ""
         name = getattr(country, "common_name", None) or country.name
-        translated = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"]).gettext(name)
-    except (ImportError, OSError):
+        translated = in_indonesian()(name)
+    except ImportError:
         return ""
     short = min(short_forms(translated), key=len)  # without its form of state ("Federasi")
     return short.title() if translated != name else ""

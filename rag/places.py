@@ -13,6 +13,7 @@ from __future__ import annotations
 import gettext
 import re
 from functools import lru_cache
+from typing import Callable
 
 # short forms ISO 3166 does not give (its names are "Russian Federation", "Federasi Rusia" ...)
 _ALIASES = ("russia", "rusia", "tiongkok", "china", "cina", "as", "us", "usa", "america", "amerika", "uk",
@@ -40,16 +41,25 @@ def short_forms(name: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
+def in_indonesian() -> Callable[[str], str]:
+    """pycountry's Indonesian translation of an ISO 3166 name (the name itself where it has none).
+    ImportError without pycountry."""
+    import pycountry
+
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"]).gettext
+    except OSError:
+        return str
+
+
+@lru_cache(maxsize=1)
 def country_names() -> frozenset[str]:
     """Lower-cased country names in English and Indonesian (the short forms alone without pycountry)."""
     try:
         import pycountry
+        indonesian = in_indonesian()
     except ImportError:
         return frozenset(set(_ALIASES) - _CITY_STATES)
-    try:
-        indonesian = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"]).gettext
-    except OSError:
-        indonesian = str
     names: set[str] = set(_ALIASES)
     for country in pycountry.countries:
         for attr in ("name", "common_name", "official_name"):
