@@ -12,7 +12,7 @@ from .asked_role import CONTENT, TURN, invents_place, party_unnamed, post_unname
 from .citation_completion import complete_citation
 from .citations import Citation, ParsedAnswer, parse_citations
 from .copied_phrases import copies_a_source
-from .dated import names_asked, writes_names
+from .dated import names_asked, writes_names, wrong_place
 from .language import EN, ID, detect_language, written_in_other_language
 from .answer_type import fills_with_a_paragraph, wrong_answer_type
 from .figures import asks_figure, counts_not_cited, invents_figure, source_number_form, specifics, stray_dates
@@ -152,11 +152,11 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
         return "", ()
     if not has_substance(parsed, question):
         return NO_SUBSTANCE_NOTE, ()  # an echo is asked again before its missing figure is judged
-    texts = [h.text for h in passages]
-    if wrong_answer_type(asked or question, parsed.text, texts) or fills_with_a_paragraph(parsed.text, texts):
+    texts, cited = [h.text for h in passages], cited_passages(passages, parsed.citations)
+    if (wrong_answer_type(asked or question, parsed.text, texts) or fills_with_a_paragraph(parsed.text, texts)
+            or wrong_place(asked or question, parsed.text, cited, lang)):
         return WRONG_TYPE, ()
     spec = specifics(parsed.text, passages, question)
-    cited = cited_passages(passages, parsed.citations)
     other = bool(lang) and written_in_other_language(parsed.text, lang)
     made_up_figure = any(c.isdigit() for item in spec.invented for c in item)
     if other and cited and not written_in_other_language(cited[0].text, lang) and not made_up_figure:

@@ -82,19 +82,31 @@ def _capital_at(query: str, words: list[re.Match], i: int, table: dict) -> tuple
     return "", 1
 
 
+def _other_spellings(key: str, query: str) -> list[str]:
+    """The capital's other spellings (`_INDONESIAN`: "Tehran" / "Teheran") that `query` does not write."""
+    forms = {key} | {spelled for spelled, capital in _INDONESIAN.items() if key in (spelled, capital)}
+    forms |= {_INDONESIAN[key]} if key in _INDONESIAN else set()
+    return [f.title() for f in sorted(forms) if not re.search(rf"\b{re.escape(f)}\b", query, re.I)]
+
+
 def with_countries(query: str, lang: str = "id") -> str:
     """`query` with its country's names after each capital it writes as an actor ("Mengapa Moskow
     Russia Rusia kini makin mengandalkan Beijing China Cina?"; in English the English name alone),
-    not after a preposition that makes it the place ("di Berlin"); else unchanged."""
+    not after a preposition that makes it the place ("di Berlin"); else unchanged. In English a
+    capital spelled two ways gets the other spelling too, as actor or place: the seed article's
+    English copy kept "Teheran", and "... trilateral summit with in Tehran?" found ¶17 third.
+    (Not in Indonesian: "Moskow Moscow" moved the dense ranking of five questions the wrong way.)"""
     table = capital_countries()
     words = list(_WORD.finditer(query))
     out, at, i = [], 0, 0
     while i < len(words):
         key, n = _capital_at(query, words, i, table)
         start, end = words[i].start(), words[i + n - 1].end()
-        if key and not _LOCATIVE.search(query[:start]):
-            named = any(re.search(rf"\b{re.escape(name)}\b", query, re.I) for name in table[key])
-            extra = "" if named else " ".join(table[key][:1] if lang == "en" else table[key])
+        if key:
+            named = _LOCATIVE.search(query[:start]) or any(
+                re.search(rf"\b{re.escape(name)}\b", query, re.I) for name in table[key])
+            spellings = _other_spellings(key, query) if lang == "en" else []
+            extra = " ".join(spellings + ([] if named else list(table[key][:1] if lang == "en" else table[key])))
             if extra:
                 out += [query[at:end], " ", extra]
                 at = end

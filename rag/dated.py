@@ -21,7 +21,7 @@ from .answer_type import WHERE_Q
 from .closed_words import TIMES, named_members
 from .figures import DATE_Q
 from .language import EN, near_spelling, tokenize, words
-from .places import stated_places
+from .places import asks_city, stated_places
 from . import prompt
 from .retriever import Hit
 
@@ -100,3 +100,26 @@ def placed_passage(question: str, candidates: Sequence[Hit], lang: str) -> Hit |
     if not writes_names(read.text, names_asked(question)):
         return None
     return candidates[readable.index(read)]
+
+
+def wrong_place(question: str, answer: str, cited: Sequence[Hit], lang: str) -> bool:
+    """A place question ("Where ...?", "Ke kota mana ...?") answered with a place its cited paragraph
+    states in another clause than the one closest to the question, which states a place of its own.
+
+    "Which city hosted the trilateral summit Putin attended with Turkey and Iran?" was answered
+    "Beijing [17]" (seed_extra21 e14; 20 d16, 27 l09, 35 ah11 alike): ¶17 goes "... untuk
+    pertemuan puncak trilateral dengan Turki dan Iran di Teheran — sejak perang dimulai pada
+    Februari, tetapi mengirim ... Medvedev ke Beijing ...". The clause is chosen by all the
+    question's words, names too: they tell one clause of the paragraph from another."""
+    if not (WHERE_Q.search(question) or asks_city(question)):
+        return False
+    asked, said = question.lower(), answer.lower()
+    for hit in cited:
+        found = prompt.closest_clause(question, [hit], lang)
+        if found is None:
+            continue
+        near = {p.lower() for p in stated_places(found[1]) if p.lower() not in asked}
+        elsewhere = {p.lower() for p in stated_places(hit.text)} - near
+        if near and not any(p in said for p in near) and any(p in said and p not in asked for p in elsewhere):
+            return True
+    return False

@@ -13,7 +13,7 @@ from .compound import ask_parts, split_question
 from .documents import Skipped
 from .corpus_copy import COPY_LANG, CopyCache, copy_wanted, mirror_store, search_copy, translate_missing
 from .errors import NoDocuments, RagError, plural
-from .followup import FOLLOWUP_WEIGHT, AnsweredDocuments, earlier_document
+from .followup import FOLLOWUP_WEIGHT, AnsweredDocuments, earlier_document, with_event
 from .indexer import BuildReport, build_index
 from .language import OTHER, detect_language
 from .llm import LLM, LlamaCppLLM
@@ -314,7 +314,7 @@ class Pipeline:
     def _ask_stream(self, question: str, history: Sequence[str], k: int | None) -> Iterator[Event]:
         start = time.perf_counter()
         hist = clean_history(history)[-self.settings.max_history:]
-        q = clean_question(question, self.settings.max_question_chars, follows=bool(hist))
+        q = with_event(clean_question(question, self.settings.max_question_chars, follows=bool(hist)), hist)
         self.refresh()
         if self.seeds_empty:  # every document deleted: the old index must not answer for them
             raise NoDocuments(NO_DOCUMENTS.format(self.settings.seeds))

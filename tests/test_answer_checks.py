@@ -19,6 +19,7 @@ def test_a_count_or_clock_time_asked_and_not_given_is_the_refusal():
     assert not wrong_answer_type("Pukul berapa konferensi itu dimulai?", "Pukul 10.00 [1].")
     assert wrong_answer_type("How many people live in Beijing?", "Many people live in Beijing [3].")
     assert not wrong_answer_type("Berapa minggu sebelum invasi?", "Dua minggu sebelum invasi [16].")
+    assert not wrong_answer_type("How many times has Putin left the former Soviet Union?", "He left it once [17].")
     assert not wrong_answer_type("Berapa warga Spanyol yang tewas?", "Seorang warga Spanyol [2].")
     assert not wrong_answer_type("Siapa yang dikirim ke Beijing?", "Medvedev [17].")  # not a count question
     assert wrong_answer_type("What was the price of the oil sold to China?", "The oil was sold at a discount [5].")
@@ -481,3 +482,17 @@ def test_how_big_or_how_large_asks_a_figure_and_a_paragraph_without_one_is_not_q
     oil = Hit("a.txt", 5, "China juga meningkatkan pembelian ekspor minyak Rusia dengan harga diskon.", 1.0)
     judge = FakeLLM(support=lambda prompt: 0.95)
     assert quote_answering(judge, "How big a discount does China get on Russian oil?", [oil], [oil], "en") is None
+
+
+def test_an_answer_adding_only_a_time_to_a_question_asking_none_is_the_wrong_type():
+    from rag.answer_type import wrong_answer_type
+
+    why = "Apa yang menyebabkan upaya pembicaraan damai Rusia-Ukraina runtuh?"
+    assert wrong_answer_type(why, "Upaya pembicaraan damai Rusia-Ukraina runtuh pada bulan April [8].")
+    assert wrong_answer_type("China menyalahkan terjadinya perang di Ukraina pada apa?",
+                             "China menyalahkan perang di Ukraina pada bulan September. [4]")
+    assert wrong_answer_type("What does China blame the war on?", "China blames the war on September [4].")
+    assert not wrong_answer_type(why, "Upaya itu runtuh pada bulan April menyusul tuduhan kekejaman [8].")  # a cause too
+    assert not wrong_answer_type("Hari apa Beijing mengumumkan promosi Qin Gang?",  # a time was asked
+                                 "Beijing mengumumkan promosi Qin Gang pada hari Jumat [18].")
+    assert not wrong_answer_type("On what occasion did they talk?", "They talked in a video call [1].")

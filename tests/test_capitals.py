@@ -17,10 +17,12 @@ def test_capitals_know_their_countries_in_english_and_indonesian():
 @pytest.mark.parametrize("question, lang, searched", [
     ("Mengapa Moskow kini makin mengandalkan Beijing?", "id",
      "Mengapa Moskow Russia Rusia kini makin mengandalkan Beijing China Cina?"),
-    ("Why has Moscow come to lean more heavily on Beijing?", "en",
-     "Why has Moscow Russia come to lean more heavily on Beijing China?"),
+    ("Why has Moscow come to lean more heavily on Beijing?", "en",  # in English the other spelling too
+     "Why has Moscow Moskow Russia come to lean more heavily on Beijing China?"),
     ("What is keeping Beijing from cutting Moscow's lifeline?", "en",
-     "What is keeping Beijing China from cutting Moscow's Russia lifeline?"),
+     "What is keeping Beijing China from cutting Moscow's Moskow Russia lifeline?"),
+    ("Which countries did Putin hold a summit with in Tehran?", "en",  # the place: its spelling alone
+     "Which countries did Putin hold a summit with in Tehran Teheran?"),
     ("Kuala Lumpur dan Beijing", "id", "Kuala Lumpur Malaysia dan Beijing China Cina"),
 ])
 def test_a_capital_as_an_actor_is_searched_with_its_country(question, lang, searched):
@@ -38,6 +40,12 @@ def test_a_capital_as_an_actor_is_searched_with_its_country(question, lang, sear
 ])
 def test_a_capital_as_the_place_or_no_capital_leaves_the_question_as_it_is(question):
     assert with_countries(question, "id") == question
+
+
+def test_an_indonesian_question_gets_no_other_spelling():
+    # "Moskow Moscow" moved the dense ranking of Indonesian questions the wrong way
+    assert with_countries("Apa yang terjadi di Teheran?", "id") == "Apa yang terjadi di Teheran?"
+    assert with_countries("Who met in Tehran or in Teheran?", "en") == "Who met in Tehran or in Teheran?"  # both written
 
 
 def test_without_countryinfo_nothing_is_added(monkeypatch):

@@ -76,3 +76,29 @@ def test_without_the_checks_the_refusal_stays():
     answer = list(generate(llm, "Kapan Putin dan Xi terakhir kali bertemu tatap muka?", [MET, VISIT], "id", 100,
                            retrieved=[MET, VISIT], check=False))[-1]
     assert answer.refused and not answer.quoted
+
+
+TRIP = Hit("a.txt", 17, "Presiden Rusia hanya sekali meninggalkan bekas Uni Soviet — untuk pertemuan puncak trilateral "
+                        "dengan Turki dan Iran di Teheran — sejak perang dimulai pada Februari, tetapi mengirim "
+                        "Dmitry Medvedev ke Beijing dengan pesan untuk Xi bulan ini.", 1.0)
+
+
+@pytest.mark.parametrize("question, answer, wrong", [
+    ("Ke kota mana Putin pergi untuk KTT trilateral sejak perang dimulai?", "Ke Beijing [17].", True),
+    ("Ke kota mana Putin pergi untuk KTT trilateral sejak perang dimulai?", "Ke Teheran [17].", False),
+    ("Which city hosted the trilateral summit Putin attended with Turkey and Iran?", "Beijing [17]", True),
+    ("Ke kota mana Medvedev dikirim dengan pesan untuk Xi?", "Ke Beijing [17].", False),
+    ("Ke kota mana Medvedev dikirim dengan pesan untuk Xi?", "Ke Teheran [17].", True),
+    ("Siapa yang dikirim ke Beijing dengan pesan untuk Xi?", "Dmitry Medvedev, di Teheran [17].", False),  # not "where"
+])
+def test_a_place_from_another_clause_than_the_one_asked_about_is_the_wrong_place(question, answer, wrong):
+    from rag.dated import wrong_place
+
+    assert wrong_place(question, answer, [TRIP], "en" if question.startswith("Which") else "id") is wrong
+
+
+def test_the_wrong_place_is_not_shown():
+    question = "Ke kota mana Putin pergi untuk KTT trilateral sejak perang dimulai?"
+    llm = FakeLLM(["Putin pergi ke Beijing [17]."], answers=0.5)  # the judge finds no paragraph that answers
+    answer = list(generate(llm, question, [TRIP], "id", 100, retrieved=[TRIP]))[-1]
+    assert answer.refused and not answer.citations
