@@ -84,8 +84,7 @@ def _capital_at(query: str, words: list[re.Match], i: int, table: dict) -> tuple
 
 def _other_spellings(key: str, query: str) -> list[str]:
     """The capital's other spellings (`_INDONESIAN`: "Tehran" / "Teheran") that `query` does not write."""
-    forms = {key} | {spelled for spelled, capital in _INDONESIAN.items() if key in (spelled, capital)}
-    forms |= {_INDONESIAN[key]} if key in _INDONESIAN else set()
+    forms = {key} | {form for pair in _INDONESIAN.items() if key in pair for form in pair}
     return [f.title() for f in sorted(forms) if not re.search(rf"\b{re.escape(f)}\b", query, re.I)]
 
 
