@@ -142,6 +142,25 @@ def isolated_home(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def without_module(monkeypatch) -> Callable[[str], None]:
+    """`without_module(name)`: `import name` raises ImportError for the rest of the test (an
+    optional dependency that is not installed)."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def block(name: str) -> None:
+        def importer(wanted, *args, **kwargs):
+            if wanted == name:
+                raise ImportError(wanted)
+            return real_import(wanted, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "__import__", importer)
+
+    return block
+
+
+@pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 

@@ -48,18 +48,9 @@ def test_an_indonesian_question_gets_no_other_spelling():
     assert with_countries("Who met in Tehran or in Teheran?", "en") == "Who met in Tehran or in Teheran?"  # both written
 
 
-def test_without_countryinfo_nothing_is_added(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_countryinfo(name, *args, **kwargs):
-        if name == "countryinfo":
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
+def test_without_countryinfo_nothing_is_added(monkeypatch, without_module):
     capital_countries.cache_clear()
-    monkeypatch.setattr(builtins, "__import__", no_countryinfo)
+    without_module("countryinfo")
     try:
         assert with_countries("Mengapa Moskow mengandalkan Beijing?") == "Mengapa Moskow mengandalkan Beijing?"
     finally:

@@ -70,19 +70,10 @@ def test_a_city_question_answered_with_a_country_is_refused_and_its_paragraph_no
 
 
 
-def test_without_pycountry_the_short_forms_still_count(monkeypatch):
-    import builtins
-
+def test_without_pycountry_the_short_forms_still_count(without_module):
     import rag.places
 
-    real_import = builtins.__import__
-
-    def no_pycountry(name, *args, **kwargs):
-        if name == "pycountry":
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_pycountry)
+    without_module("pycountry")
     rag.places.country_names.cache_clear()
     try:
         assert is_country("Rusia") and is_country("AS") and not is_country("Jerman") and not is_country("Teheran")
