@@ -18,12 +18,13 @@ from .answer_type import fills_with_a_paragraph, wrong_answer_type
 from .figures import asks_figure, counts_not_cited, invents_figure, source_number_form, specifics, stray_dates
 from .grounding import repair_citations, split_end
 from .llm import LLM
+from .name_lists import mixes_a_list
 from .name_runs import invented_name_runs
 from .prompt import (LANG_NAME, NO_ANSWER, NO_SUBSTANCE_NOTE, REFUSAL, RENAMED_NOTE, STRICT_NOTE,
                      WRONG_LANGUAGE_NOTE, build_prompt)
 from .retriever import Hit
 from .quotes import passage_naming, quote_best, quote_given, quote_or_refusal
-from .reply_shape import has_substance, is_refusal, leaks_instructions, repeated_from
+from .reply_shape import adds_nothing_cited, has_substance, is_refusal, leaks_instructions, repeated_from
 from .support import MIN_YES, support
 from .unstated import drop_invented_figures
 from .verbatim import restore_source_forms
@@ -136,9 +137,8 @@ RENAMED = "renamed"  # _check: a name of several words that no passage writes (`
 
 
 def in_context(question: str, history: Sequence[str]) -> str:
-    """The question as the second reading sees it: a follow-up ("Who was the message for?")
-    carries the earlier questions it refers to. Dev follow-ups (5): right answers kept 0.83-0.85,
-    a wrong one fell from 0.64 to 0.53 and was withdrawn."""
+    """The question as the second reading sees it: a follow-up ("Who was the message for?") carries
+    the earlier questions (dev follow-ups: right answers kept 0.83-0.85, a wrong one 0.64 -> 0.53)."""
     return f"{question} (earlier questions in this chat: {' | '.join(history)})" if history else question
 
 
@@ -154,16 +154,16 @@ def _check(raw: str, parsed: ParsedAnswer, question: str, passages: Sequence[Hit
         return NO_SUBSTANCE_NOTE, ()  # an echo is asked again before its missing figure is judged
     texts, cited = [h.text for h in passages], cited_passages(passages, parsed.citations)
     if (wrong_answer_type(asked or question, parsed.text, texts) or fills_with_a_paragraph(parsed.text, texts)
-            or wrong_place(asked or question, parsed.text, cited, lang)):
+            or wrong_place(asked or question, parsed.text, cited, lang)
+            or mixes_a_list(asked or question, parsed.text, [h.text for h in cited])):
         return WRONG_TYPE, ()
     spec = specifics(parsed.text, passages, question)
     other = bool(lang) and written_in_other_language(parsed.text, lang)
     made_up_figure = any(c.isdigit() for item in spec.invented for c in item)
     if other and cited and not written_in_other_language(cited[0].text, lang) and not made_up_figure:
-        # its capitalised words are translations ("Communist" for "Komunis"), not inventions: asked
-        # again in the right language, else its paragraph is quoted (seed_extra26 j19 was shown in
-        # English, "unverified: General, Communist"). A made-up figure is no translation ("$100"
-        # for "Berapa harga per barel ...?", seed_extra23 g25): judged as such below.
+        # its capitalised words are translations ("Communist" for "Komunis"), not inventions: asked again in
+        # the right language, else its paragraph is quoted (seed_extra26 j19 was shown "unverified: General,
+        # Communist"). A made-up figure ("$100" for "Berapa harga per barel ...?", g25) is judged below.
         return WRONG_LANGUAGE, ()
     if spec.invented:
         return INVENTED, spec.invented
@@ -213,22 +213,21 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     paragraphs it cites (an uncited one first names its paragraph, `complete_citation`) it
     becomes the refusal, else it is shown marked unverified with the invented words listed
     (measured: asked again, the model either repeats them or drops a right answer), or, when
-    they are all a day or year it made up, without them (`unstated`). A count
-    or clock time asked for and not given (`answer_type.wrong_answer_type`) is the refusal; with
-    `check`, such a refusal is first replaced by a quote of a passage the model clearly judges
-    to answer the question (`quotes.quote_answering`), as after a withdrawal below. No
-    statement beyond the question triggers one stricter retry; an answer without a valid
-    citation is first fed back to the model to name its paragraph (`complete_citation`), and
-    retried only when it names none. A second answer with nothing in it becomes a quote of the
-    top passage (`quote_best`).
+    they are all a day or year it made up, without them (`unstated`). A count or clock time
+    asked for and not given (`answer_type.wrong_answer_type`) is the refusal; with `check`, such
+    a refusal is first replaced by a quote of a passage the model clearly judges to answer the
+    question (`quotes.quote_answering`), as after a withdrawal below. No statement beyond the
+    question triggers one stricter retry; an answer without a valid citation is first fed back to
+    the model to name its paragraph (`complete_citation`), and retried only when it names none. A
+    second answer with nothing in it becomes a quote of the top passage (`quote_best`).
     Citations of the final answer are then re-attributed (`grounding.repair_citations`; a
     sentence that joins the cited paragraph's name or figure to another document's words is
     withdrawn as below, `held_details`), and with `check` a second reading (`support.support`,
     of the question with its chat history) withdraws an answer its cited paragraphs do not
-    state; a passage the model clearly judges to answer the question is then quoted
-    (`quote_answering`), else the reply is the refusal. The model's own refusal is judged the
-    same way. `pointed`: the prompt names the passages' clause closest to the question
-    (`pointed.py`)."""
+    state (at once when it adds no word of theirs, `adds_nothing_cited`); a passage the model
+    clearly judges to answer the question is then quoted (`quote_answering`), else the reply is the
+    refusal. The model's own refusal is judged the same way. `pointed`: the prompt names the
+    passages' clause closest to the question (`pointed.py`)."""
     start = time.perf_counter()
     answer_lang = lang if lang in (ID, EN) else EN
     timings: dict = {}
@@ -237,8 +236,8 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
     context_q = " ".join([*history, question])
     named = passage_naming(question, passages, retrieved)
     if named is not None and detect_language(named.text) == answer_lang:
-        # "Siapa Qin Gang?": what the documents say of a person, as they say it; the model adds
-        # what it knows of them, or garbles a title ("menteri besar untuk AS")
+        # "Siapa Qin Gang?": what the documents say of a person, as they say it; the model adds what
+        # it knows of them, or garbles a title ("menteri besar untuk AS")
         text, citations = quote_given(question, named, passages, answer_lang)
         took = time.perf_counter() - start
         yield Answer(question, text, citations, passages=tuple(passages), retrieved=tuple(retrieved), lang=answer_lang,
@@ -324,15 +323,15 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         elif cut := _without_made_up_figures(parsed, invented, context_q, prompt.passages, question, answer_lang):
             parsed, problem, invented = cut, "", ()  # shown without the day or year it made up
     text, citations, changed, quoted = REFUSAL[answer_lang], (), False, False
-    # the checks refused what the model stated, or the model declined: a passage clearly judged
-    # to answer is quoted below (FacQA valid: 2 of the model's 5 refusals; seed sets: none of 3)
+    # the checks refused what it stated, or the model declined: a passage clearly judged to answer
+    # is quoted below (FacQA valid: 2 of the model's 5 refusals; seed sets: none of 3)
     judge = refused and check and not leaked
     if judge:
         yield Reset("the model found no answer; looking for a paragraph that answers it" if is_refusal(raw, parsed)
                     else "the answer is not in the documents as stated; looking for a paragraph that answers it")
     if not refused and other_language:
-        # ... but when the paragraph it cites is in the language asked, that paragraph's own words
-        # are (FacQA test-0027: an English answer to an Indonesian question, "penyu" become "fish")
+        # ... but when the paragraph it cites is in the language asked, its own words are (FacQA
+        # test-0027: an English answer to an Indonesian question, "penyu" become "fish")
         cited = cited_passages(prompt.passages, parsed.citations)
         if cited and not written_in_other_language(cited[0].text, answer_lang):
             quote = quote_best(question, prompt.passages, cited, answer_lang)
@@ -374,9 +373,10 @@ def generate(llm: LLM, question: str, passages: Sequence[Hit], lang: str, max_to
         t0 = time.perf_counter()
         judged_q = in_context(question, history)
         judged = cited_passages(prompt.passages, citations)
-        score = support(llm, judged_q, text, judged)
-        timings["support_s"] = time.perf_counter() - t0
         texts = [h.text for h in judged]  # a copy stands if its paragraph writes the names asked about
+        # an answer saying nothing its paragraphs hold needs no reading to be withdrawn
+        score = 0.0 if adds_nothing_cited(text, context_q, texts) else support(llm, judged_q, text, judged)
+        timings["support_s"] = time.perf_counter() - t0
         withdrawn = (score is not None and score < min_support
                      and not (copies_a_source(text, texts) and writes_names(" ".join(texts), names_asked(question))))
         if withdrawn:

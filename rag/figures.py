@@ -52,6 +52,14 @@ _MEASURED = re.compile(r"\s*(?:%|(?:ribu|juta|miliar|triliun|persen|percent|mill
                        r"|kilometer|hektare?|ha|ton|kg|kilogram|gram|liter|megawatt|derajat|barrel|detik|menit"
                        r"|dollar|dolar|rupiah|euro|yen|ringgit|baht)\b)", re.I)
 _MONEY = re.compile(r"(?:Rp|US\$|\$)\s*$")
+# a currency named in an answer ("Dengan mata uang apa ...?" -> "rupiah [5]") is a specific as a
+# name is; each with the forms a source may write it in
+_CURRENCIES = {"rupiah": r"rupiah|\bRp", "dolar": r"dol+ar|\$|\bUSD", "dollar": r"dol+ar|\$|\bUSD",
+               "yuan": r"yuan|renminbi|\bRMB|\bCNY", "renminbi": r"yuan|renminbi|\bRMB|\bCNY",
+               "rubel": r"rub[e]?l|roubl", "ruble": r"rub[e]?l|roubl", "rouble": r"rub[e]?l|roubl",
+               "euro": r"euro|€", "yen": r"\byen|¥", "ringgit": r"ringgit|\bRM\b", "baht": r"baht",
+               "peso": r"peso", "rupee": r"rupee|rupi\b"}
+_CURRENCY = re.compile(rf"(?<![\w-])({'|'.join(_CURRENCIES)})s?(?![\w-])", re.I)
 
 
 def source_number_form(text: str, passages: Sequence[Hit]) -> str:
@@ -150,6 +158,10 @@ def specifics(answer: str, passages: Sequence[Hit], question: str) -> Specifics:
         pattern = _count_of(forms)
         if not re.search(pattern, question, re.I):
             put(m.group(1), bool(re.search(pattern, passage_text, re.I)) or counts_named(body, value, p_words))
+    for m in _CURRENCY.finditer(body):
+        forms = _CURRENCIES[m.group(1).lower()]
+        if not re.search(forms, question, re.I):
+            put(m.group(1), bool(re.search(forms, passage_text, re.I)))
     for m in _CAPITAL.finditer(body):
         before = body[:m.start()].rstrip()
         if not before or before[-1] in ".!?:\"“(":

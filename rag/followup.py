@@ -70,6 +70,8 @@ def earlier_document(store: Store, earlier: str, answered: AnsweredDocuments,
 _EVENT_Q = re.compile(r"^\W*(?:kapan(?:kah)?|mengapa|kenapa|di\s?mana(?:kah)?)\s+(?P<event>[^?]*\w)\W*$", re.I)
 # "hal itu", "hal tersebut terjadi": the event as a whole (not "itu" alone, which may be a thing)
 _THAT_EVENT = re.compile(r"\bhal\s+(?:itu|ini|tersebut)(?:\s+(?:bisa\s+|dapat\s+)?terjadi)?\b", re.I)
+# "keruntuhan itu" after "Kapan ... runtuh?": the event's closing verb made a noun (ke-...-an)
+_NOUN_EVENT = r"\bke{verb}an\s+(?:itu|ini|tersebut)\b"
 _WHEN_Q = re.compile(r"^\W*when\s+(?P<rest>(?:did|does|do|was|were|is|are|has|have|had|will)\s+[^?]*\w)\W*$", re.I)
 _WHAT_CAUSED_THAT = re.compile(r"^\W*(?:what\s+(?:led\s+to|caused|triggered|prompted|brought\s+about)\s+(?:that|this|it)"
                                r"(?:\s+\w+)?|why\s+did\s+(?:that|this|it)\s+happen)\W*$", re.I)
@@ -79,14 +81,18 @@ def with_event(question: str, history: Sequence[str]) -> str:
     """`question` with "hal itu" ("that") written out as the event the last earlier question asked
     about: "Apa yang menyebabkan hal itu?" after "Kapan upaya pembicaraan damai runtuh?" ->
     "Apa yang menyebabkan upaya pembicaraan damai runtuh?"; "What led to that collapse?" after
-    "When did peace talks collapse?" -> "Why did peace talks collapse?"; else `question` unchanged."""
+    "When did peace talks collapse?" -> "Why did peace talks collapse?"; "Apa yang memicu
+    keruntuhan itu?" as "hal itu"; else `question` unchanged."""
     if not history:
         return question
     if _WHAT_CAUSED_THAT.match(question) and (when := _WHEN_Q.match(history[-1])):
         return f"Why {when.group('rest')}?"
-    if len(_THAT_EVENT.findall(question)) != 1:
-        return question
     m = _EVENT_Q.match(history[-1])
     if not m:
         return question
-    return _THAT_EVENT.sub(lambda _: m.group("event"), question)
+    that = _THAT_EVENT
+    if len(that.findall(question)) != 1:
+        that = re.compile(_NOUN_EVENT.format(verb=re.escape(m.group("event").split()[-1].lower())), re.I)
+        if len(that.findall(question)) != 1:
+            return question
+    return that.sub(lambda _: m.group("event"), question)

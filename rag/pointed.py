@@ -14,6 +14,11 @@ answer no trap (34 of 40 refused either way). FacQA test-100: 4 asked again, 1 m
 (test-0018), 1 wrong answer shown instead of the refusal. English questions (the clause taken
 from the English copy, with the whole corpus in context) gained 1 of 16 and answered 2 of 17
 traps: they are not asked again.
+An answer the checks refused (a figure or name no passage holds, the wrong kind of answer) is
+asked again the same way, and the new answer stands only when the model states it and every
+check passes; a quote or refusal leaves the first refusal. "China membeli minyak Rusia dengan
+harga seperti apa?" had been answered "100 USD per ton [5]" and refused in four seed sets; pointed
+at ¶5's "... minyak Rusia dengan harga diskon", "dengan harga seperti diskon [5]".
 """
 from __future__ import annotations
 
@@ -22,13 +27,27 @@ from dataclasses import replace
 from typing import Callable, Iterator
 
 from .answer import Answer, Event, Reset, close_events
+from .citations import parse_citations
 from .prompt import closest_clause
+from .reply_shape import is_refusal
+
+
+def refused_by_checks(answer: Answer) -> bool:
+    """Refused though the model stated an answer (not withdrawn by the second reading)."""
+    return (answer.refused and not answer.withdrawn and not answer.quoted and bool(answer.raw.strip())
+            and not is_refusal(answer.raw, parse_citations(answer.raw, answer.passages)))
 
 
 def needs_pointing(answer: Answer) -> bool:
-    """Withdrawn by the second reading, nothing quoted instead, and a clause to point out."""
-    return (answer.refused and answer.withdrawn and not answer.quoted
+    """Withdrawn by the second reading or refused by the checks, nothing quoted instead, and a
+    clause to point out."""
+    return (answer.refused and not answer.quoted and (answer.withdrawn or refused_by_checks(answer))
             and closest_clause(answer.question, answer.passages, answer.lang) is not None)
+
+
+def _stated(answer: Answer) -> bool:
+    """The model's own answer, shown: neither a refusal nor a quote."""
+    return not answer.refused and not answer.quoted
 
 
 def ask_again_pointed(events: Iterator[Event], again: Callable[[], Iterator[Event]]) -> Iterator[Event]:
@@ -41,10 +60,14 @@ def ask_again_pointed(events: Iterator[Event], again: Callable[[], Iterator[Even
                 yield event
                 continue
             yield Reset("asking once more, with the words closest to the question pointed out")
+            only_stated = not event.withdrawn  # after the checks' refusal: a quote is no better
             second = again()
             try:
                 for later in second:
                     if isinstance(later, Answer):
+                        if only_stated and not _stated(later):
+                            yield Reset("the answer asked again is not kept either")
+                            later = event
                         later = replace(later, timings={
                             **later.timings, "ttft_s": event.timings.get("ttft_s", 0.0),
                             "first_answer_s": event.timings.get("total_s"),

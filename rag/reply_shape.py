@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Sequence
 
 from .citations import ParsedAnswer, content_words, picks_option
-from .language import EN
+from .language import EN, detect_language
 from .prompt import NO_ANSWER, SYSTEM
 
 _REFUSAL_PATTERNS = re.compile(
@@ -51,6 +52,19 @@ def has_substance(parsed: ParsedAnswer, question: str = "") -> bool:
     return (bool(content_words(parsed.text) - content_words(question) - yes)
             and bool(content_words(parsed.text, EN) - content_words(question, EN) - yes)) \
         or picks_option(parsed.text, question)
+
+
+def adds_nothing_cited(text: str, question: str, cited: Sequence[str]) -> bool:
+    """The answer's words beyond the question are none of them in the paragraphs it cites (and
+    none is a figure, which `figures` judges): it says nothing from them. "Qin Gang dan Xi
+    Jinping memiliki hubungan yang baik [18]" for "Apa hubungan Qin Gang dengan Xi Jinping?"
+    (¶18: "orang kepercayaan dan pembantu dekat Xi"; seed_extra22 f20, 32 ae09). Only where the
+    answer and its paragraphs are in one language."""
+    new = content_words(text) - content_words(question)
+    source = " ".join(cited)
+    if not new or not source or any(c.isdigit() for word in new for c in word):
+        return False
+    return detect_language(text) == detect_language(source) and not new & content_words(source)
 
 
 _LEAK_MARKS = tuple(line[3:23] if line[:1].isdigit() else line[:20] for line in SYSTEM.splitlines() if len(line) > 30)

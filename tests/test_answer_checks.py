@@ -7,6 +7,7 @@ from rag.citation_completion import complete_citation
 from rag.citations import parse_citations
 from rag.figures import source_number_form, specifics
 from rag.quotes import quote_answering
+from rag.reply_shape import adds_nothing_cited
 from rag.retriever import Hit
 from tests.conftest import FakeLLM
 from tests.test_grounding import P, run
@@ -71,6 +72,22 @@ def test_an_echo_of_the_question_is_retried():
     events = list(generate(llm, "Kapan Putin mengunjungi Xi?", P, "id", 100))
     a = events[-1]
     assert len(llm.prompts) == 2 and a.retried and a.verified and a.text == "Pada awal Februari [16]."
+
+
+def test_an_answer_adding_nothing_its_paragraph_says_is_withdrawn_without_a_second_reading():
+    qin = [Hit("a.txt", 18, "Beijing mengumumkan bahwa orang kepercayaan dan pembantu dekat Xi, Qin Gang, "
+                            "telah dipromosikan menjadi menteri luar negeri.", 1.0)]
+    q = "Apa hubungan Qin Gang dengan Xi Jinping?"
+    llm = FakeLLM(["Qin Gang dan Xi Jinping memiliki hubungan yang baik [18]."], support=0.9)
+    a = list(generate(llm, q, qin, "id", 100, retrieved=qin))[-1]
+    assert a.withdrawn and a.support == 0.0 and "baik" not in a.text
+    assert not [p for p in llm.checks if "contain the answer to this question" not in p]  # no reading of it
+    a = list(generate(FakeLLM(["Qin Gang adalah orang kepercayaan Xi [18]."], support=0.9), q, qin, "id", 100))[-1]
+    assert not a.withdrawn and a.support == 0.9  # a word of ¶18: read as before
+    assert not adds_nothing_cited("Mereka bekerja sama 10 tahun [18].", q, [qin[0].text])  # a figure: its own checks
+    en = "What is the relationship between Qin Gang and Xi Jinping?"  # another language: read as before
+    a = list(generate(FakeLLM(["They have a good relationship [18]."], support=0.9), en, qin, "en", 100))[-1]
+    assert not a.withdrawn and a.support == 0.9
 
 
 def test_a_model_repeating_its_opening_line_is_stopped_and_asked_again():

@@ -15,6 +15,8 @@ COLLAPSE_EN = "When did peace talks between Russia and Ukraine effectively colla
      "Apa yang menyebabkan upaya pembicaraan damai antara Rusia dan Ukraina runtuh?"),
     (COLLAPSE_ID, "Apa yang memicu hal tersebut terjadi?",
      "Apa yang memicu upaya pembicaraan damai antara Rusia dan Ukraina runtuh?"),
+    (COLLAPSE_ID, "Apa yang memicu keruntuhan itu?",  # the closing verb made a noun
+     "Apa yang memicu upaya pembicaraan damai antara Rusia dan Ukraina runtuh?"),
     ("Mengapa Rusia makin bergantung pada China?", "Sejak kapan hal itu terjadi?",
      "Sejak kapan Rusia makin bergantung pada China?"),
     (COLLAPSE_EN, "What led to that collapse?", "Why did peace talks between Russia and Ukraine effectively collapse?"),
@@ -28,6 +30,8 @@ def test_the_event_of_a_when_or_why_question_is_written_out(earlier, question, a
     ("Apa yang dikatakan Putin tentang kesiapan Moskow?", "Setelah apa dia mengatakan hal itu?"),  # a fragment
     (COLLAPSE_ID, "Siapa yang dituduh melakukannya?"),  # no "hal itu"
     (COLLAPSE_ID, "Apakah hal itu terjadi sebelum hal ini?"),  # two: which is which?
+    (COLLAPSE_ID, "Apa yang memicu kegagalan itu?"),  # a noun of another verb than the event's
+    ("Siapa yang mengakui kekhawatiran Xi?", "Kapan dia mengakui kekhawatiran itu?"),  # a thing, after "Siapa"
     ("Who is Qin Gang?", "What led to that?"),
     (COLLAPSE_EN, "What did he say about that?"),  # not what caused it
 ])

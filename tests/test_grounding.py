@@ -138,6 +138,16 @@ def test_specifics_ignore_the_question_sentence_starts_and_one_digit_numbers():
     assert spec.invented == ("Donald", "Trump") and spec.supported == ()
 
 
+def test_a_currency_no_passage_names_is_invented_and_one_it_writes_as_a_symbol_is_not():
+    oil = [Hit("a.txt", 5, "China membeli minyak Rusia dengan harga diskon.", 1.0)]
+    q = "Dengan mata uang apa China membayar minyak Rusia?"
+    assert specifics("China membayar minyak Rusia dengan rupiah [5].", oil, q).invented == ("rupiah",)
+    priced = [Hit("b.txt", 2, "Harganya naik menjadi US$ 80 per barel, atau Rp 1,2 juta.", 1.0)]
+    spec = specifics("Harganya 80 dollar atau 1,2 juta rupiah per barel [2].", priced, "Berapa harganya?")
+    assert spec.invented == () and {"dollar", "rupiah"} <= set(spec.supported)
+    assert specifics("Dibayar dalam yuan [5].", oil, "Apakah dibayar dalam yuan?").invented == ()  # asked
+
+
 def test_an_english_adjective_of_a_place_or_compass_point_the_paragraph_names_is_not_invented():
     q = "What is the article about?"
     west = [Hit("a.txt", 3, "Rusia bergantung pada China untuk menyeimbangkan efek sanksi barat.", 1.0)]

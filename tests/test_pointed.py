@@ -112,3 +112,39 @@ def test_rag_ask_says_why_a_second_answer_follows(monkeypatch, settings):
     first, withdrawn, pointed = (next(i for i, line in enumerate(lines) if text in line)
                                  for text in ("kemitraan Rusia", "it is withdrawn", "pointed out"))
     assert first < withdrawn < pointed < next(i for i, line in enumerate(lines) if "sanksi dan gangguan" in line)
+
+
+INVENTED = "Menurut Xi, yang pasti akan gagal adalah 100 USD per ton [12]."
+ECHO = "Menurut Xi, yang pasti akan gagal [12]."
+
+
+def _checks_refuse_first(pointed_reply: str):
+    def reply(prompt: str) -> str:
+        user = prompt.rsplit("<|im_start|>user\n", 1)[-1]
+        return pointed_reply if POINTED in user else INVENTED
+    return reply
+
+
+def test_an_answer_the_checks_refuse_is_asked_again_pointed(pipeline):
+    pipeline._llm = llm = FakeLLM(_checks_refuse_first(RIGHT), support=_support)
+    answer = pipeline.ask(QUESTION)
+    assert not answer.refused and answer.text.startswith("Menurut Xi, sanksi dan gangguan")
+    assert [c.paragraph for c in answer.citations] == [12]
+    assert sum(POINTED in p for p in llm.prompts) == 1
+
+
+def test_asked_again_after_the_checks_only_a_stated_answer_replaces_the_refusal(pipeline):
+    for second in (INVENTED, ECHO):  # refused again; an echo, which would become a quote of a passage
+        pipeline._llm = llm = FakeLLM(_checks_refuse_first(second), support=_support)
+        events = list(pipeline.ask_stream(QUESTION))
+        answer = events[-1]
+        assert answer.refused and not answer.quoted and not answer.citations, second
+        assert answer.raw == INVENTED  # the first answer's refusal
+        assert sum(POINTED in p for p in llm.prompts) >= 1
+        assert any("not kept" in e.reason for e in events if isinstance(e, Reset))
+
+
+def test_the_models_own_refusal_is_not_asked_again(pipeline):
+    pipeline._llm = llm = FakeLLM(lambda prompt: "NO_ANSWER", support=_support)
+    assert pipeline.ask(QUESTION).refused
+    assert not any(POINTED in p for p in llm.prompts)
