@@ -263,3 +263,12 @@ def test_a_name_not_from_the_question_or_in_another_language_or_with_no_close_ma
         "Jokowi ke Beijing [16].")
     english = "Russia relies on China for trade."  # "Rusia" in the source is the same name, not a typo
     assert source_spellings(english, "Rusia bergantung pada China.", "Why does Russia rely on China?") == english
+
+
+def test_a_name_the_answer_alone_misspelled_takes_the_spelling_question_and_source_share():
+    q = "What did Putin say the talks would show?"
+    assert source_spellings("Putsin said the talks would show strength [15].", SEED_16_18, q) == (
+        "Putin said the talks would show strength [15].")
+    assert source_spellings("Putsin said so [15].", SEED_16_18, "What was said?") == "Putsin said so [15]."
+    assert source_spellings("Rusia relies on China.", "Russia relies on China.", "Does Russia rely on China?") == (
+        "Russia relies on China.")  # both write "Russia": the answer's other spelling is a slip here
