@@ -244,3 +244,19 @@ def counts_not_cited(answer: str, cited: Sequence[Hit], question: str) -> list[s
         if not re.search(pattern, question, re.I) and not re.search(pattern, cited_text, re.I):
             missing.append(digit)
     return missing
+
+
+# "Berapa provinsi ...?", "Berapa banyak provinsi ...?": the thing counted
+_COUNTED_Q = re.compile(r"\bberapa(?:kah)?\s+(?:banyak\s+|jumlah\s+)?([a-z]\w+)", re.I)
+
+
+def counted_thing(question: str) -> str:
+    """The noun a "Berapa <noun> ...?" question counts ("provinsi"), or ""."""
+    m = _COUNTED_Q.search(question)
+    return m.group(1).lower() if m else ""
+
+
+def counts(text: str, thing: str) -> bool:
+    """`text` writes a number right before `thing` ("bagian empat provinsi garis depan")."""
+    return bool(thing) and bool(re.search(rf"(?<![\w-])(?:\d+(?:[.,]\d+)?|{'|'.join(_SPELLED)})\s+{re.escape(thing)}\b",
+                                          text, re.I))

@@ -80,7 +80,7 @@ NAME = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"  # a run of capitalised words
 # where a text states a place: "di Korea Selatan", "Di kota Beijing", "in the city of Tehran"
 AT = r"(?:di|ke|dari|in|at|to|from)\s+(?:(?:the\s+)?(?:kota|negara|provinsi|city|country|province|town)\s+(?:of\s+)?)?"
 _AT_PLACE = re.compile(rf"\b(?i:{AT})({NAME})")  # the preposition in any case, the place capitalised
-_CAPITALISED = re.compile(rf"(?<![\w'’-])({NAME})")
+CAPITALISED = re.compile(rf"(?<![\w'’-])({NAME})")
 
 
 def asks_city(question: str) -> bool:
@@ -99,5 +99,5 @@ def names_only_countries(text: str, question: str) -> bool:
     places = _AT_PLACE.findall(text)
     if not places:
         asked = question.lower()
-        places = [p for p in _CAPITALISED.findall(text) if p.lower() not in asked]
+        places = [p for p in CAPITALISED.findall(text) if p.lower() not in asked]
     return bool(places) and all(is_country(p) for p in places)

@@ -9,7 +9,7 @@ from .citations import Citation, citation_label, spans_documents
 from .asked_role import names_asked_post
 from .answer_type import someone_named, wrong_answer_type
 from .dated import dated_passage, placed_passage
-from .figures import asks_figure, new_figures
+from .figures import asks_figure, counted_thing, counts, new_figures
 from .grounding import CITATION_LABEL, keys
 from .language import EN, ID, STOPWORDS, indonesian_word, words, written_in_other_language
 from .llm import LLM
@@ -131,10 +131,11 @@ def quote_or_refusal(llm: LLM, question: str, passages: Sequence[Hit], ranked: S
                      ) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, quoted): `quote_answering`'s quote if there is one, else for a question
     about someone named `quote_naming`'s, else for a "when" question `quote_dated`'s, for a "where"
-    question `quote_placed`'s, else for a withdrawn answer (`withdrawn`: its text and cited
-    passages) `quote_lifted`'s, else the refusal."""
+    question `quote_placed`'s, for a "Berapa <thing>" question `quote_counted`'s, else for a
+    withdrawn answer (`withdrawn`: its text and cited passages) `quote_lifted`'s, else the refusal."""
     quote = (quote_answering(llm, question, passages, ranked, lang) or quote_naming(question, passages, ranked, lang)
              or quote_dated(question, passages, ranked, lang) or quote_placed(question, passages, ranked, lang)
+             or quote_counted(question, passages, ranked, lang)
              or (withdrawn and quote_lifted(question, *withdrawn, passages, ranked, lang)))
     return (quote[0], quote[1], True) if quote else (REFUSAL[lang], (), False)
 
@@ -180,6 +181,18 @@ def quote_dated(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
                 lang: str) -> tuple[str, tuple[Citation, ...]] | None:
     """A quote of `dated.dated_passage`'s passage among the top-ranked few, or None."""
     hit = dated_passage(question, ranked_given(passages, ranked)[:QUOTE_CANDIDATES], lang)
+    return None if hit is None else quote_given(question, hit, passages, lang)
+
+
+def quote_counted(question: str, passages: Sequence[Hit], ranked: Sequence[Hit],
+                  lang: str) -> tuple[str, tuple[Citation, ...]] | None:
+    """A quote of the top-ranked of the first few passages that writes a number before the thing a
+    "Berapa <thing> ...?" question counts, or None. "Berapa provinsi garis depan yang disebut dalam
+    artikel?" was answered "Tiga provinsi ... Dnipropetrovsk, Kharkiv, dan Luhansk" from "bagian
+    empat provinsi garis depan" (seed_extra5 h09, 40 am06): withdrawn, and then refused. No
+    unanswerable seed-set question, nor any FacQA test or valid one refused, has such a passage."""
+    thing = counted_thing(question)
+    hit = next((h for h in ranked_given(passages, ranked)[:QUOTE_CANDIDATES] if counts(h.text, thing)), None)
     return None if hit is None else quote_given(question, hit, passages, lang)
 
 

@@ -157,3 +157,32 @@ def test_an_answer_adding_only_a_time_to_a_question_asking_none_is_the_wrong_typ
     assert not wrong_answer_type("Hari apa Beijing mengumumkan promosi Qin Gang?",  # a time was asked
                                  "Beijing mengumumkan promosi Qin Gang pada hari Jumat [18].")
     assert not wrong_answer_type("On what occasion did they talk?", "They talked in a video call [1].")
+
+
+def test_a_country_question_answered_with_a_capital_alone_is_the_wrong_type():
+    from rag.answer_type import wrong_answer_type
+
+    asked = "Dengan negara mana saja pertemuan itu diadakan?"
+    assert wrong_answer_type(asked, "Pertemuan itu diadakan di Teheran [17].")
+    assert wrong_answer_type("Before that, in which country was Qin Gang posted?", "He was posted to Beijing [18].")
+    assert not wrong_answer_type(asked, "Dengan Turki dan Iran, di Teheran [17].")  # a country named
+    assert not wrong_answer_type("Dari negara manakah atlet itu?", "Singapura [3].")  # a city-state is its country
+    assert not wrong_answer_type("Di kota mana pertemuan itu?", "Di Teheran [17].")  # a city was asked
+
+
+def test_a_what_kind_question_needs_a_word_the_passage_writes_after_the_thing_asked_about():
+    from rag.answer_type import misses_the_kind, wrong_answer_type
+
+    p7 = ("“Tiongkok akan terus menjunjung tinggi sikap objektif dan adil, bekerja untuk menyatukan komunitas "
+          "internasional,” tambahnya.")
+    p6 = "Xi mengatakan dia menghargai kesediaan Rusia untuk menyelesaikan perang Ukraina melalui negosiasi."
+    asked = "Sikap seperti apa yang menurut Xi akan terus dijunjung China terkait krisis Ukraina?"
+    assert wrong_answer_type(asked, "Sikap Xi akan terus dijunjung China terkait krisis Ukraina akan selalu ada.", [p7, p6])
+    assert wrong_answer_type(asked, "Xi akan menghargai kesediaan Rusia melalui negosiasi.", [p7, p6])
+    assert not wrong_answer_type(asked, "China akan menjunjung sikap yang objektif dan adil.", [p7, p6])
+    assert not wrong_answer_type(asked, p7, [p7, p6])  # the paragraph itself, as a quote candidate
+    party = "Ia menghadiri pesta bisnis di Washington."
+    assert misses_the_kind("Pesta jenis apa yang didatangi Qin?", "Pesta jenis basket NBA.", [party])
+    assert not misses_the_kind("Pesta jenis apa yang didatangi Qin?", "Pesta bisnis.", [party])
+    assert not misses_the_kind("Pesta apa yang didatangi Qin?", "Pesta NBA.", [party])  # not "what kind": a name may answer
+    assert not misses_the_kind("Sikap seperti apa yang diambil Qin?", "Tegas.", [party])  # no passage writes the thing

@@ -102,3 +102,20 @@ def test_the_wrong_place_is_not_shown():
     llm = FakeLLM(["Putin pergi ke Beijing [17]."], answers=0.5)  # the judge finds no paragraph that answers
     answer = list(generate(llm, question, [TRIP], "id", 100, retrieved=[TRIP]))[-1]
     assert answer.refused and not answer.citations
+
+
+PROVINCES = Hit("a.txt", 9, "Baru-baru ini, Putin bersikeras bahwa Moskow siap mengakhiri perang setelah mundur dari "
+                            "bagian empat provinsi garis depan di Ukraina tenggara.", 1.0)
+
+
+def test_a_declined_count_question_quotes_the_paragraph_writing_a_number_before_the_thing_counted():
+    from rag.figures import counted_thing, counts
+
+    question = "Berapa provinsi garis depan yang disebut dalam artikel?"
+    assert counted_thing(question) == "provinsi" and counts(PROVINCES.text, "provinsi") and not counts(QIN.text, "provinsi")
+    llm = FakeLLM(["Tiga provinsi: Dnipropetrovsk, Kharkiv, dan Luhansk [9]."], answers=0.5)  # invented names
+    answer = list(generate(llm, question, [PROVINCES, QIN], "id", 100, retrieved=[PROVINCES, QIN]))[-1]
+    assert answer.quoted and "empat provinsi" in answer.text and [c.paragraph for c in answer.citations] == [9]
+    llm = FakeLLM(["Tiga kota [18]."], answers=0.5)
+    answer = list(generate(llm, "Berapa kota yang disebut?", [PROVINCES, QIN], "id", 100, retrieved=[PROVINCES, QIN]))[-1]
+    assert answer.refused and not answer.quoted  # no passage counts cities
