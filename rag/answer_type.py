@@ -88,8 +88,9 @@ def misses_the_kind(question: str, answer: str, passages: Sequence[str]) -> bool
     any word the passages write right after the thing asked about ("sikap objektif dan adil"):
     "Sikap Xi akan terus dijunjung China ... akan selalu ada [7]" restates the question with another
     clause's words (seed_extra48 au04, 49 av04, 62 bi04; 15 w09 "Pesta jenis basket NBA" for
-    "pesta bisnis"). Over the recorded seed-set answers it matched those 4, all wrong, and none of
-    the 29 right ones; FacQA has no such question. Indonesian only: the words are compared stemmed."""
+    "pesta bisnis"; 23 g21, 24 h03, 43 ap03 answered from ¶6). Over the recorded seed-set answers
+    it flags those 7, all wrong, and none of the 29 right ones; FacQA test and valid have no such
+    question. The words are compared by their Indonesian stems."""
     m = _KIND_Q.search(question[:1].lower() + question[1:])
     if m is None:
         return False
