@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 
 from .language import indonesian_roots
-from .places import CAPITALISED, in_indonesian, is_country, short_forms
+from .places import CAPITALISED, asks_country, in_indonesian, is_country, short_forms
 
 # Indonesian spellings of capitals that differ from the English ones
 _INDONESIAN = {"moskow": "moscow", "teheran": "tehran", "warsawa": "warsaw", "athena": "athens", "kairo": "cairo",
@@ -113,15 +113,12 @@ def with_countries(query: str, lang: str = "id") -> str:
     return "".join(out) + query[at:]
 
 
-_COUNTRY_Q = re.compile(r"\bnegara\s+(?:mana|apa)(?:kah)?\b|\b(?:which|what)\s+(?:\w+\s+)?countr(?:y|ies)\b", re.I)
-
-
 def names_only_capitals(answer: str, question: str) -> bool:
     """A country question ("Dengan negara mana ...?", "In which country ...?") answered with a
     capital and no country: "Pertemuan itu diadakan di Teheran [17]" (seed_extra62 bi22), "Qin Gang
     was posted as envoy to Beijing" (seed_extra13 t16). A city-state's capital ("Singapore") names
     its country. No gold answer of FacQA's 99 country questions (train, valid, test) is one."""
-    if not _COUNTRY_Q.search(question):
+    if not asks_country(question):
         return False
     table, asked = capital_countries(), question.lower()
     names = [n for n in CAPITALISED.findall(answer) if n.lower() not in asked]

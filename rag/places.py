@@ -88,6 +88,14 @@ def asks_city(question: str) -> bool:
     return bool(_CITY_Q.search(question))
 
 
+_COUNTRY_Q = re.compile(r"\bnegara\s+(?:mana|apa)(?:kah)?\b|\b(?:which|what)\s+(?:\w+\s+)?countr(?:y|ies)\b", re.I)
+
+
+def asks_country(question: str) -> bool:
+    """The question asks for a country ("Dengan negara mana ...?", "In which country ...?")."""
+    return bool(_COUNTRY_Q.search(question))
+
+
 def stated_places(text: str) -> list[str]:
     """The places `text` states with a preposition: "di Rusia", "in the city of Tehran"."""
     return _AT_PLACE.findall(text)
