@@ -11,7 +11,7 @@ from .capitals import names_only_capitals
 from .closed_words import DAYS, MONTHS, new_times
 from .figures import DATE_Q, UNITS, asks_figure
 from .grounding import CITATION_LABEL
-from .language import EN, ID, STOPWORDS, indonesian_word, tokenize
+from .language import EN, ID, STOPWORDS, indonesian_word, tokenize, words
 from .places import asks_city, names_only_countries
 
 _CLOCK_Q = re.compile(r"\b(pukul|jam) berapa\b|\bwhat time\b|\bat what hour\b", re.I)
@@ -99,7 +99,7 @@ def misses_the_kind(question: str, answer: str, passages: Sequence[str]) -> bool
         return False
     kinds: set[str] = set()
     for text in passages:
-        found = [w.lower() for w in re.findall(r"[^\W_]+", text)]
+        found = words(text)
         for i, w in enumerate(found):
             if w == thing:
                 after = [x for x in found[i + 1:i + 4] if x not in STOPWORDS][:_KIND_WORDS]
